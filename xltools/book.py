@@ -1,0 +1,260 @@
+"""The flat model of a filled workbook: (table, row, column) -> Cell, with its sheet and A1 cell.
+
+Totals are never taken on trust: ``amount`` recomputes every formula cell from the inputs,
+following the edition's identities (the same declarations the template's formulas came from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .edition.expr import Const, Ref, Side
+from .edition.formulas import formula_cells, is_formula, row_ids, total_columns
+from .edition.layout import table_layout
+from .edition.model import Edition, Table
+from .money import ZERO
+
+Key = tuple[str, str, str]
+
+INPUT, FORMULA, CHANGED, OVERWRITTEN = "input", "formula", "formula-changed", "overwritten"
+
+
+@dataclass(slots=True)
+class Cell:
+    table: str
+    row: str
+    col: str
+    sheet: str
+    a1: str
+    value: Decimal | str | None = None  # normalised value
+    raw: Any = None  # what the workbook held
+    state: str = INPUT  # input | formula | formula-changed | overwritten (a constant where a formula belongs)
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.value if isinstance(self.value, Decimal) else None
+
+
+@dataclass
+class Book:
+    edition: Edition
+    path: str = ""
+    cells: dict[Key, Cell] = field(default_factory=dict)
+    list_rows: dict[str, list[str]] = field(default_factory=dict)  # present rows of list tables, in order
+    missing_tables: set[str] = field(default_factory=set)
+    _memo: dict[Key, Decimal | None] = field(default_factory=dict, repr=False)
+
+    # ---- access ----
+    def cell(self, table: str, row: str, col: str) -> Cell | None:
+        return self.cells.get((table, row, col))
+
+    def text(self, table: str, row: str, col: str) -> str:
+        c = self.cells.get((table, row, col))
+        if c is None or c.value is None:
+            return ""
+        return c.value if isinstance(c.value, str) else format(c.value, "f")
+
+    def rows(self, table: str) -> list[str]:
+        return self.list_rows.get(table, [])
+
+    def record(self, table: str, row: str) -> dict[str, Cell]:
+        t = self.edition.table(table)
+        return {c.key: cell for c in t.columns if (cell := self.cells.get((table, row, c.key))) is not None}
+
+    def code(self, table: str, row: str) -> str:
+        return self.text(table, row, "code")
+
+    def unit_of_row(self, table: str, row: str) -> str:
+        return self.text(table, row, "unit")
+
+    def is_empty(self, table: str) -> bool:
+        """True when a table holds no non-zero amount (an empty table gets its 空表说明)."""
+        t = self.edition.table(table)
+        keys = self.rows(table) if t.kind == "list" else [r.id for r in t.rows]
+        for r in keys:
+            for c in t.columns:
+                if c.type == "money" and self.amount(table, r, c.key) not in (None, ZERO):
+                    return False
+        return True
+
+    # ---- evaluation ----
+    def amount(self, table: str, row: str, col: str) -> Decimal | None:
+        """The effective amount of a cell: the recomputed value for an intact formula, else the content."""
+        key = (table, row, col)
+        if key in self._memo:
+            return self._memo[key]
+        c = self.cells.get(key)
+        t = self.edition.table(table)
+        if c is not None and c.state in (INPUT, OVERWRITTEN):
+            out = c.amount
+        elif c is not None and c.state == CHANGED and c.amount is not None:
+            out = c.amount
+        elif is_formula(self.edition, t, row, col):
+            out = self.computed(table, row, col)
+        else:
+            out = c.amount if c is not None else None
+        if out is None and t.blank == "zero" and not (c is not None and isinstance(c.value, str)):
+            out = ZERO if t.column(col).is_numeric else None
+        self._memo[key] = out
+        return out
+
+    def computed(self, table: str, row: str, col: str) -> Decimal:
+        """What a formula cell should hold, from its inputs (never from a cached value)."""
+        t = self.edition.table(table)
+        if t.kind == "list" and row == "total":
+            return sum((self.amount(table, r, col) or ZERO for r in self.top_rows(table)), ZERO)
+        cells = formula_cells(self.edition)
+        spec = cells.get((table, row, col)) or cells.get((table, "*", col))
+        if spec is None:
+            return self.amount(table, row, col) or ZERO
+        return self.eval_side(spec[1], row)
+
+    def top_rows(self, table: str) -> list[str]:
+        """Rows summed into the 合计 row: the 类 rows of a coded table, else every row."""
+        t = self.edition.table(table)
+        rows = self.rows(table)
+        if not t.code_list:
+            return rows
+        top = self.edition.codes[t.code_list].levels[0]
+        return [r for r in rows if len(self.code(table, r)) == top]
+
+    def rows_with_code(self, table: str, code: str) -> list[str]:
+        return [r for r in self.rows(table) if self.code(table, r) == code]
+
+    def ref_rows(self, ref: Ref, row: str = "") -> list[str]:
+        """The rows a reference covers (for sums and for naming cells in findings)."""
+        if ref.kind == "current":
+            return [row]
+        if ref.kind == "cell":
+            return [ref.row]
+        if ref.kind == "code":
+            return self.rows_with_code(ref.table, ref.row)
+        return row_ids(self.edition.table(ref.table), ref)
+
+    def eval_ref(self, ref: Ref, row: str = "") -> Decimal:
+        return sum((self.amount(ref.table, r, ref.col) or ZERO for r in self.ref_rows(ref, row)), ZERO)
+
+    def eval_side(self, side: Side, row: str = "") -> Decimal:
+        total = ZERO
+        for sign, term in side.terms:
+            total += sign * (term.value if isinstance(term, Const) else self.eval_ref(term, row))
+        return total
+
+    def is_blank(self, ref: Ref, row: str = "") -> bool:
+        """A reference to cells that are all unfilled where blank means 'not provided'."""
+        t = self.edition.table(ref.table)
+        if t.blank != "none":
+            return False
+        return all(self.amount(ref.table, r, ref.col) is None for r in self.ref_rows(ref, row))
+
+    def reset(self) -> None:
+        self._memo.clear()
+
+
+# ---- building a Book from plain data (examples, tests, benchmarks, the template writer) ----
+
+Data = Mapping[str, Any]  # {table: {row: {col: value}}} for fixed tables, {table: [{col: value}]} for lists
+
+
+def _value(v: Any) -> Decimal | str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, Decimal)):
+        return Decimal(v)
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    return str(v)
+
+
+def iter_data_cells(ed: Edition, data: Data) -> Iterator[tuple[Table, str, str, Any]]:
+    """Every (table, row key, column, value) of plain data, list rows keyed r0, r1, …"""
+    for t in ed.tables:
+        part = data.get(t.id)
+        if part is None:
+            continue
+        if t.kind == "list":
+            if len(part) > t.rows_max:
+                raise ValueError(f"{t.id}: {len(part)} rows > rows_max {t.rows_max}")
+            for i, rec in enumerate(part):
+                for col, v in rec.items():
+                    t.column(col)
+                    yield t, f"r{i}", col, v
+        else:
+            for row, rec in part.items():
+                t.row(row)
+                for col, v in rec.items():
+                    t.column(col)
+                    yield t, row, col, v
+
+
+def book_from_data(ed: Edition, data: Data, path: str = "") -> Book:
+    book = Book(ed, path)
+    for t in ed.tables:
+        lay = table_layout(ed, t.id)
+        if t.kind == "list":
+            book.list_rows[t.id] = [f"r{i}" for i in range(len(data.get(t.id, [])))]
+            for col in total_columns(t) if t.total_row else []:
+                book.cells[(t.id, "total", col)] = Cell(t.id, "total", col, t.sheet, lay.cell("total", col),
+                                                        state=FORMULA)
+        else:
+            for r in t.rows:
+                for c in t.value_columns(r.side):
+                    state = FORMULA if is_formula(ed, t, r.id, c.key) else INPUT
+                    book.cells[(t.id, r.id, c.key)] = Cell(t.id, r.id, c.key, t.sheet, lay.cell(r.id, c.key),
+                                                           state=state)
+    for t, row, col, v in iter_data_cells(ed, data):
+        lay = table_layout(ed, t.id)
+        state = FORMULA if is_formula(ed, t, row, col) else INPUT
+        book.cells[(t.id, row, col)] = Cell(t.id, row, col, t.sheet, lay.cell(row, col), _value(v), v, state)
+    for t in ed.tables:
+        if t.kind == "list":
+            for row in book.list_rows[t.id]:
+                for col in t.columns:
+                    if (t.id, row, col.key) not in book.cells and is_formula(ed, t, row, col.key):
+                        book.cells[(t.id, row, col.key)] = Cell(t.id, row, col.key, t.sheet,
+                                                                table_layout(ed, t.id).cell(row, col.key),
+                                                                state=FORMULA)
+    return book
+
+
+def data_from_book(book: Book, tables: Iterable[str] | None = None) -> dict[str, Any]:
+    """Inverse of book_from_data for input cells (used by migrate and tests)."""
+    ed = book.edition
+    out: dict[str, Any] = {}
+    for t in ed.tables:
+        if tables is not None and t.id not in tables:
+            continue
+        if t.kind == "list":
+            recs = []
+            for r in book.rows(t.id):
+                rec = {c: cell.value for c, cell in book.record(t.id, r).items()
+                       if cell.state == INPUT and cell.value is not None}
+                recs.append(rec)
+            out[t.id] = recs
+        else:
+            part: dict[str, dict[str, Any]] = {}
+            for r in t.rows:
+                for c in t.value_columns(r.side):
+                    cell = book.cell(t.id, r.id, c.key)
+                    if cell is not None and cell.state == INPUT and cell.value is not None:
+                        part.setdefault(r.id, {})[c.key] = cell.value
+            out[t.id] = part
+    return out
+
+
+def load_data_file(path: str | Path) -> dict[str, Any]:
+    """Plain data from a TOML file (the bundled example is one)."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)

@@ -1,0 +1,79 @@
+"""The xltools command line: a thin, lazily-loaded layer over the library.
+
+Each subcommand lives in xltools/commands/<name>.py and is imported only when it runs, so
+`xltools --help` does not pay for pandas, pandera or openpyxl.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import EXIT_INTERNAL, XltoolsError
+
+COMMANDS = {
+    "editions": ("xltools.commands.editions", "列出可用的版本（省份与年度格式）"),
+    "template": ("xltools.commands.template", "生成空白填报模板（.xlsx）"),
+    "validate": ("xltools.commands.validate", "检查填好的工作簿，指出工作表、单元格和改法"),
+    "compile": ("xltools.commands.compile", "生成情况说明（Word、Markdown）和公开表"),
+    "merge": ("xltools.commands.merge", "财政局汇总各部门工作簿"),
+    "migrate": ("xltools.commands.migrate", "把上年工作簿迁移到本年模板"),
+    "rules": ("xltools.commands.rules", "列出全部检查规则及其说明"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (mod, _) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        try:
+            module = importlib.import_module(COMMANDS[name][0])
+        except ModuleNotFoundError:
+            return None
+        return module.command  # type: ignore[no-any-return]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (mod, help_) in COMMANDS.items()
+                if importlib.util.find_spec(mod) is not None]
+        with formatter.section("命令"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xltools")
+def cli() -> None:
+    """xltools：部门预算信息公开工具。
+
+    科室人员：用 template 生成的模板填写，validate 检查，compile 生成情况说明和公开表。
+    财政局：template 下发模板，merge 汇总各部门工作簿。
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="xltools", standalone_mode=True)
+    except XltoolsError as e:
+        click.echo(f"错误：{e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as e:  # an internal error: a short message, the traceback only on request
+        import os
+        import traceback
+
+        click.echo(f"内部错误（{type(e).__name__}: {e}）。这是 xltools 的问题，不是您的数据的问题；"
+                   "请把命令和文件发给维护人员。设置环境变量 XLTOOLS_DEBUG=1 可查看详细信息。", err=True)
+        if os.environ.get("XLTOOLS_DEBUG"):
+            traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)

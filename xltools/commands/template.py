@@ -1,0 +1,27 @@
+"""xltools template: write the blank workbook of an edition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import edition_option, force_option, run, year_option
+
+
+@click.command(name="template")
+@edition_option
+@year_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="输出文件（.xlsx）。")
+@force_option
+def command(edition: str | None, year: int | None, output: Path, force: bool) -> None:
+    """生成空白填报模板。"""
+    from ..edition import load_edition
+    from ..outputs import atomic_write, check_target
+    from ..template.write import write_template
+
+    ed = run(load_edition, edition or "hebei-county-2020", year)
+    run(check_target, output, overwrite=force)
+    atomic_write(output, lambda tmp: write_template(ed, tmp))
+    click.echo(f"已生成模板：{output}（{ed.id} {ed.year}年，模板版本 {ed.version}）")

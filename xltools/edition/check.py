@@ -1,0 +1,72 @@
+"""Consistency of an edition's own data: every reference names a real table, row and column."""
+
+from __future__ import annotations
+
+from ..errors import EditionError
+from .expr import Expr, Ref
+from .model import Edition, Identity
+
+
+def _check_ref(ed: Edition, ref: Ref, where: str) -> None:
+    if not ed.has_table(ref.table):
+        raise EditionError(f"{where}: 未知的表 {ref.table!r}")
+    t = ed.table(ref.table)
+    if not t.has_column(ref.col):
+        raise EditionError(f"{where}: 表 {t.id} 没有列 {ref.col!r}")
+    if ref.kind == "cell" and t.kind == "fixed" and not t.has_row(ref.row):
+        raise EditionError(f"{where}: 表 {t.id} 没有行 {ref.row!r}")
+    if ref.kind == "cell" and t.kind == "list" and not (ref.row == "total" and t.total_row):
+        raise EditionError(f"{where}: 清单表 {t.id} 只能引用合计行 total")
+    if ref.kind == "range" and not (t.has_row(ref.row) and t.has_row(ref.last)):
+        raise EditionError(f"{where}: 表 {t.id} 的行范围 {ref.row}..{ref.last} 无效")
+    if ref.kind == "code" and t.kind != "list":
+        raise EditionError(f"{where}: 按编码引用只能用于清单表，{t.id} 不是")
+
+
+def _check_expr(ed: Edition, e: Expr, where: str) -> None:
+    for ref in e.lhs.refs() + e.rhs.refs():
+        _check_ref(ed, ref, where)
+
+
+def _check_identity(ed: Edition, ident: Identity) -> None:
+    where = f"identities.toml [{ident.id}]"
+    if ident.kind == "monotone":
+        t = ed.table(ident.table)
+        for c in ident.columns:
+            t.column(c)
+        return
+    if ident.expr is not None:
+        _check_expr(ed, ident.expr, where)
+        if ident.formula:
+            lhs = ident.expr.lhs.refs()
+            if len(ident.expr.lhs.terms) != 1 or not lhs or lhs[0].kind not in ("cell", "current"):
+                raise EditionError(f"{where}: formula 标识的左边必须是单个单元格")
+    if ident.when is not None:
+        _check_expr(ed, ident.when, where)
+
+
+def check_edition(ed: Edition) -> None:
+    sheets = [t.sheet for t in ed.tables]
+    for s in sheets:
+        if len(s) > 31 or any(ch in s for ch in "[]:*?/\\"):
+            raise EditionError(f"工作表名不合法：{s!r}")
+    if len(set(sheets)) != len(sheets):
+        raise EditionError("工作表名重复")
+    for t in ed.tables:
+        for c in t.columns:
+            if c.enum and c.enum not in ed.enums:
+                raise EditionError(f"tables/{t.id}.toml: 未知枚举 {c.enum!r}")
+        for r in t.rows:
+            if r.enum and r.enum not in ed.enums:
+                raise EditionError(f"tables/{t.id}.toml: 未知枚举 {r.enum!r}")
+        if t.kind == "list" and t.rows_max <= 0:
+            raise EditionError(f"tables/{t.id}.toml: 清单表须设置 rows_max")
+    for ident in ed.identities:
+        _check_identity(ed, ident)
+    seen: dict[tuple[str, str, str], str] = {}
+    from .formulas import formula_cells
+
+    for key, (ident, _) in formula_cells(ed).items():
+        if key in seen and seen[key] != ident.id:
+            raise EditionError(f"单元格 {key} 同时由 {seen[key]} 和 {ident.id} 定义为公式")
+        seen[key] = ident.id

@@ -1,0 +1,106 @@
+"""Which cells are formulas, what they compute, and their Excel text: derived from the identities."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..cells import a1, col_letter, quote_sheet
+from .expr import Const, Ref, Side
+from .layout import table_layout
+from .model import Edition, Identity, Table
+
+# (table, row, col); row is "*" for a per-row formula, "total" for a list table's 合计 row.
+Key = tuple[str, str, str]
+
+
+@lru_cache(maxsize=32)
+def formula_cells(ed: Edition) -> dict[Key, tuple[Identity, Side]]:
+    out: dict[Key, tuple[Identity, Side]] = {}
+    for ident in ed.identities:
+        if not ident.formula or ident.expr is None:
+            continue
+        lhs = ident.expr.lhs.refs()[0]
+        row = "*" if lhs.kind == "current" else lhs.row
+        out[(lhs.table, row, lhs.col)] = (ident, ident.expr.rhs)
+    return out
+
+
+def total_columns(table: Table) -> list[str]:
+    """Columns summed in a list table's 合计 row."""
+    return [c.key for c in table.columns if c.is_numeric and c.total and c.type != "year"]
+
+
+def is_formula(ed: Edition, table: Table, row: str, col: str) -> bool:
+    cells = formula_cells(ed)
+    if (table.id, row, col) in cells:
+        return True
+    if table.kind == "list":
+        if row == "total":
+            return col in total_columns(table)
+        return (table.id, "*", col) in cells
+    if (table.id, "*", col) in cells:
+        return table.row(row).side == table.column(col).side
+    return False
+
+
+def _cell_text(ed: Edition, here: Table, ref: Ref, row: str) -> str:
+    t = ed.table(ref.table)
+    lay = table_layout(ed, t.id)
+    prefix = "" if t.id == here.id else quote_sheet(t.sheet) + "!"
+    col = lay.col_index[ref.col]
+    if ref.kind == "current":
+        return a1(lay.excel_row(row), col)
+    if ref.kind == "cell":
+        return prefix + a1(lay.excel_row(ref.row), col)
+    if ref.kind == "code":
+        code_col = lay.col_index["code"]
+        rows = lay.input_rows()
+        vals = f"{prefix}{col_letter(col)}{rows.start}:{col_letter(col)}{rows.stop - 1}"
+        codes = f"{prefix}{col_letter(code_col)}{rows.start}:{col_letter(code_col)}{rows.stop - 1}"
+        return f'SUMIFS({vals},{codes},"{ref.row}")'
+    ids = row_ids(t, ref)
+    excel_rows = sorted(lay.excel_row(r) for r in ids)
+    if excel_rows and excel_rows == list(range(excel_rows[0], excel_rows[-1] + 1)):
+        return f"SUM({prefix}{a1(excel_rows[0], col)}:{a1(excel_rows[-1], col)})"
+    return "(" + "+".join(prefix + a1(r, col) for r in excel_rows) + ")" if excel_rows else "0"
+
+
+def row_ids(t: Table, ref: Ref) -> list[str]:
+    """The fixed rows a range or prefix reference covers."""
+    side = t.column(ref.col).side
+    rows = [r for r in t.rows if r.side == side]
+    if ref.kind == "prefix":
+        return [r.id for r in rows if r.id.startswith(ref.row)]
+    ids = [r.id for r in rows]
+    i, j = ids.index(ref.row), ids.index(ref.last)
+    return ids[i : j + 1]
+
+
+def side_text(ed: Edition, here: Table, side: Side, row: str) -> str:
+    parts: list[str] = []
+    for sign, term in side.terms:
+        text = format(term.value, "f") if isinstance(term, Const) else _cell_text(ed, here, term, row)
+        parts.append(("-" if sign < 0 else ("+" if parts else "")) + text)
+    return "".join(parts)
+
+
+def excel_formula(ed: Edition, table: Table, row: str, col: str) -> str:
+    """The template's formula for a formula cell, with the leading '='."""
+    if table.kind == "list" and row == "total":
+        lay = table_layout(ed, table.id)
+        rng = lay.col_range(col)
+        if table.code_list:
+            top = ed.codes[table.code_list].levels[0]
+            code_rng = lay.col_range("code")
+            return f"=SUMPRODUCT((LEN({code_rng})={top})*{rng})"
+        return f"=SUM({rng})"
+    cells = formula_cells(ed)
+    key = (table.id, row, col) if (table.id, row, col) in cells else (table.id, "*", col)
+    _, rhs = cells[key]
+    return "=" + side_text(ed, table, rhs, row)
+
+
+def normalise_formula(text: str) -> str:
+    """Compare formulas regardless of $, spaces, quotes around sheet names and case."""
+    t = text.lstrip("=")
+    return t.replace("$", "").replace(" ", "").replace("'", "").replace("_xlfn.", "").upper()

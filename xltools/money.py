@@ -1,0 +1,51 @@
+"""Exact amounts: Decimal only, never binary floats; units 元 and 万元 with stated rounding."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10000)}
+
+
+def from_float(value: float) -> Decimal:
+    """A float read from a workbook -> the Decimal the user typed.
+
+    Excel stores 15 significant digits; ``repr`` gives the shortest string that round-trips,
+    which is what the user entered (0.1 stays 0.1, not 0.1000000000000000055...).
+    """
+    return Decimal(repr(float(value)))
+
+
+def quantize(value: Decimal, decimals: int = 2) -> Decimal:
+    """Round half up (四舍五入), the rule used in published budget tables."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def convert(value: Decimal, from_unit: str, to_unit: str, decimals: int | None = None) -> Decimal:
+    """Exact 元 <-> 万元 conversion. With ``decimals`` the result is rounded half up."""
+    out = value * UNIT_FACTORS[from_unit] / UNIT_FACTORS[to_unit]
+    return quantize(out, decimals) if decimals is not None else out
+
+
+def fmt(value: Decimal | None, decimals: int = 2) -> str:
+    """Plain fixed-point text, e.g. 477884.00 (no 千分位: the reference disclosure writes none)."""
+    if value is None:
+        return ""
+    return f"{quantize(value, decimals):f}"
+
+
+def fmt_grouped(value: Decimal | None, decimals: int = 2) -> str:
+    """With 千分位, for tables: 477,884.00."""
+    if value is None:
+        return ""
+    return f"{quantize(value, decimals):,.{decimals}f}"
+
+
+def to_decimal(text: str) -> Decimal | None:
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None

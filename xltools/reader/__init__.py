@@ -1,0 +1,1 @@
+"""Reading a filled workbook into a Book: safe opening, normalisation, formula detection."""

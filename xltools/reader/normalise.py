@@ -1,0 +1,114 @@
+"""Turn what a clerk typed into exact values, logging every change as a finding at its cell.
+
+Numbers stored as text, full-width digits, 千分位, "—" for zero and a stray "元" are accepted
+with a warning; "2000万" in a 元 table, "N/A" or a date are errors. Nothing is zeroed silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..money import from_float, to_decimal
+
+DASHES = {"-", "—", "——", "–", "－", "―", "/", "无", "－－"}
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_AMOUNT = Decimal("1e13")
+MAX_TEXT = 10000
+
+
+@dataclass
+class Parsed:
+    value: Decimal | str | None
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (rule, params)
+
+
+def clean_text(raw: Any) -> Parsed:
+    if raw is None or raw == "":
+        return Parsed(None)
+    if isinstance(raw, float):
+        text = format(from_float(raw), "f") if math.isfinite(raw) else str(raw)
+        if text.endswith(".0"):
+            text = text[:-2]
+    elif isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        text = str(raw)
+    else:
+        text = str(raw)
+    out = Parsed(None)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+        out.notes.append(("cell.control-chars", {}))
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        out.notes.append(("cell.too-long", {"length": len(text), "limit": MAX_TEXT}))
+        text = text[:MAX_TEXT]
+    out.value = text or None
+    return out
+
+
+def clean_code(raw: Any) -> Parsed:
+    p = clean_text(raw)
+    if isinstance(p.value, str):
+        p.value = unicodedata.normalize("NFKC", p.value).replace(" ", "")
+    return p
+
+
+def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
+    """A number cell. Returns the Decimal (None for blank) and notes: cell.text-number warnings,
+    cell.not-a-number / cell.unit-in-cell errors."""
+    if raw is None or raw == "":
+        return Parsed(None)
+    if isinstance(raw, bool):
+        return Parsed(None, [("cell.not-a-number", {"raw": str(raw).upper()})])
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
+        value = Decimal(raw) if isinstance(raw, int) else from_float(raw)
+        if abs(value) >= MAX_AMOUNT:
+            return Parsed(value, [("cell.out-of-range", {"raw": str(raw), "low": "-1e13", "high": "1e13",
+                                                         "range_hint": "数值过大，请检查是否多输了位数或单位错误。"})])
+        return Parsed(value)
+    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
+    original = str(raw)
+    text = unicodedata.normalize("NFKC", original)
+    text = _CONTROL.sub("", text).strip().replace(" ", "").replace("\u3000", "")
+    why: list[str] = []
+    if text != original.strip():
+        why.append("含全角字符或空格")
+    if text in DASHES or text == "":
+        if text == "":
+            return Parsed(None)
+        return Parsed(Decimal(0), [("cell.text-number", {"raw": original, "why": "表示无金额", "value": "0"})])
+    for suffix in ("万元", "万", "亿元", "亿"):
+        if text.endswith(suffix) and not (suffix.startswith("万") and unit == "万元" and suffix == "万元"):
+            return Parsed(None, [("cell.unit-in-cell", {"raw": original, "suffix": suffix})])
+    for suffix in ("元", "%", "％"):
+        if text.endswith(suffix) and (suffix != "元" or unit == "元") and (suffix == "元" or percent):
+            text = text[: -len(suffix)]
+            why.append(f"带有“{suffix}”")
+    if text.endswith("万元") and unit == "万元":
+        text = text[:-2]
+        why.append("带有“万元”")
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
+        why.append("带有千分位逗号")
+    if text.startswith("(") and text.endswith(")"):
+        text = "-" + text[1:-1]
+        why.append("用括号表示负数")
+    value = to_decimal(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) else None
+    if value is None:
+        return Parsed(None, [("cell.not-a-number", {"raw": original})])
+    why.insert(0, "是以文本形式存储的数字")
+    notes: list[tuple[str, dict[str, Any]]] = [("cell.text-number", {"raw": original, "why": "，".join(why),
+                                                                      "value": format(value, "f")})]
+    if abs(value) >= MAX_AMOUNT:
+        notes.append(("cell.out-of-range", {"raw": original, "low": "-1e13", "high": "1e13",
+                                            "range_hint": "数值过大，请检查是否多输了位数或单位错误。"}))
+    return Parsed(value, notes)

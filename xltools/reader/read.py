@@ -1,0 +1,264 @@
+"""read_book(path) -> Book: values through python-calamine (fast), formulas from the sheet XML,
+positions from edition.layout. Never trusts a cached formula value."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, Book, Cell
+from ..edition import load_edition
+from ..edition.formulas import excel_formula, is_formula, normalise_formula
+from ..edition.layout import table_layout
+from ..edition.model import Column, Edition, Row, Table
+from ..errors import EditionError, UnreadableError
+from ..rules.finding import ERROR, WARNING, Finding, finding
+from ..template.write import STAMP_SHEET
+from .normalise import clean_code, clean_text, parse_number
+from .open import Package, open_package
+
+
+@dataclass
+class ReadResult:
+    book: Book
+    package: Package
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _fail(rule: str, path: Path, **params: Any) -> UnreadableError:
+    return UnreadableError(finding(rule, ERROR, path=str(path), **params))
+
+
+def _stamp(pkg: Package, wb: Any) -> dict[str, str]:
+    stamp: dict[str, str] = {}
+    if STAMP_SHEET in wb.sheet_names:
+        for row in wb.get_sheet_by_name(STAMP_SHEET).to_python(skip_empty_area=False):
+            if len(row) >= 2 and isinstance(row[0], str) and row[0]:
+                stamp[row[0]] = str(row[1])
+    for k, v in pkg.custom.items():
+        if k.startswith("xltools_"):
+            stamp.setdefault(k[len("xltools_"):], v)
+    return stamp
+
+
+def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edition | None) -> Edition:
+    from ..edition.load import available
+
+    if "edition" not in stamp:
+        from ..edition.load import load_edition as _le
+
+        guess = ""
+        try:
+            ed = expected or _le()
+            overlap = set(pkg.sheets) & {t.sheet for t in ed.tables}
+            if overlap:
+                guess = f"其中有 {len(overlap)} 张工作表与模板同名，可能是把工作表复制到了新工作簿。"
+        except EditionError:
+            pass
+        raise _fail("read.not-xltools", path, guess=guess)
+    eid = stamp["edition"]
+    try:
+        year = int(float(stamp.get("year", "0") or 0)) or None
+    except ValueError:
+        year = None
+    try:
+        ed = load_edition(eid, year)
+    except EditionError:
+        known = "、".join(d.name for d in available())
+        try:
+            load_edition(eid)
+        except EditionError:
+            raise _fail("read.unknown-edition", path, edition=eid, known=known) from None
+        raise _fail("read.wrong-year", path, year=year, edition=eid,
+                    years="、".join(map(str, load_edition(eid).years))) from None
+    version = stamp.get("version", "")
+    if version not in ed.accepted_versions:
+        raise _fail("read.wrong-version", path, edition=eid, version=version or "未知",
+                    accepted="、".join(ed.accepted_versions))
+    return ed
+
+
+def _grid_get(grid: list[list[Any]], row: int, col: int) -> Any:
+    """1-based Excel row, 0-based column; '' outside the sheet's used area."""
+    if 0 < row <= len(grid):
+        r = grid[row - 1]
+        if col < len(r):
+            return r[col]
+    return ""
+
+
+class _Reader:
+    def __init__(self, ed: Edition, pkg: Package, wb: Any, path: Path) -> None:
+        self.ed, self.pkg, self.wb, self.path = ed, pkg, wb, path
+        self.book = Book(ed, str(path))
+        self.findings: list[Finding] = []
+
+    def note(self, rule: str, severity: str, t: Table, a1: str, **params: Any) -> None:
+        self.findings.append(finding(rule, severity, t.sheet, a1, table=t.id, **params))
+
+    def run(self) -> None:
+        present = set(self.wb.sheet_names)
+        expected = {t.sheet for t in self.ed.tables}
+        extra = [s for s in self.wb.sheet_names
+                 if s not in expected and s not in (STAMP_SHEET, "代码表", "填报说明")]
+        for t in self.ed.tables:
+            if t.sheet not in present:
+                renamed = f"工作簿中有未知工作表“{'、'.join(extra)}”，是否由它改名而来？" if extra else ""
+                self.findings.append(finding("read.sheet-missing", ERROR, t.sheet, "", table=t.id,
+                                             expected=t.sheet, title=t.title, renamed=renamed))
+                self.book.missing_tables.add(t.id)
+                continue
+            try:
+                grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
+                formulas = self.pkg.formulas(t.sheet)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as e:
+                self.findings.append(finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id,
+                                             detail=f"{type(e).__name__}"))
+                self.book.missing_tables.add(t.id)
+                continue
+            if not self._structure_ok(t, grid):
+                self.book.missing_tables.add(t.id)
+                continue
+            self._values(t, grid, formulas)
+        for name in extra:
+            self.findings.append(finding("read.sheet-extra", WARNING, name, "A1", name=name))
+
+    # ---- structure: headers and fixed labels where the template put them ----
+    def _structure_ok(self, t: Table, grid: list[list[Any]]) -> bool:
+        lay = table_layout(self.ed, t.id)
+        for r0, c0, _r1, _c1, text in lay.header_cells():
+            got = clean_text(_grid_get(grid, r0, c0)).value or ""
+            if got.replace("\n", "") != text:
+                self.note("read.header-changed", ERROR, t, lay_a1(r0, c0), expected=text, actual=got)
+                return False
+        if t.kind == "fixed":
+            for r in t.rows:
+                label = t.label_column(r.side)
+                if label is None:
+                    continue
+                row, col = lay.excel_row(r.id), lay.col_index[label.key]
+                got = clean_text(_grid_get(grid, row, col)).value or ""
+                if got != r.label:
+                    self.note("read.row-label-changed", ERROR, t, lay_a1(row, col), expected=r.label, actual=got)
+                    return False
+        else:
+            last = lay.last_row
+            for row in range(last + 1, len(grid) + 1):
+                if any(v not in ("", None) for v in grid[row - 1][: lay.n_cols]):
+                    self.note("read.rows-beyond-area", ERROR, t, lay_a1(row, 0), row=row, last=last)
+                    break
+        return True
+
+    # ---- values ----
+    def _values(self, t: Table, grid: list[list[Any]], formulas: dict[str, str]) -> None:
+        lay = table_layout(self.ed, t.id)
+        if t.kind == "fixed":
+            for r in t.rows:
+                for c in t.value_columns(r.side):
+                    if c.key not in r.na:
+                        self._cell(t, r, c, r.id, grid, formulas)
+            return
+        rows: list[str] = []
+        if t.total_row:
+            for c in t.columns:
+                if is_formula(self.ed, t, "total", c.key):
+                    self._cell(t, None, c, "total", grid, formulas)
+        for i, excel_row in enumerate(lay.input_rows()):
+            key = f"r{i}"
+            filled = False
+            for c in t.columns:
+                a = lay.cell(key, c.key)
+                if is_formula(self.ed, t, key, c.key) or (c.type == "name" and a in formulas):
+                    continue
+                if _grid_get(grid, excel_row, lay.col_index[c.key]) not in ("", None):
+                    filled = True
+                    break
+            if filled:
+                rows.append(key)
+                for c in t.columns:
+                    self._cell(t, None, c, key, grid, formulas)
+        self.book.list_rows[t.id] = rows
+
+    def _cell(self, t: Table, r: Row | None, c: Column, key: str, grid: list[list[Any]],
+              formulas: dict[str, str]) -> None:
+        lay = table_layout(self.ed, t.id)
+        excel_row, col = lay.excel_row(key), lay.col_index[c.key]
+        a = lay.cell(key, c.key)
+        raw = _grid_get(grid, excel_row, col)
+        cell = Cell(t.id, key, c.key, t.sheet, a, None, raw, INPUT)
+        self.book.cells[(t.id, key, c.key)] = cell
+        if c.type == "name" and a in formulas:
+            cell.state = FORMULA  # the template's auto name: we look the code up ourselves
+            return
+        if is_formula(self.ed, t, key, c.key):
+            if a in formulas:
+                want = normalise_formula(excel_formula(self.ed, t, key, c.key))
+                got = formulas[a]
+                if not got or normalise_formula(got) == want:
+                    cell.state = FORMULA
+                    return
+                cell.state = CHANGED
+                cell.value = self._parse(t, r, c, raw, a, quiet=True)
+                if cell.value is None:
+                    self.note("cell.formula-changed", WARNING, t, a,
+                              expected_formula=excel_formula(self.ed, t, key, c.key))
+                return
+            cell.state = OVERWRITTEN
+        cell.value = self._parse(t, r, c, raw, a)
+
+    def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False
+               ) -> Decimal | str | None:
+        ctype = t.cell_type(r, c)
+        label = _label(t, r, c)
+        if ctype in ("money", "number", "percent", "year"):
+            parsed = parse_number(raw, t.unit or self.ed.money_unit, percent=ctype == "percent")
+        elif ctype in ("code", "unit"):
+            parsed = clean_code(raw)
+        else:
+            parsed = clean_text(raw)
+        if not quiet:
+            for rule, params in parsed.notes:
+                sev = WARNING if rule in ("cell.text-number", "cell.control-chars") else ERROR
+                if rule == "cell.too-long":
+                    sev = WARNING
+                self.note(rule, sev, t, a, label=label, unit=t.unit or self.ed.money_unit, **params)
+        return parsed.value
+
+
+def lay_a1(row: int, col: int) -> str:
+    from ..cells import a1
+
+    return a1(row, col)
+
+
+def _label(t: Table, r: Row | None, c: Column) -> str:
+    if r is not None:
+        if len(t.value_columns(r.side)) == 1:
+            return f"“{r.label}”"
+        return f"“{r.label}”的“{c.title}”"
+    return f"“{c.title}”"
+
+
+def read_workbook(path: str | Path, edition: Edition | None = None) -> ReadResult:
+    """Read and normalise a workbook. Raises UnreadableError (exit 3) when it cannot be used at all."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    pkg = open_package(path)
+    try:
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+        except Exception as e:  # calamine raises its own error types for damaged content
+            raise _fail("read.corrupt", path, detail=f"{type(e).__name__}: {str(e)[:120]}") from None
+        stamp = _stamp(pkg, wb)
+        ed = _edition_for(pkg, stamp, path, edition)
+        reader = _Reader(ed, pkg, wb, path)
+        if pkg.has_macros:
+            reader.findings.append(finding("read.macro", WARNING, "", "", path=str(path), detail="vbaProject.bin"))
+        reader.run()
+        return ReadResult(reader.book, pkg, reader.findings)
+    finally:
+        pkg.close()

@@ -1,0 +1,56 @@
+"""The message catalogue (messages.toml): rule id -> title, message and hint, in Chinese,
+with named placeholders. The only home of user-facing text about findings."""
+
+from __future__ import annotations
+
+import string
+import sys
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..money import fmt
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CATALOGUE = Path(__file__).with_name("messages.toml")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    with CATALOGUE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+class _Params(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, Decimal):
+        return fmt(v)
+    if isinstance(v, (list, tuple)):
+        return "、".join(map(_show, v))
+    return str(v)
+
+
+def render(rule: str, part: str, params: Mapping[str, Any]) -> str:
+    entry = catalogue().get(rule)
+    if entry is None:
+        return rule if part == "title" else ""
+    text = entry.get(part, "")
+    return string.Formatter().vformat(text, (), _Params({k: _show(v) for k, v in params.items()}))
+
+
+def placeholders(rule: str) -> set[str]:
+    entry = catalogue().get(rule, {})
+    out: set[str] = set()
+    for part in ("title", "message", "hint"):
+        out |= {name for _, name, _, _ in string.Formatter().parse(entry.get(part, "")) if name}
+    return out

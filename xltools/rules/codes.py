@@ -1,0 +1,89 @@
+"""Classification codes in list tables: names, stale names, 类/款/项 hierarchy sums, orphans,
+duplicates and the 合计 row (spec I11–I13)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..book import FORMULA, Book
+from ..cells import parse_a1
+from ..edition.formulas import total_columns
+from ..edition.model import Table
+from .finding import ERROR, WARNING, Finding, finding
+from .labels import short
+
+
+def check_codes(book: Book, t: Table) -> Iterator[Finding]:
+    ed = book.edition
+    cl = ed.codes[t.code_list]
+    by_unit: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in book.rows(t.id):
+        code = book.code(t.id, row)
+        if not code:
+            cell = book.cell(t.id, row, "code")
+            if cell is not None:
+                yield finding("cell.required", ERROR, t.sheet, cell.a1, table=t.id, label="“科目编码”")
+            continue
+        by_unit[book.unit_of_row(t.id, row)][code].append(row)
+        entry = cl.entries.get(code)
+        name_cell = book.cell(t.id, row, "name")
+        if entry is not None and name_cell is not None and name_cell.state != FORMULA and isinstance(
+                name_cell.value, str) and name_cell.value != entry.name:
+            stale = ed.stale_names.get(name_cell.value)
+            if stale is not None and stale[0] == code[: len(stale[0])]:
+                yield finding("cell.stale-name", WARNING, t.sheet, name_cell.a1, table=t.id, actual=name_cell.value,
+                              expected=entry.name, since=stale[2], year=ed.year)
+            else:
+                yield finding("cell.code-name-mismatch", WARNING, t.sheet, name_cell.a1, table=t.id, code=code,
+                              expected=entry.name, actual=name_cell.value)
+    cols = total_columns(t)
+    for codes in by_unit.values():
+        for code, rows in codes.items():
+            if len(rows) > 1:
+                cells = [book.cell(t.id, r, "code") for r in rows]
+                yield finding("table.duplicate-code", ERROR, t.sheet, cells[1].a1 if cells[1] else "A1",  # type: ignore[union-attr]
+                              table=t.id, code=code,
+                              rows="、".join(str(parse_a1(c.a1)[0]) for c in cells if c is not None))
+            level = cl.level_of(code)
+            if level > 1:
+                parent = cl.parent(code)
+                if parent not in codes:
+                    pe = cl.entries.get(parent)
+                    cell = book.cell(t.id, rows[0], "code")
+                    yield finding("table.code-orphan", ERROR, t.sheet, cell.a1 if cell else "A1", table=t.id,
+                                  code=code, parent=parent, parent_name=pe.name if pe else "")
+            if 0 < level < len(cl.levels):
+                children = sorted(c for c in codes if cl.level_of(c) == level + 1 and cl.parent(c) == code)
+                if not children:
+                    continue
+                for col in cols:
+                    actual = sum((book.amount(t.id, r, col) or Decimal(0) for r in rows), Decimal(0))
+                    expected = sum((book.amount(t.id, r, col) or Decimal(0) for c in children for r in codes[c]),
+                                   Decimal(0))
+                    if abs(actual - expected) > ed.tolerance:
+                        cell = book.cell(t.id, rows[0], col)
+                        entry = cl.entries.get(code)
+                        yield finding("table.hierarchy", ERROR, t.sheet, cell.a1 if cell else "A1", table=t.id,
+                                      code=code, name=entry.name if entry else "", column=f"“{t.column(col).title}”",
+                                      actual=actual, expected=expected, diff=actual - expected,
+                                      children="、".join(children[:5]))
+
+
+def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
+    """A 合计 row typed over (or pasted as numbers) must still equal the sum of the top-level rows."""
+    ed = book.edition
+    level = "类" if t.code_list else "各行"
+    for col in total_columns(t):
+        cell = book.cell(t.id, "total", col)
+        if cell is None or cell.state == FORMULA or (cell.state == "formula-changed" and cell.amount is None):
+            continue
+        actual = cell.amount or Decimal(0)
+        expected = book.computed(t.id, "total", col)
+        if abs(actual - expected) > ed.tolerance:
+            yield finding("table.column-total", ERROR, t.sheet, cell.a1, table=t.id,
+                          label=f"{short(t)}合计行的“{t.column(col).title}”", level=level, actual=actual,
+                          expected=expected, diff=actual - expected)
+        elif cell.value is not None:
+            yield finding("cell.formula-overwritten", WARNING, t.sheet, cell.a1, table=t.id, actual=actual)

@@ -1,0 +1,71 @@
+"""A finding is data (rule id, place, parameters); its Chinese text is rendered from the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..money import fmt
+
+ERROR, WARNING = "error", "warning"
+SEVERITY_ZH = {ERROR: "错误", WARNING: "提醒"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  # stable id, e.g. "table.sum-of-parts"; key of the message catalogue
+    severity: str  # "error" | "warning"
+    sheet: str  # "" for the file as a whole
+    cell: str  # "C12", a range such as "C5:C9", or "" for the file
+    params: Mapping[str, Any] = field(default_factory=dict)
+    check: str = ""  # identity id from the edition, when the finding comes from one
+    table: str = ""  # table id, when known
+
+    @property
+    def message(self) -> str:
+        from .catalogue import render
+
+        return render(self.rule, "message", self.params)
+
+    @property
+    def hint(self) -> str:
+        from .catalogue import render
+
+        if self.params.get("hint"):
+            return str(self.params["hint"])
+        return render(self.rule, "hint", self.params)
+
+    @property
+    def title(self) -> str:
+        from .catalogue import render
+
+        return render(self.rule, "title", self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule, "severity": self.severity, "sheet": self.sheet, "cell": self.cell,
+            "message": self.message, "hint": self.hint,
+        }
+        if self.check:
+            out["check"] = self.check
+        for k in ("expected", "actual"):
+            if k in self.params:
+                v = self.params[k]
+                out[k] = fmt(v) if isinstance(v, Decimal) else v
+        return out
+
+    def sort_key(self) -> tuple[int, str, int, int, str]:
+        from ..cells import parse_a1
+
+        try:
+            row, col = parse_a1(self.cell.split(":")[0]) if self.cell else (0, 0)
+        except ValueError:
+            row, col = 0, 0
+        return (0 if self.severity == ERROR else 1, self.sheet, row, col, self.rule)
+
+
+def finding(rule: str, severity: str, sheet: str = "", cell: str = "", check: str = "", table: str = "",
+            **params: Any) -> Finding:
+    return Finding(rule, severity, sheet, cell, params, check, table)

@@ -1,0 +1,154 @@
+"""Evaluate the edition's identities (spec §3.1 and §3.2) over a Book, recomputing every total."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..book import CHANGED, FORMULA, OVERWRITTEN, Book
+from ..edition import expr as ex
+from ..edition.expr import Expr, Ref
+from ..edition.layout import table_layout
+from ..edition.model import Identity
+from .finding import ERROR, WARNING, Finding, finding
+from .labels import side_label
+
+RELATION = {"<=": "应不大于", ">=": "应不小于"}
+
+
+def _tables(e: Expr) -> set[str]:
+    return {r.table for r in e.lhs.refs() + e.rhs.refs()}
+
+
+def _anchor(book: Book, ref: Ref, row: str) -> tuple[str, str, str]:
+    """(sheet, A1, table) of the cell a finding about this reference points at."""
+    t = book.edition.table(ref.table)
+    rows = book.ref_rows(ref, row)
+    if rows:
+        cell = book.cell(ref.table, rows[0], ref.col)
+        if cell is not None:
+            return t.sheet, cell.a1, t.id
+        try:
+            return t.sheet, table_layout(book.edition, t.id).cell(rows[0], ref.col), t.id
+        except KeyError:
+            pass
+    return t.sheet, "A1", t.id
+
+
+def _applies(book: Book, ident: Identity, e: Expr, row: str) -> bool:
+    if _tables(e) & book.missing_tables:
+        return False
+    if ident.when is not None:
+        if _tables(ident.when) & book.missing_tables:
+            return False
+        if any(book.is_blank(r) for r in ident.when.lhs.refs() + ident.when.rhs.refs()):
+            return False
+        if not ex.compare(book.eval_side(ident.when.lhs), ident.when.op, book.eval_side(ident.when.rhs), Decimal(0)):
+            return False
+    return not any(book.is_blank(r, row) for r in e.lhs.refs() + e.rhs.refs())
+
+
+def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[Finding]:
+    if not _applies(book, ident, e, row):
+        return
+    ed = book.edition
+    lhs_ref = e.lhs.refs()[0] if e.lhs.refs() else None
+    if ident.formula and lhs_ref is not None:
+        r = row if lhs_ref.kind == "current" else lhs_ref.row
+        cell = book.cell(lhs_ref.table, r, lhs_ref.col)
+        if cell is None or cell.state == FORMULA or (cell.state == CHANGED and cell.amount is None):
+            return  # an intact template formula holds by construction (a changed one was reported on reading)
+        actual = cell.amount if cell.amount is not None else Decimal(0)
+        expected = book.eval_side(e.rhs, row)
+        if ex.compare(actual, "==", expected, ed.tolerance):
+            if cell.state == OVERWRITTEN and cell.value is not None:
+                yield finding("cell.formula-overwritten", WARNING, cell.sheet, cell.a1, table=cell.table,
+                              check=ident.id, actual=actual)
+            return
+        yield _mismatch(book, ident, e, row, actual, expected)
+        return
+    actual = book.eval_side(e.lhs, row)
+    expected = book.eval_side(e.rhs, row)
+    if not ex.compare(actual, e.op, expected, ed.tolerance):
+        yield _mismatch(book, ident, e, row, actual, expected)
+
+
+def _mismatch(book: Book, ident: Identity, e: Expr, row: str, actual: Decimal, expected: Decimal) -> Finding:
+    ed = book.edition
+    lhs_refs = e.lhs.refs()
+    anchor = lhs_refs[0] if lhs_refs else e.rhs.refs()[0]
+    sheet, a1, table = _anchor(book, anchor, row)
+    cross = len(_tables(e)) > 1
+    if e.op == "==":
+        rule = "cross.totals-agree" if cross else "table.sum-of-parts"
+    else:
+        rule = "cross.not-exceed" if cross else "table.not-exceed"
+    label = side_label(ed, e.lhs, row, book)
+    other = side_label(ed, e.rhs, row, book)
+    params: dict[str, object] = {
+        "title": ident.title, "label": label, "actual": actual, "expected": expected, "diff": actual - expected,
+        "other": other, "parts": other, "relation": RELATION.get(e.op, "应等于"),
+    }
+    if ident.hint:
+        params["hint"] = ident.hint
+    return finding(rule, ident.severity if ident.severity in (ERROR, WARNING) else ERROR, sheet, a1,
+                   check=ident.id, table=table, **params)
+
+
+def check_identities(book: Book) -> Iterator[Finding]:
+    ed = book.edition
+    for ident in ed.identities:
+        if ident.kind == "monotone":
+            yield from check_monotone(book, ident)
+            continue
+        exprs: list[Expr] = []
+        if ident.each_rows:
+            table = ident.each_rows.split(":", 1)[1]
+            codes = sorted({book.code(table, r) for r in book.rows(table)} - {""})
+            exprs = [ex.parse(ident.template.replace("{code}", c)) for c in codes]
+        elif ident.expr is not None:
+            exprs = [ident.expr]
+        for e in exprs:
+            if ident.per_row:
+                yield from _per_row(book, ident, e)
+            else:
+                yield from _check_one(book, ident, e)
+
+
+def _per_row(book: Book, ident: Identity, e: Expr) -> Iterator[Finding]:
+    t = book.edition.table(ident.per_row)
+    if t.id in book.missing_tables:
+        return
+    col = e.lhs.refs()[0].col
+    if t.kind == "list":
+        rows = book.rows(t.id)
+    else:
+        side = t.column(col).side
+        rows = [r.id for r in t.rows if r.side == side]
+    for row in rows:
+        yield from _check_one(book, ident, e, row)
+
+
+def check_monotone(book: Book, ident: Identity) -> Iterator[Finding]:
+    t = book.edition.table(ident.table)
+    if t.id in book.missing_tables:
+        return
+    for row in book.rows(t.id):
+        values = [(c, book.cell(t.id, row, c)) for c in ident.columns]
+        filled = [(c, cell) for c, cell in values if cell is not None and cell.amount is not None]
+        if not filled:
+            continue
+        prev = None
+        for c, cell in filled:
+            assert cell is not None and cell.amount is not None
+            if prev is not None and cell.amount < prev:
+                yield finding("table.plan-monotone", ERROR, t.sheet, cell.a1, check=ident.id, table=t.id,
+                              title=ident.title, label=f"“{t.column(c).title}”", actual=cell.amount, expected=prev)
+            prev = cell.amount
+        last_col = ident.columns[-1]
+        last = book.cell(t.id, row, last_col)
+        if ident.final is not None and (last is None or last.amount != ident.final):
+            a1 = last.a1 if last is not None else table_layout(book.edition, t.id).cell(row, last_col)
+            yield finding("table.plan-final", ERROR, t.sheet, a1, check=ident.id, table=t.id, title=ident.title,
+                          expected=ident.final, actual=last.amount if last is not None and last.amount is not None
+                          else "空")

@@ -1,0 +1,1 @@
+"""The blank (or pre-filled) workbook, written with xlsxwriter from the edition."""

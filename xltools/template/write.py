@@ -1,0 +1,283 @@
+"""Write the edition's workbook with xlsxwriter: titles, merged headers, unit labels, protected
+formulas with their computed cached values, unlocked input cells, dropdowns from a hidden code
+sheet through defined names, an instructions sheet and the edition stamp. Byte-deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from .. import __version__
+from ..book import Book, Data, book_from_data
+from ..cells import a1, col_letter, quote_sheet
+from ..edition.formulas import excel_formula, is_formula, total_columns
+from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
+from ..edition.model import Column, Edition, Row, Table
+from .styles import Styles
+
+STAMP_SHEET = "_xltools"
+CODE_SHEET = "代码表"
+GUIDE_SHEET = "填报说明"
+COVER = "cover"
+
+
+def _num(v: Decimal | None) -> float:
+    return float(v) if v is not None else 0.0
+
+
+class TemplateWriter:
+    def __init__(self, ed: Edition, path: Path, data: Data | None = None) -> None:
+        self.ed = ed
+        self.book: Book = book_from_data(ed, data or {})
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+        })
+        self.st = Styles(self.wb)
+        self.names: dict[str, str] = {}  # dropdown source id -> defined name
+
+    # ---- whole workbook ----
+    def write(self) -> None:
+        ed, wb = self.ed, self.wb
+        created = dt.datetime(ed.year - 1, 12, 1)  # fixed, so the file is byte-deterministic
+        wb.set_properties({
+            "title": f"{ed.title} {ed.year}年 填报工作簿", "subject": "部门预算信息公开", "author": "xltools",
+            "company": "", "comments": f"edition={ed.id} version={ed.version}", "created": created,
+        })
+        for name, value in self.stamp().items():
+            wb.set_custom_property(f"xltools_{name}", value)
+        guide = wb.add_worksheet(GUIDE_SHEET)
+        sheets = {t.id: wb.add_worksheet(t.sheet) for t in ed.tables}
+        codes = wb.add_worksheet(CODE_SHEET)
+        stamp = wb.add_worksheet(STAMP_SHEET)
+        self._code_sheet(codes)
+        for t in ed.tables:
+            self._table(sheets[t.id], t)
+        self._guide(guide)
+        self._stamp_sheet(stamp)
+        wb.define_name("_xltools_edition", f'="{ed.id}"')
+        wb.close()
+
+    def stamp(self) -> dict[str, str]:
+        ed = self.ed
+        return {"edition": ed.id, "version": ed.version, "year": str(ed.year), "fingerprint": ed.fingerprint,
+                "generator": f"xltools {__version__}"}
+
+    def _stamp_sheet(self, ws: Any) -> None:
+        for i, (k, v) in enumerate(self.stamp().items()):
+            ws.write_string(i, 0, k)
+            ws.write_string(i, 1, v)
+        ws.very_hidden()
+        ws.protect()
+
+    def _code_sheet(self, ws: Any) -> None:
+        col = 0
+        for cid, cl in sorted(self.ed.codes.items()):
+            ws.write_string(0, col, f"{cl.title}编码")
+            ws.write_string(0, col + 1, "名称")
+            ws.write_string(0, col + 2, "核实状态")
+            entries = sorted(cl.entries.values(), key=lambda e: e.code)
+            for i, e in enumerate(entries, start=1):
+                ws.write_string(i, col, e.code)
+                ws.write_string(i, col + 1, e.name)
+                ws.write_string(i, col + 2, e.status)
+            last = len(entries) + 1
+            sheet = quote_sheet(CODE_SHEET)
+            self.wb.define_name(f"codes_{cid}", f"={sheet}!${col_letter(col)}$2:${col_letter(col)}${last}")
+            self.wb.define_name(f"names_{cid}",
+                                f"={sheet}!${col_letter(col)}$2:${col_letter(col + 1)}${last}")
+            ws.set_column(col, col + 1, 14)
+            col += 4
+        for eid, values in sorted(self.ed.enums.items()):
+            ws.write_string(0, col, eid)
+            for i, v in enumerate(values, start=1):
+                ws.write_string(i, col, v)
+            self.wb.define_name(f"enum_{eid}", f"={quote_sheet(CODE_SHEET)}!${col_letter(col)}$2:"
+                                               f"${col_letter(col)}${len(values) + 1}")
+            col += 1
+        ws.hide()
+        ws.protect()
+
+    def _guide(self, ws: Any) -> None:
+        ed = self.ed
+        path = ed.path / "instructions.txt"
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        subs = {"title": ed.title, "year": str(ed.year), "money_unit": ed.money_unit, "edition": ed.id,
+                "version": ed.version}
+        ws.set_column(0, 0, 110)
+        row = 0
+        for line in lines:
+            text = line
+            for k, v in subs.items():
+                text = text.replace("{" + k + "}", v)
+            ws.write_string(row, 0, text, self.st.plain_bold if line.startswith("#") else self.st.plain)
+            row += 1
+        row += 1
+        ws.write_string(row, 0, "工作表一览：", self.st.plain_bold)
+        for t in ed.tables:
+            row += 1
+            unit = f"（金额单位：{t.unit}）" if t.unit else ""
+            kind = "按行填写，可增减行数" if t.kind == "list" else "固定行"
+            ws.write_string(row, 0, f"「{t.sheet}」 {t.title}{unit}，{kind}", self.st.plain)
+        ws.activate()
+        ws.protect()
+
+    # ---- one table ----
+    def _table(self, ws: Any, t: Table) -> None:
+        ed, st, lay = self.ed, self.st, table_layout(self.ed, t.id)
+        last_col = lay.n_cols - 1
+        ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, t.title, st.title)
+        ws.set_row(TITLE_ROW - 1, 30)
+        if t.id != COVER:
+            cover = ed.table(COVER)
+            name_cell = table_layout(ed, COVER).cell("name", "value")
+            name = self.book.text(COVER, "name", "value")
+            ws.write_formula(INFO_ROW - 1, 0, f'="编制单位："&{quote_sheet(cover.sheet)}!{name_cell}', st.info,
+                             f"编制单位：{name}")
+            right = t.info.replace("{prior_year}", str(ed.year - 1)).replace("{year}", str(ed.year))
+            if t.unit:
+                right = (right + "    " if right else "") + f"金额单位：{t.unit}"
+            if right:
+                ws.write_string(INFO_ROW - 1, last_col, right, st.info_right)
+        for r0, c0, r1, c1, text in lay.header_cells():
+            if (r0, c0) == (r1, c1):
+                ws.write_string(r0 - 1, c0, text, st.header)
+            else:
+                ws.merge_range(r0 - 1, c0, r1 - 1, c1, text, st.header)
+        if lay.column_numbers:
+            row = lay.data_start - 2
+            if lay.serial:
+                ws.write_string(row, 0, "栏次", st.numbers_row)
+            n = 0
+            for c in t.columns:
+                if c.type in ("label", "code", "name", "unit"):
+                    ws.write_string(row, lay.col_index[c.key], "", st.numbers_row)
+                else:
+                    n += 1
+                    ws.write_number(row, lay.col_index[c.key], n, st.numbers_row)
+        for c in t.columns:
+            ws.set_column(lay.col_index[c.key], lay.col_index[c.key], c.width)
+        if lay.serial:
+            ws.set_column(0, 0, 5)
+        if t.kind == "fixed":
+            self._fixed(ws, t)
+        else:
+            self._list(ws, t)
+        ws.freeze_panes(lay.data_start - 1, 0)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, lay.data_start - 2)
+        ws.protect("", {"format_columns": True, "format_rows": True})
+
+    def _fixed(self, ws: Any, t: Table) -> None:
+        lay, st = table_layout(self.ed, t.id), self.st
+        for i, r in enumerate(t.rows):
+            row = lay.excel_row(r.id) - 1
+            if lay.serial and r.side == 0:
+                ws.write_number(row, 0, i + 1, st.na)
+            label = t.label_column(r.side)
+            if label is not None:
+                ws.write_string(row, lay.col_index[label.key], r.label, st.label)
+            for c in t.value_columns(r.side):
+                self._cell(ws, t, r, c, r.id)
+        # blank bordered cells where one side is shorter than the other
+        for side in t.sides:
+            used = {lay.excel_row(r.id) for r in t.rows if r.side == side}
+            for row in range(lay.data_start, lay.last_row + 1):
+                if row not in used:
+                    for c in t.columns:
+                        if c.side == side:
+                            ws.write_blank(row - 1, lay.col_index[c.key], None, st.label)
+
+    def _list(self, ws: Any, t: Table) -> None:
+        lay, st, ed = table_layout(self.ed, t.id), self.st, self.ed
+        if t.total_row:
+            row = lay.excel_row("total") - 1
+            label_col = next((c for c in t.columns if c.type in ("name", "text")), t.columns[0])
+            for c in t.columns:
+                col = lay.col_index[c.key]
+                if c.key in total_columns(t):
+                    value = self.book.amount(t.id, "total", c.key)
+                    ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), st.f_money_total, _num(value))
+                else:
+                    ws.write_string(row, col, "合计" if c is label_col else "", st.label_bold)
+        for i in range(t.rows_max):
+            key = f"r{i}"
+            row = lay.excel_row(key) - 1
+            if lay.serial:
+                ws.write_number(row, 0, i + 1, st.na)
+            for c in t.columns:
+                self._cell(ws, t, None, c, key)
+        for c in t.columns:
+            self._validation(ws, t, None, c, lay.col_range(c.key))
+
+    def _cell(self, ws: Any, t: Table, r: Row | None, c: Column, key: str) -> None:
+        ed, st = self.ed, self.st
+        lay = table_layout(ed, t.id)
+        row, col = lay.excel_row(key) - 1, lay.col_index[c.key]
+        if r is not None and c.key in r.na:
+            ws.write_string(row, col, "——", st.na)
+            return
+        cell = self.book.cell(t.id, key, c.key)
+        if is_formula(ed, t, key, c.key):
+            value = self.book.amount(t.id, key, c.key)
+            ws.write_formula(row, col, excel_formula(ed, t, key, c.key), st.f_money, _num(value))
+            return
+        ctype = t.cell_type(r, c)
+        value = cell.value if cell is not None else None
+        if c.type == "name" and t.code_list and (value is None or cell is None):
+            code_cell = a1(row + 1, lay.col_index["code"])
+            code = self.book.text(t.id, key, "code")
+            entry = ed.codes[t.code_list].entries.get(code)
+            cached = entry.name if entry else ""
+            ws.write_formula(row, col, f'=IF({code_cell}="","",IFERROR(VLOOKUP({code_cell}&"",names_{t.code_list},'
+                                       f'2,FALSE),"（编码不在代码表中）"))', st.in_name, cached)
+            return
+        fmt = st.input_for(ctype, c.wrap)
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, Decimal) and ctype in ("money", "number", "percent", "year"):
+            ws.write_number(row, col, float(value), fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+        if r is not None:
+            self._validation(ws, t, r, c, a1(row + 1, col))
+
+    def _validation(self, ws: Any, t: Table, r: Row | None, c: Column, rng: str) -> None:
+        ctype = t.cell_type(r, c)
+        enum = (r.enum if r is not None and r.enum else "") or c.enum
+        if t.kind == "list" and is_formula(self.ed, t, "r0", c.key):
+            return
+        unit = t.unit or ""
+        opts: dict[str, Any] | None = None
+        if ctype == "money":
+            opts = {"validate": "decimal", "criteria": "between", "minimum": -1e13, "maximum": 1e13,
+                    "error_title": "请输入数字", "error_message": f"这里只能填数字，金额单位：{unit}。不要输入文字、空格或“万元”。"}
+        elif ctype == "number":
+            opts = {"validate": "decimal", "criteria": ">=", "value": 0,
+                    "error_title": "请输入数字", "error_message": "这里只能填不小于0的数字。"}
+        elif ctype == "percent":
+            opts = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                    "error_title": "请输入百分数", "error_message": "填0到100之间的数字，例如25表示25%。"}
+        elif ctype == "year":
+            opts = {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100,
+                    "error_title": "请输入年度", "error_message": "请填四位数年度，例如2020。"}
+        elif ctype == "code" and t.code_list:
+            opts = {"validate": "list", "source": f"=codes_{t.code_list}", "error_type": "stop",
+                    "input_title": "科目编码", "input_message": "从下拉列表选择编码，名称自动带出。",
+                    "error_title": "编码不在代码表中", "error_message": "请从下拉列表选择本年度有效的科目编码。"}
+        elif enum:
+            opts = {"validate": "list", "source": f"=enum_{enum}",
+                    "error_type": "stop" if (r.enum if r is not None and r.enum else "") or c.strict else "information",
+                    "error_title": "请从列表选择", "error_message": "建议从下拉列表中选择。"}
+        if opts is not None:
+            ws.data_validation(rng, opts)
+
+
+def write_template(ed: Edition, path: Path, data: Data | None = None) -> None:
+    """Write the template (or, with data, a filled workbook) to path. Callers handle atomicity."""
+    TemplateWriter(ed, Path(path), data).write()

@@ -1,0 +1,58 @@
+"""The library entry point for checking a workbook: read, normalise, run every rule, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .book import Book
+from .edition.model import Edition
+from .errors import UnreadableError
+from .rules.finding import ERROR, WARNING, Finding
+
+
+@dataclass
+class FileReport:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+    book: Book | None = None
+    edition: str = ""
+    year: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not self.unreadable and not self.errors
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.sheet, f.cell, f.check)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return sorted(out, key=Finding.sort_key)
+
+
+def validate_file(path: str | Path, edition: Edition | None = None) -> FileReport:
+    """Never raises for bad input: an unusable file gives a report with unreadable=True."""
+    from .reader.read import read_workbook
+    from .rules.check import check_book
+
+    try:
+        result = read_workbook(path, edition)
+    except UnreadableError as e:
+        return FileReport(str(path), [e.finding], unreadable=True)  # type: ignore[list-item]
+    findings = list(result.findings) + check_book(result.book)
+    ed = result.book.edition
+    return FileReport(str(path), dedupe(findings), book=result.book, edition=ed.id, year=ed.year)
