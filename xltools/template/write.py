@@ -17,11 +17,9 @@ from ..cells import a1, col_letter, quote_sheet
 from ..edition.formulas import excel_formula, is_formula, total_columns
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import Column, Edition, Row, Table
+from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET  # noqa: F401  (re-exported)
 from .styles import Styles
 
-STAMP_SHEET = "_xltools"
-CODE_SHEET = "代码表"
-GUIDE_SHEET = "填报说明"
 COVER = "cover"
 
 
