@@ -160,7 +160,17 @@ class Book:
 Data = Mapping[str, Any]  # {table: {row: {col: value}}} for fixed tables, {table: [{col: value}]} for lists
 
 
+@dataclass(frozen=True)
+class Pasted:
+    """A constant typed or pasted over a formula cell (tests, mutation suite): the writer writes the
+    value instead of the template's formula, as a clerk's paste would."""
+
+    value: Any
+
+
 def _value(v: Any) -> Decimal | str | None:
+    if isinstance(v, Pasted):
+        return _value(v.value)
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -211,6 +221,8 @@ def book_from_data(ed: Edition, data: Data, path: str = "") -> Book:
     for t, row, col, v in iter_data_cells(ed, data):
         lay = table_layout(ed, t.id)
         state = FORMULA if is_formula(ed, t, row, col) else INPUT
+        if isinstance(v, Pasted):
+            state = OVERWRITTEN if state == FORMULA else INPUT
         book.cells[(t.id, row, col)] = Cell(t.id, row, col, t.sheet, lay.cell(row, col), _value(v), v, state)
     for t in ed.tables:
         if t.kind == "list":

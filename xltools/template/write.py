@@ -12,7 +12,7 @@ from typing import Any
 import xlsxwriter
 
 from .. import __version__
-from ..book import Book, Data, book_from_data
+from ..book import OVERWRITTEN, Book, Data, book_from_data
 from ..cells import a1, col_letter, quote_sheet
 from ..edition.formulas import excel_formula, is_formula, total_columns
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
@@ -221,7 +221,7 @@ class TemplateWriter:
             ws.write_string(row, col, "——", st.na)
             return
         cell = self.book.cell(t.id, key, c.key)
-        if is_formula(ed, t, key, c.key):
+        if is_formula(ed, t, key, c.key) and not (cell is not None and cell.state == OVERWRITTEN):
             value = self.book.amount(t.id, key, c.key)
             ws.write_formula(row, col, excel_formula(ed, t, key, c.key), st.f_money, _num(value))
             return
