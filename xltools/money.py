@@ -15,7 +15,10 @@ def from_float(value: float) -> Decimal:
     Excel stores 15 significant digits; ``repr`` gives the shortest string that round-trips,
     which is what the user entered (0.1 stays 0.1, not 0.1000000000000000055...).
     """
-    return Decimal(repr(float(value)))
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return Decimal(int(value))
+    return Decimal(repr(value))
 
 
 def quantize(value: Decimal, decimals: int = 2) -> Decimal:

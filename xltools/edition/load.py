@@ -107,6 +107,17 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         raise EditionError(f"{where}: 列缺少 {e.args[0]}") from None
 
 
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 21 -> 二十一 (1 to 99), for numbered row labels such as 一、二、…"""
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else _DIGITS[tens]) + "十" if tens else "") + (_DIGITS[ones] if ones else "")
+
+
 def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str) -> tuple[Row, ...]:
     rows: list[Row] = []
     for raw in raw_rows:
@@ -115,8 +126,15 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
             if cl is None:
                 raise EditionError(f"{where}: 未知代码表 {raw['from_codes']!r}")
             prefix = raw.get("id_prefix", "c")
-            for e in sorted(cl.at_level(int(raw.get("level", 1))), key=lambda e: e.code):
-                rows.append(Row(id=f"{prefix}{e.code}", label=e.name, side=int(raw.get("side", 0)),
+            # label: a format of the row label, e.g. "{cn}、{name}" -> 一、一般公共服务支出 ({n}: 1, 2, …; {code}).
+            fmt = str(raw.get("label", "{name}"))
+            entries = sorted(cl.at_level(int(raw.get("level", 1))), key=lambda e: e.code)
+            for i, e in enumerate(entries, start=1):
+                try:
+                    label = fmt.format(name=e.name, code=e.code, n=i, cn=chinese_numeral(i))
+                except (KeyError, IndexError, ValueError) as err:
+                    raise EditionError(f"{where}: from_codes 的 label 格式无效：{fmt!r}（{err}）") from None
+                rows.append(Row(id=f"{prefix}{e.code}", label=label, side=int(raw.get("side", 0)),
                                 bottom=bool(raw.get("bottom", False)), code=e.code))
             continue
         try:
@@ -214,7 +232,10 @@ def _identities(path: Path, codes: dict[str, CodeList]) -> tuple[Identity, ...]:
 
 def _fingerprint(path: Path) -> str:
     h = hashlib.sha256()
-    for f in sorted(p for p in path.rglob("*") if p.is_file() and "narrative" not in p.parts):
+    # The fingerprint is the template's shape: narrative templates and migration maps do not change it.
+    # (Parts relative to the edition folder: an edition may itself live under a folder named like that.)
+    for f in sorted(p for p in path.rglob("*")
+                    if p.is_file() and not {"narrative", "migrate"} & set(p.relative_to(path).parts)):
         h.update(f.relative_to(path).as_posix().encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
@@ -245,6 +266,7 @@ def load_edition(name: str = "hebei-county-2020", year: int | None = None) -> Ed
             magnitude=(Decimal(str(lo_hi.get("low", 5000))), Decimal(str(lo_hi.get("high", 20000))),
                        tuple((a, b) for a, b in lo_hi.get("pairs", []))),
             path=path, options=dict(raw.get("options", {})), fingerprint=_fingerprint(path),
+            tolerance_per_term=Decimal(str(raw.get("tolerance_per_term", "0"))),
         )
     except KeyError as e:
         raise EditionError(f"{where}: 缺少 {e.args[0]}") from None

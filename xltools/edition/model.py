@@ -24,7 +24,7 @@ class Column:
     strict: bool = True
     pattern: str = ""
     unique: bool = False
-    ref: str = ""  # "table.column" this column must refer to
+    ref: str = ""  # "<table>.<column>" this column must refer to
     total: bool = True  # include in the 合计 row (money/number columns of list tables)
     wrap: bool = False
 
@@ -175,6 +175,12 @@ class Edition:
     path: Path
     options: dict[str, object] = field(default_factory=dict)
     fingerprint: str = ""
+    # Extra tolerance per rounded figure in a comparison (editions in 万元: 0.005, half the last digit).
+    tolerance_per_term: Decimal = Decimal(0)
+
+    def tolerance_for(self, figures: int) -> Decimal:
+        """Allowed difference when comparing sums that involve `figures` independently rounded figures."""
+        return self.tolerance + self.tolerance_per_term * figures
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:

@@ -3,6 +3,7 @@ enough, which sheets it has and which cells hold formulas. Every refusal is a `r
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import stat
@@ -75,8 +76,8 @@ class Package:
 
 
 def _unescape(s: str) -> str:
-    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace(
-        "&amp;", "&")
+    """XML text -> str, including numeric character references (openpyxl writes &#37096; for CJK)."""
+    return html.unescape(s) if "&" in s else s
 
 
 def _fail(rule: str, path: Path, **params: object) -> UnreadableError:

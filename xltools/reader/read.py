@@ -21,6 +21,10 @@ from .normalise import clean_code, clean_text, parse_number
 from .open import Package, open_package
 
 
+# Normalisations that keep the value (reported, not blocking); the rest are errors.
+WARNING_NOTES = frozenset({"cell.text-number", "cell.control-chars", "cell.too-long", "cell.excess-precision"})
+
+
 @dataclass
 class ReadResult:
     book: Book
@@ -219,11 +223,13 @@ class _Reader:
             parsed = clean_code(raw)
         else:
             parsed = clean_text(raw)
+        if (ctype == "money" and isinstance(parsed.value, Decimal)
+                and parsed.value.as_tuple().exponent < -self.ed.money_decimals):  # type: ignore[operator]
+            parsed.notes.append(("cell.excess-precision", {"raw": format(parsed.value, "f"),
+                                                           "decimals": self.ed.money_decimals}))
         if not quiet:
             for rule, params in parsed.notes:
-                sev = WARNING if rule in ("cell.text-number", "cell.control-chars") else ERROR
-                if rule == "cell.too-long":
-                    sev = WARNING
+                sev = WARNING if rule in WARNING_NOTES else ERROR
                 self.note(rule, sev, t, a, label=label, unit=t.unit or self.ed.money_unit, **params)
         return parsed.value
 

@@ -57,7 +57,7 @@ def _cover(book: Book, t: Table) -> Iterator[Finding]:
 
 
 def check_references(book: Book, t: Table) -> Iterator[Finding]:
-    """A column declared with ref = "table.column" must name a value present there."""
+    """A column declared with ref = "<table>.<column>" must name a value present there."""
     ed = book.edition
     for c in t.columns:
         if not c.ref:

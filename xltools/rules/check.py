@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..book import Book
 from .cells import check_fixed, check_magnitude, check_references
-from .codes import check_codes, check_total_row
+from .codes import check_codes, check_stale_text, check_total_row
 from .columns import check_columns
 from .finding import Finding
 from .identities import check_identities
@@ -26,4 +26,5 @@ def check_book(book: Book) -> list[Finding]:
             out.extend(check_references(book, t))
     out.extend(check_identities(book))
     out.extend(check_magnitude(book))
+    out.extend(check_stale_text(book))
     return out

@@ -1,5 +1,5 @@
 """Classification codes in list tables: names, stale names, 类/款/项 hierarchy sums, orphans,
-duplicates and the 合计 row (spec I11–I13)."""
+duplicates and the 合计 row (spec I11–I13); stale classification names in free text."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..book import FORMULA, Book
+from ..book import FORMULA, INPUT, Book
 from ..cells import parse_a1
 from ..edition.formulas import total_columns
 from ..edition.model import Table
 from .finding import ERROR, WARNING, Finding, finding
-from .labels import short
+from .labels import cell_label, short
 
 
 def check_codes(book: Book, t: Table) -> Iterator[Finding]:
@@ -62,7 +62,8 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                     actual = sum((book.amount(t.id, r, col) or Decimal(0) for r in rows), Decimal(0))
                     expected = sum((book.amount(t.id, r, col) or Decimal(0) for c in children for r in codes[c]),
                                    Decimal(0))
-                    if abs(actual - expected) > ed.tolerance:
+                    figures = len(rows) + sum(len(codes[c]) for c in children)
+                    if abs(actual - expected) > ed.tolerance_for(figures):
                         cell = book.cell(t.id, rows[0], col)
                         entry = cl.entries.get(code)
                         yield finding("table.hierarchy", ERROR, t.sheet, cell.a1 if cell else "A1", table=t.id,
@@ -81,9 +82,34 @@ def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
             continue
         actual = cell.amount or Decimal(0)
         expected = book.computed(t.id, "total", col)
-        if abs(actual - expected) > ed.tolerance:
+        if abs(actual - expected) > ed.tolerance_for(len(book.top_rows(t.id)) + 1):
             yield finding("table.column-total", ERROR, t.sheet, cell.a1, table=t.id,
                           label=f"{short(t)}合计行的“{t.column(col).title}”", level=level, actual=actual,
                           expected=expected, diff=actual - expected)
         elif cell.value is not None:
             yield finding("cell.formula-overwritten", WARNING, t.sheet, cell.a1, table=t.id, actual=actual)
+
+
+def check_stale_text(book: Book) -> Iterator[Finding]:
+    """Free text (文字说明, project names, the cover…) naming a classification by a name renamed before the
+    budget year, e.g. 医疗卫生与计划生育支出 in a 2021 workbook (spec §2, SH-checker R33227). Name cells of
+    coded list tables are checked against their code by check_codes instead."""
+    ed = book.edition
+    current = [e.name for cl in ed.codes.values() for e in cl.entries.values()]
+    stale = [(old, new, since) for old, (_code, new, since) in ed.stale_names.items()
+             if since <= ed.year and not any(old in name for name in current)]
+    if not stale:
+        return
+    for cell in book.cells.values():
+        if cell.state != INPUT or not isinstance(cell.value, str):
+            continue
+        t = ed.table(cell.table)
+        col = t.column(cell.col)
+        row = t.row(cell.row) if t.kind == "fixed" else None
+        if t.cell_type(row, col) != "text":
+            continue
+        for old, new, since in stale:
+            if old in cell.value:
+                yield finding("cell.stale-name-text", WARNING, t.sheet, cell.a1, table=t.id,
+                              label=cell_label(ed, t.id, cell.row, cell.col, book), actual=old, expected=new,
+                              since=since, year=ed.year)

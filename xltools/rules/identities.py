@@ -48,10 +48,25 @@ def _applies(book: Book, ident: Identity, e: Expr, row: str) -> bool:
     return not any(book.is_blank(r, row) for r in e.lhs.refs() + e.rhs.refs())
 
 
+def _figures(book: Book, e: Expr, row: str) -> int:
+    """How many rounded figures a comparison involves (a list table's 合计 row counts its top rows)."""
+    n = 0
+    for ref in e.lhs.refs() + e.rhs.refs():
+        if ref.kind == "cell" and ref.row == "total" and book.edition.table(ref.table).kind == "list":
+            n += max(len(book.top_rows(ref.table)), 1)
+        else:
+            n += max(len(book.ref_rows(ref, row)), 1)
+    return n
+
+
+def _tolerance(book: Book, e: Expr, row: str) -> Decimal:
+    ed = book.edition
+    return ed.tolerance_for(_figures(book, e, row)) if ed.tolerance_per_term else ed.tolerance
+
+
 def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[Finding]:
     if not _applies(book, ident, e, row):
         return
-    ed = book.edition
     lhs_ref = e.lhs.refs()[0] if e.lhs.refs() else None
     if ident.formula and lhs_ref is not None:
         r = row if lhs_ref.kind == "current" else lhs_ref.row
@@ -60,7 +75,7 @@ def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[
             return  # an intact template formula holds by construction (a changed one was reported on reading)
         actual = cell.amount if cell.amount is not None else Decimal(0)
         expected = book.eval_side(e.rhs, row)
-        if ex.compare(actual, "==", expected, ed.tolerance):
+        if ex.compare(actual, "==", expected, _tolerance(book, e, row)):
             if cell.state == OVERWRITTEN and cell.value is not None:
                 yield finding("cell.formula-overwritten", WARNING, cell.sheet, cell.a1, table=cell.table,
                               check=ident.id, actual=actual)
@@ -69,7 +84,7 @@ def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[
         return
     actual = book.eval_side(e.lhs, row)
     expected = book.eval_side(e.rhs, row)
-    if not ex.compare(actual, e.op, expected, ed.tolerance):
+    if not ex.compare(actual, e.op, expected, _tolerance(book, e, row)):
         yield _mismatch(book, ident, e, row, actual, expected)
 
 
@@ -104,7 +119,7 @@ def check_identities(book: Book) -> Iterator[Finding]:
         exprs: list[Expr] = []
         if ident.each_rows:
             table = ident.each_rows.split(":", 1)[1]
-            codes = sorted({book.code(table, r) for r in book.rows(table)} - {""})
+            codes = sorted(c for c in {book.code(table, r) for r in book.rows(table)} if c.isdigit())
             exprs = [ex.parse(ident.template.replace("{code}", c)) for c in codes]
         elif ident.expr is not None:
             exprs = [ident.expr]

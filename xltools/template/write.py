@@ -146,16 +146,13 @@ class TemplateWriter:
             else:
                 ws.merge_range(r0 - 1, c0, r1 - 1, c1, text, st.header)
         if lay.column_numbers:
+            # 栏次: every column numbered 1, 2, … left to right, as in 平山2025 T1 (序号 | 项目 | 预算数 | 项目 |
+            # 预算数 over 栏次 | 1 | 2 | 3 | 4); the 序号 column holds the word 栏次.
             row = lay.data_start - 2
             if lay.serial:
                 ws.write_string(row, 0, "栏次", st.numbers_row)
-            n = 0
-            for c in t.columns:
-                if c.type in ("label", "code", "name", "unit"):
-                    ws.write_string(row, lay.col_index[c.key], "", st.numbers_row)
-                else:
-                    n += 1
-                    ws.write_number(row, lay.col_index[c.key], n, st.numbers_row)
+            for n, c in enumerate(t.columns, start=1):
+                ws.write_number(row, lay.col_index[c.key], n, st.numbers_row)
         for c in t.columns:
             ws.set_column(lay.col_index[c.key], lay.col_index[c.key], c.width)
         if lay.serial:
@@ -173,10 +170,11 @@ class TemplateWriter:
 
     def _fixed(self, ws: Any, t: Table) -> None:
         lay, st = table_layout(self.ed, t.id), self.st
-        for i, r in enumerate(t.rows):
+        if lay.serial:  # 序号 numbers every printed row, whichever side holds it (two-sided tables)
+            for row in range(lay.data_start, lay.last_row + 1):
+                ws.write_number(row - 1, 0, row - lay.data_start + 1, st.na)
+        for r in t.rows:
             row = lay.excel_row(r.id) - 1
-            if lay.serial and r.side == 0:
-                ws.write_number(row, 0, i + 1, st.na)
             label = t.label_column(r.side)
             if label is not None:
                 ws.write_string(row, lay.col_index[label.key], r.label, st.label)
@@ -195,6 +193,8 @@ class TemplateWriter:
         lay, st, ed = table_layout(self.ed, t.id), self.st, self.ed
         if t.total_row:
             row = lay.excel_row("total") - 1
+            if lay.serial:
+                ws.write_blank(row, 0, None, st.na)
             label_col = next((c for c in t.columns if c.type in ("name", "text")), t.columns[0])
             for c in t.columns:
                 col = lay.col_index[c.key]

@@ -1,0 +1,162 @@
+"""Bad inputs get a clear read.* finding (exit 3) or a located finding, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xltools.edition.layout import table_layout
+from xltools.validate import validate_file
+
+from .conftest import EXAMPLE
+
+
+def rules(path: Path) -> list[tuple[str, str, str]]:
+    return [(f.rule, f.sheet, f.cell) for f in validate_file(path).findings]
+
+
+def _rezip(src: Path, dst: Path, change: dict[str, bytes | None]) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in change:
+                data = change[info.filename]
+                if data is not None:
+                    zout.writestr(info.filename, data)
+            else:
+                zout.writestr(info, zin.read(info.filename))
+        for name, data in change.items():
+            if name not in zin.namelist() and data is not None:
+                zout.writestr(name, data)
+    return dst
+
+
+def _stamp(path: Path, tmp: Path, **values: str) -> Path:
+    """Rewrite the hidden stamp sheet's values (edition, version, year)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["_xltools"]
+    for row in ws.iter_rows():
+        if row[0].value in values:
+            row[1].value = values[row[0].value]
+    props = wb.custom_doc_props
+    for p in list(props.props):
+        if p.name[len("xltools_"):] in values:
+            p.value = values[p.name[len("xltools_"):]]
+    out = tmp / "stamped.xlsx"
+    wb.save(out)
+    return out
+
+
+@pytest.mark.parametrize("content,rule", [
+    (b"name,amount\n\xe5\x8a\x9e,1\n", "read.not-xlsx"),
+    (b"%PDF-1.4 ...", "read.not-xlsx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "read.xls"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64,
+     "read.encrypted"),
+    (b"", "read.empty-file"),
+])
+def test_not_a_workbook(tmp_path: Path, content: bytes, rule: str) -> None:
+    p = tmp_path / "部门.xlsx"
+    p.write_bytes(content)
+    r = validate_file(p)
+    assert r.unreadable and [f.rule for f in r.findings] == [rule]
+    assert str(p) in r.findings[0].message
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    p = tmp_path / "half.xlsx"
+    p.write_bytes(EXAMPLE.read_bytes()[: EXAMPLE.stat().st_size // 2])
+    r = validate_file(p)
+    assert r.unreadable and r.findings[0].rule == "read.corrupt"
+
+
+def test_missing_and_directory(tmp_path: Path) -> None:
+    assert validate_file(tmp_path / "nope.xlsx").findings[0].rule == "read.not-found"
+    assert validate_file(tmp_path).findings[0].rule == "read.is-directory"
+
+
+def test_foreign_workbook(tmp_path: Path) -> None:
+    p = tmp_path / "foreign.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "表1 收支总表"
+    wb.save(p)
+    r = validate_file(p)
+    assert r.unreadable and r.findings[0].rule == "read.not-xltools"
+    assert "同名" in r.findings[0].message  # says why it was probably copied sheets
+
+
+def test_other_edition_version_and_year(tmp_path: Path) -> None:
+    assert validate_file(_stamp(EXAMPLE, tmp_path, edition="shanghai-district-2020")).findings[0].rule == \
+        "read.unknown-edition"
+    assert validate_file(_stamp(EXAMPLE, tmp_path, version="2019.3")).findings[0].rule == "read.wrong-version"
+    assert validate_file(_stamp(EXAMPLE, tmp_path, year="1999")).findings[0].rule == "read.wrong-year"
+
+
+def test_unsafe_xml_and_zip_bomb(tmp_path: Path) -> None:
+    xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><sst/>'
+    p = _rezip(EXAMPLE, tmp_path / "xxe.xlsx", {"xl/sharedStrings.xml": xxe})
+    assert validate_file(p).findings[0].rule == "read.unsafe-xml"
+    bomb = b"<sst>" + b" " * (41 * 1024 * 1024) + b"</sst>"
+    p = _rezip(EXAMPLE, tmp_path / "bomb.xlsx", {"xl/sharedStrings.xml": bomb})
+    assert validate_file(p).findings[0].rule == "read.too-large"
+
+
+def test_macro_workbook_is_read_with_a_warning(tmp_path: Path) -> None:
+    p = _rezip(EXAMPLE, tmp_path / "macro.xlsx", {"xl/vbaProject.bin": b"\0" * 100})
+    r = validate_file(p)
+    assert not r.unreadable and "read.macro" in [f.rule for f in r.warnings]
+
+
+def test_renamed_sheet(tmp_path: Path, ed) -> None:
+    p = tmp_path / "renamed.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE)
+    wb["表7 三公经费表"].title = "三公"
+    wb.save(p)
+    r = validate_file(p)
+    got = [(f.rule, f.sheet) for f in r.findings]
+    assert ("read.sheet-missing", "表7 三公经费表") in got and ("read.sheet-extra", "三公") in got
+    missing = next(f for f in r.findings if f.rule == "read.sheet-missing")
+    assert "三公" in missing.message and not r.valid
+
+
+def test_header_and_fixed_rows_changed(tmp_path: Path, ed) -> None:
+    p = tmp_path / "header.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE)
+    wb["表3 支出总表"]["D3"] = "合 计（元）"
+    ws = wb["表1 收支总表"]
+    ws.insert_rows(6)
+    wb.save(p)
+    got = rules(p)
+    assert ("read.header-changed", "表3 支出总表", "D3") in got
+    assert ("read.row-label-changed", "表1 收支总表", "A6") in got
+
+
+def test_data_below_the_input_area(tmp_path: Path, ed) -> None:
+    p = tmp_path / "below.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE)
+    lay = table_layout(ed, "t06")
+    wb["表6 基本支出表"].cell(lay.last_row + 3, 3, 100)
+    wb.save(p)
+    assert ("read.rows-beyond-area", "表6 基本支出表", f"A{lay.last_row + 3}") in rules(p)
+
+
+def test_text_and_full_width_in_number_cells(example, write, ed) -> None:
+    example["t06"][1]["personnel"] = "待定"
+    example["t06"][3]["public"] = "３１０００"
+    p = write(example)
+    got = [(f.rule, f.severity, f.cell) for f in validate_file(p).findings]
+    assert ("cell.not-a-number", "error", table_layout(ed, "t06").cell("r1", "personnel")) in got
+    assert ("cell.text-number", "warning", table_layout(ed, "t06").cell("r3", "public")) in got
+
+
+def test_openpyxl_resaved_workbook_still_validates(tmp_path: Path) -> None:
+    """openpyxl drops cached formula values; we recompute, so the result is the same."""
+    p = tmp_path / "resaved.xlsx"
+    shutil.copy(EXAMPLE, p)
+    wb = openpyxl.load_workbook(p)
+    wb.save(p)
+    assert [(f.rule, f.cell) for f in validate_file(p).findings] == \
+        [(f.rule, f.cell) for f in validate_file(EXAMPLE).findings]

@@ -1,0 +1,110 @@
+"""The narrative settings of an edition: schemas/<edition>/narrative/ (narrative.toml, terms.toml and the
+Jinja2 templates). That folder is not part of the edition fingerprint, so a finance bureau can change
+wording without invalidating the templates already issued."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..edition.model import Edition
+from ..errors import EditionError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FOLDER = "narrative"
+
+
+@dataclass(frozen=True)
+class DocxStyle:
+    body_font: str = "仿宋"
+    latin_font: str = "Times New Roman"
+    heading_font: str = "黑体"
+    table_font: str = "宋体"
+    title_size: float = 18
+    heading_sizes: tuple[float, ...] = (16, 14, 12)
+    body_size: float = 12
+    table_size: float = 10.5
+    margins_cm: tuple[float, float, float, float] = (2.54, 2.8, 2.54, 2.8)  # top, right, bottom, left
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NarrativeConfig:
+    path: Path
+    template: str
+    narrative_name: str  # file stem pattern with {name} and {year}
+    tables_name: str
+    phrases: dict[str, str]
+    docx: DocxStyle
+    narrative_tables: tuple[str, ...]  # published besides the official tables
+    skip_when_empty: tuple[str, ...]
+    summary_sheet: str
+    empty_notes: dict[str, str]
+    terms: tuple[Term, ...] = field(default_factory=tuple)
+
+    def empty_note(self, ed: Edition, table_id: str, year: int) -> str:
+        """The table's own empty_note (tables/<id>.toml) first, then narrative.toml [empty_notes]."""
+        t = ed.table(table_id)
+        note = t.empty_note or self.empty_notes.get(table_id, "")
+        if not note:
+            note = "本部门{year}年无" + t.title + "相关数据，故本表为空表。"
+        return note.replace("{year}", str(year)).replace("{prior_year}", str(year - 1))
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise EditionError(f"{path}: 文件不存在") from None
+    except tomllib.TOMLDecodeError as e:
+        raise EditionError(f"{path}: TOML 格式错误：{e}") from None
+
+
+@lru_cache(maxsize=16)
+def load_config(ed: Edition) -> NarrativeConfig:
+    folder = ed.path / FOLDER
+    if not (folder / "narrative.toml").is_file():
+        raise EditionError(f"版本 {ed.id} 没有情况说明模板（缺少 {folder / 'narrative.toml'}）")
+    raw = _toml(folder / "narrative.toml")
+    where = folder / "narrative.toml"
+    docs = raw.get("documents", {})
+    pub = raw.get("publication", {})
+    style_raw = raw.get("docx", {})
+    try:
+        style = DocxStyle(**{k: tuple(v) if isinstance(v, list) else v for k, v in style_raw.items()})
+    except TypeError as e:
+        raise EditionError(f"{where} [docx]: {e}") from None
+    for tid in [*pub.get("narrative_tables", []), *raw.get("empty_notes", {})]:
+        if not ed.has_table(tid):
+            raise EditionError(f"{where}: 未知表 {tid!r}")
+    terms_raw = _toml(folder / "terms.toml").get("term", []) if (folder / "terms.toml").is_file() else []
+    try:
+        terms = tuple(Term(str(t["name"]), str(t["text"])) for t in terms_raw)
+    except KeyError as e:
+        raise EditionError(f"{folder / 'terms.toml'}: 名词缺少 {e.args[0]}") from None
+    template = str(docs.get("template", "disclosure.md.j2"))
+    if not (folder / template).is_file():
+        raise EditionError(f"{where}: 模板文件不存在：{folder / template}")
+    return NarrativeConfig(
+        path=folder, template=template,
+        narrative_name=str(docs.get("narrative", "{name}{year}年部门预算信息公开情况说明")),
+        tables_name=str(docs.get("tables", "{name}{year}年部门预算公开表")),
+        phrases={str(k): str(v) for k, v in raw.get("phrases", {}).items()}, docx=style,
+        narrative_tables=tuple(pub.get("narrative_tables", ())),
+        skip_when_empty=tuple(pub.get("skip_when_empty", ())),
+        summary_sheet=str(pub.get("summary_sheet", "概览")),
+        empty_notes={str(k): str(v) for k, v in raw.get("empty_notes", {}).items()}, terms=terms,
+    )

@@ -1,0 +1,88 @@
+"""Where a finding is shown in a workbook-shaped report (the annotated copy, the HTML grid).
+
+A finding names a cell, a range, a whole table (no cell) or a sheet that is missing. The annotated
+copy and the HTML report must point at the same cells, so both ask this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from ..cells import a1, parse_a1
+from ..edition.model import Edition
+from ..rules.finding import ERROR, Finding
+
+MAX_RANGE_CELLS = 2000  # a finding on a huge range marks its first cells only
+
+
+@dataclass(frozen=True)
+class Place:
+    sheet: str  # a sheet present in the workbook, or "" when the finding has no place in it
+    anchor: str  # the cell that carries the comment and the link target ("" when sheet is "")
+    cells: tuple[str, ...]  # every cell to mark (a range expanded)
+    label: str  # what the 单元格 column / the HTML list shows
+    link: str  # hyperlink target within the sheet: a cell or a range
+
+
+def title_cell(ed: Edition | None, table: str) -> str:
+    """The table's title cell (from the layout when the table is known)."""
+    if ed is not None and table:
+        try:
+            from ..edition.layout import table_layout
+
+            return table_layout(ed, table).title_cell
+        except KeyError:
+            pass
+    return "A1"
+
+
+def expand(ref: str) -> tuple[str, ...]:
+    """'C5:D6' -> ('C5', 'D5', 'C6', 'D6'); 'C5' -> ('C5',). Raises ValueError on a bad reference."""
+    if ":" not in ref:
+        parse_a1(ref)
+        return (ref.replace("$", "").upper(),)
+    first, last = ref.split(":", 1)
+    r0, c0 = parse_a1(first)
+    r1, c1 = parse_a1(last)
+    r0, r1 = min(r0, r1), max(r0, r1)
+    c0, c1 = min(c0, c1), max(c0, c1)
+    out: list[str] = []
+    for r in range(r0, r1 + 1):
+        for c in range(c0, c1 + 1):
+            out.append(a1(r, c))
+            if len(out) >= MAX_RANGE_CELLS:
+                return tuple(out)
+    return tuple(out)
+
+
+def place(f: Finding, present: Collection[str], ed: Edition | None = None) -> Place:
+    if not f.sheet:
+        return Place("", "", (), "（整个文件）", "")
+    if f.sheet not in present:
+        return Place("", "", (), "（缺少此工作表，无法定位）", "")
+    if f.cell:
+        try:
+            cells = expand(f.cell)
+            return Place(f.sheet, cells[0], cells, f.cell, f.cell.replace("$", "").upper())
+        except ValueError:
+            pass
+    anchor = title_cell(ed, f.table)
+    return Place(f.sheet, anchor, (anchor,), f"{anchor}（整张表）", anchor)
+
+
+def worst(severities: Collection[str]) -> str:
+    return ERROR if ERROR in severities else next(iter(severities))
+
+
+def comment_text(f: Finding) -> str:
+    """The note on a marked cell: severity, message, expected/actual, fix."""
+    from ..rules.finding import SEVERITY_ZH
+
+    j = f.to_json()
+    lines = [f"【{SEVERITY_ZH.get(f.severity, f.severity)}】{f.message}"]
+    if "expected" in j or "actual" in j:
+        lines.append(f"应为：{j.get('expected', '')}；实际：{j.get('actual', '')}")
+    if f.hint:
+        lines.append(f"怎么改：{f.hint}")
+    return "\n".join(lines)
