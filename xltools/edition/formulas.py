@@ -30,17 +30,26 @@ def total_columns(table: Table) -> list[str]:
     return [c.key for c in table.columns if c.is_numeric and c.total and c.type != "year"]
 
 
-def is_formula(ed: Edition, table: Table, row: str, col: str) -> bool:
+@lru_cache(maxsize=256)
+def _formula_sets(ed: Edition, table_id: str) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+    """(fixed (row, col) formula cells, per-row formula columns) of one table."""
+    table = ed.table(table_id)
     cells = formula_cells(ed)
-    if (table.id, row, col) in cells:
+    per_row = frozenset(c for (t, r, c) in cells if t == table_id and r == "*")
+    fixed = {(r, c) for (t, r, c) in cells if t == table_id and r != "*"}
+    if table.kind == "list" and table.total_row:
+        fixed |= {("total", c) for c in total_columns(table)}
+    if table.kind == "fixed":
+        fixed |= {(r.id, c) for c in per_row for r in table.rows if r.side == table.column(c).side}
+        per_row = frozenset()
+    return frozenset(fixed), per_row
+
+
+def is_formula(ed: Edition, table: Table, row: str, col: str) -> bool:
+    fixed, per_row = _formula_sets(ed, table.id)
+    if (row, col) in fixed:
         return True
-    if table.kind == "list":
-        if row == "total":
-            return col in total_columns(table)
-        return (table.id, "*", col) in cells
-    if (table.id, "*", col) in cells:
-        return table.row(row).side == table.column(col).side
-    return False
+    return table.kind == "list" and row != "total" and col in per_row
 
 
 def _cell_text(ed: Edition, here: Table, ref: Ref, row: str) -> str:
@@ -86,6 +95,12 @@ def side_text(ed: Edition, here: Table, side: Side, row: str) -> str:
 
 def excel_formula(ed: Edition, table: Table, row: str, col: str) -> str:
     """The template's formula for a formula cell, with the leading '='."""
+    return _excel_formula(ed, table.id, row, col)
+
+
+@lru_cache(maxsize=65536)
+def _excel_formula(ed: Edition, table_id: str, row: str, col: str) -> str:
+    table = ed.table(table_id)
     if table.kind == "list" and row == "total":
         lay = table_layout(ed, table.id)
         rng = lay.col_range(col)
@@ -100,6 +115,7 @@ def excel_formula(ed: Edition, table: Table, row: str, col: str) -> str:
     return "=" + side_text(ed, table, rhs, row)
 
 
+@lru_cache(maxsize=65536)
 def normalise_formula(text: str) -> str:
     """Compare formulas regardless of $, spaces, quotes around sheet names and case."""
     t = text.lstrip("=")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..cells import a1, col_letter
+from ..cells import col_letter
 from .model import Column, Edition, Row, Table
 
 TITLE_ROW = 1
@@ -30,14 +30,17 @@ class TableLayout:
     last_row: int
     n_cols: int
 
+    col_letters: dict[str, str]
+
     # ---- addressing ----
     def cell(self, row_key: str, col: str) -> str:
-        return a1(self.excel_row(row_key), self.col_index[col])
+        return f"{self.col_letters[col]}{self.excel_row(row_key)}"
 
     def excel_row(self, row_key: str) -> int:
-        if row_key in self.row_index:
-            return self.row_index[row_key]
-        if row_key.startswith("r") and row_key[1:].isdigit():
+        row = self.row_index.get(row_key)
+        if row is not None:
+            return row
+        if row_key[:1] == "r" and row_key[1:].isdigit():
             return self.first_input + int(row_key[1:])
         raise KeyError(f"{self.table.id}: no row {row_key!r}")
 
@@ -120,7 +123,7 @@ def table_layout(edition: Edition, table_id: str) -> TableLayout:
         first_input = data_start + (1 if table.total_row else 0)
         last = first_input + table.rows_max - 1
     return TableLayout(table, serial, numbers, depth, data_start, col_index, row_index, first_input, last,
-                       offset + len(table.columns))
+                       offset + len(table.columns), {k: col_letter(v) for k, v in col_index.items()})
 
 
 def row_for(table: Table, row_id: str) -> Row:

@@ -30,9 +30,8 @@ NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 
-_CELL = re.compile(rb'<c\b([^>]*?)(?<!/)>(.*?)</c>', re.S)
-_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_F = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+# A formula cell: <c r="B5" ...><f ...>TEXT</f>… (the schema puts <f> first inside <c>).
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f\b[^>]*?(?:/>|>(.*?)</f>)', re.S)
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 
 
@@ -49,30 +48,30 @@ class Package:
     notices: list[Finding] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
 
-    def formulas(self, sheet: str) -> dict[str, str]:
-        """A1 -> formula text (without '=') for every formula cell of a sheet ('' for a shared formula)."""
+    def formulas(self, sheet: str, last_row: int | None = None) -> dict[str, bytes]:
+        """A1 -> raw XML text of the formula (without '=') for every formula cell ('' for a shared formula);
+        decode with `formula_text`."""
         part = self.sheets.get(sheet)
         if part is None or self._zip is None:
             return {}
         data = self._zip.read(part)
+        if last_row is not None:  # rows are in order: nothing after last_row is needed
+            cut = data.find(b'<row r="%d"' % (last_row + 1))
+            if cut > 0:
+                data = data[:cut]
         if b"<f" not in data:
             return {}
-        out: dict[str, str] = {}
-        for m in _CELL.finditer(data):
-            body = m.group(2)
-            if b"<f" not in body:
-                continue
-            ref = _REF.search(m.group(1))
-            f = _F.search(body)
-            if ref and f:
-                text = f.group(2) or b""
-                out[ref.group(1).decode()] = _unescape(text.decode("utf-8", "replace"))
-        return out
+        # Texts stay bytes here; the reader decodes only the ones it compares.
+        return {m.group(1).decode(): m.group(2) or b"" for m in _FORMULA_CELL.finditer(data)}
 
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+
+
+def formula_text(raw: bytes) -> str:
+    return _unescape(raw.decode("utf-8", "replace"))
 
 
 def _unescape(s: str) -> str:

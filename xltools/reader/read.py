@@ -18,7 +18,7 @@ from ..errors import EditionError, UnreadableError
 from ..rules.finding import ERROR, WARNING, Finding, finding
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
-from .open import Package, open_package
+from .open import Package, formula_text, open_package
 
 
 # Normalisations that keep the value (reported, not blocking); the rest are errors.
@@ -117,7 +117,7 @@ class _Reader:
                 continue
             try:
                 grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
-                formulas = self.pkg.formulas(t.sheet)
+                formulas = self.pkg.formulas(t.sheet, self._last_needed_row(t, grid))
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as e:
                 self.findings.append(finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id,
                                              detail=f"{type(e).__name__}"))
@@ -129,6 +129,20 @@ class _Reader:
             self._values(t, grid, formulas)
         for name in extra:
             self.findings.append(finding("read.sheet-extra", WARNING, name, "A1", name=name))
+
+    def _last_needed_row(self, t: Table, grid: list[list[Any]]) -> int | None:
+        """The last Excel row whose formulas matter: a list table's last row with typed content."""
+        if t.kind != "list":
+            return None
+        lay = table_layout(self.ed, t.id)
+        typed = [lay.col_index[c.key] for c in t.columns if not is_formula(self.ed, t, "r0", c.key)]
+        last = lay.first_input - 1
+        for row in range(min(len(grid), lay.last_row), lay.first_input - 1, -1):
+            line = grid[row - 1]
+            if any(col < len(line) and line[col] not in ("", None) for col in typed):
+                last = row
+                break
+        return last
 
     # ---- structure: headers and fixed labels where the template put them ----
     def _structure_ok(self, t: Table, grid: list[list[Any]]) -> bool:
@@ -157,7 +171,7 @@ class _Reader:
         return True
 
     # ---- values ----
-    def _values(self, t: Table, grid: list[list[Any]], formulas: dict[str, str]) -> None:
+    def _values(self, t: Table, grid: list[list[Any]], formulas: dict[str, bytes]) -> None:
         lay = table_layout(self.ed, t.id)
         if t.kind == "fixed":
             for r in t.rows:
@@ -170,24 +184,27 @@ class _Reader:
             for c in t.columns:
                 if is_formula(self.ed, t, "total", c.key):
                     self._cell(t, None, c, "total", grid, formulas)
+        # A row is present when any cell a clerk types into is non-empty (formula columns do not count).
+        typed = [lay.col_index[c.key] for c in t.columns
+                 if not is_formula(self.ed, t, "r0", c.key) and c.type != "name"]
+        named = [c for c in t.columns if c.type == "name"]
         for i, excel_row in enumerate(lay.input_rows()):
-            key = f"r{i}"
-            filled = False
-            for c in t.columns:
-                a = lay.cell(key, c.key)
-                if is_formula(self.ed, t, key, c.key) or (c.type == "name" and a in formulas):
-                    continue
-                if _grid_get(grid, excel_row, lay.col_index[c.key]) not in ("", None):
-                    filled = True
-                    break
+            if excel_row > len(grid):
+                break
+            line = grid[excel_row - 1]
+            filled = any(col < len(line) and line[col] not in ("", None) for col in typed)
+            if not filled and named:  # a name typed over the auto-name formula also counts
+                filled = any(lay.cell(f"r{i}", c.key) not in formulas
+                             and _grid_get(grid, excel_row, lay.col_index[c.key]) not in ("", None) for c in named)
             if filled:
+                key = f"r{i}"
                 rows.append(key)
                 for c in t.columns:
                     self._cell(t, None, c, key, grid, formulas)
         self.book.list_rows[t.id] = rows
 
     def _cell(self, t: Table, r: Row | None, c: Column, key: str, grid: list[list[Any]],
-              formulas: dict[str, str]) -> None:
+              formulas: dict[str, bytes]) -> None:
         lay = table_layout(self.ed, t.id)
         excel_row, col = lay.excel_row(key), lay.col_index[c.key]
         a = lay.cell(key, c.key)
@@ -200,7 +217,7 @@ class _Reader:
         if is_formula(self.ed, t, key, c.key):
             if a in formulas:
                 want = normalise_formula(excel_formula(self.ed, t, key, c.key))
-                got = formulas[a]
+                got = formula_text(formulas[a])
                 if not got or normalise_formula(got) == want:
                     cell.state = FORMULA
                     return

@@ -130,11 +130,12 @@ class TemplateWriter:
         ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, t.title, st.title)
         ws.set_row(TITLE_ROW - 1, 30)
         if t.id != COVER:
-            cover = ed.table(COVER)
-            name_cell = table_layout(ed, COVER).cell("name", "value")
-            name = self.book.text(COVER, "name", "value")
-            ws.write_formula(INFO_ROW - 1, 0, f'="编制单位："&{quote_sheet(cover.sheet)}!{name_cell}', st.info,
-                             f"编制单位：{name}")
+            if ed.has_table(COVER) and ed.table(COVER).has_row("name"):  # an edition may have no cover
+                cover = ed.table(COVER)
+                name_cell = table_layout(ed, COVER).cell("name", "value")
+                name = self.book.text(COVER, "name", "value")
+                ws.write_formula(INFO_ROW - 1, 0, f'="编制单位："&{quote_sheet(cover.sheet)}!{name_cell}', st.info,
+                                 f"编制单位：{name}")
             right = t.info.replace("{prior_year}", str(ed.year - 1)).replace("{year}", str(ed.year))
             if t.unit:
                 right = (right + "    " if right else "") + f"金额单位：{t.unit}"

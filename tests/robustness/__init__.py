@@ -1,0 +1,1 @@
+"""Robustness suite (issue 6): hostile and broken inputs, formula injection, mutations, no false alarms."""

@@ -1,0 +1,308 @@
+"""Carry last year's workbook into this year's template: last year's budget figures become the 上年数,
+texts carry over, and everything that cannot be carried is listed.
+
+What goes where is data, not code: ``schemas/<target>/migrate/from-<source>.toml`` maps target cells to
+source expressions in the identity language (``xltools/edition/expr.py``), evaluated on the source Book
+(formulas recomputed, ``Book.eval_side``). A new pair of editions needs a new mapping file only.
+
+Units: an amount is computed exactly in the source table's unit, converted to the target table's unit
+(元 <-> 万元, ``xltools.money.convert``) and rounded half up (四舍五入) to the target edition's
+``money_decimals``, once per figure: 477884.00 元 -> 47.7884 万元 -> 47.79 万元.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .book import INPUT, Book
+from .edition import expr as ex
+from .edition.check import _check_ref
+from .edition.formulas import is_formula
+from .edition.load import find, load_edition
+from .edition.model import Edition, Table
+from .errors import EditionError
+from .money import convert
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MAPPING_DIR = "migrate"
+DEFAULT_REASON = "新版本中没有对应的位置"
+Key = tuple[str, str, str]  # (table, row, column)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed migration file: source edition id, target cells and what fills them."""
+
+    path: Path
+    source: str
+    amounts: tuple[tuple[ex.Ref, ex.Side, str], ...]  # (target cell, source expression, its text)
+    set: tuple[tuple[ex.Ref, str], ...]  # (target cell, value template)
+    copy: dict[str, tuple[str, ...] | str]  # table -> row ids, or "*"
+    skip: dict[str, str]  # source table -> why it is not carried
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """Something of last year's workbook not carried (side "source"), or a place of the new workbook
+    that has no source (side "target")."""
+
+    side: str  # "source" | "target"
+    table: str
+    sheet: str
+    what: str  # the rows or cells concerned, in words
+    reason: str
+
+    def __str__(self) -> str:
+        return f"【{self.sheet}】{self.what}：{self.reason}"
+
+
+@dataclass
+class Migration:
+    source: Edition
+    target: Edition
+    data: dict[str, Any]  # plain data for write_template(target, path, data)
+    amounts: dict[Key, Decimal] = field(default_factory=dict)  # target cell -> converted amount
+    copied: int = 0  # text (and other) cells copied
+    unmapped: list[Unmapped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- the mapping file ----
+
+def mapping_path(source_id: str, target: Edition) -> Path:
+    return target.path / MAPPING_DIR / f"from-{source_id}.toml"
+
+
+def _cell_ref(text: str, ed: Edition, where: str) -> ex.Ref:
+    try:
+        ref = ex.parse_ref(text.strip(), None)
+    except ex.ExprError as e:
+        raise EditionError(f"{where}: {e}") from None
+    if ref.kind != "cell":
+        raise EditionError(f"{where}: 目标必须是单个单元格（表.行.列）：{text!r}")
+    _check_ref(ed, ref, where)
+    if ed.table(ref.table).kind != "fixed":
+        raise EditionError(f"{where}: 目标必须在固定行表中：{text!r}")
+    return ref
+
+
+def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> Mapping:
+    """Parse and check a migration file against both editions (a bad file names its key)."""
+    path = Path(path) if path is not None else mapping_path(source.id, target)
+    if not path.is_file():
+        raise EditionError(f"没有从版本 {source.id} 迁移到 {target.id} 的规则（缺少文件 {path}）。")
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise EditionError(f"{path}: TOML 格式错误：{e}") from None
+    if raw.get("source") != source.id:
+        raise EditionError(f"{path}: source = {raw.get('source')!r}，与上年工作簿的版本 {source.id} 不符")
+    amounts = []
+    for target_text, source_text in raw.get("amounts", {}).items():
+        where = f"{path} [amounts] {target_text!r}"
+        ref = _cell_ref(target_text, target, where)
+        try:
+            side = ex.parse(f"0 == {source_text}").rhs
+        except ex.ExprError as e:
+            raise EditionError(f"{where}: {e}") from None
+        for r in side.refs():
+            _check_ref(source, r, where)
+        if len({_unit(source.table(r.table)) for r in side.refs()}) > 1:
+            raise EditionError(f"{where}: 来源表达式混用了不同金额单位的表")
+        amounts.append((ref, side, str(source_text)))
+    sets = [(_cell_ref(k, target, f"{path} [set] {k!r}"), str(v)) for k, v in raw.get("set", {}).items()]
+    copy: dict[str, tuple[str, ...] | str] = {}
+    for tid, rows in raw.get("copy", {}).items():
+        for ed in (source, target):
+            if not ed.has_table(tid):
+                raise EditionError(f"{path} [copy]: 版本 {ed.id} 没有表 {tid!r}")
+        copy[tid] = "*" if rows == "*" else tuple(str(r) for r in rows)
+    skip = {str(k): str(v) for k, v in raw.get("skip", {}).items()}
+    return Mapping(path, source.id, tuple(amounts), tuple(sets), copy, skip)
+
+
+def _unit(t: Table) -> str:
+    return t.unit
+
+
+# ---- migrating a Book ----
+
+def _put(data: dict[str, Any], t: Table, row: str, col: str, value: Any) -> None:
+    data.setdefault(t.id, {}).setdefault(row, {})[col] = value
+
+
+def _convert(value: Decimal, src: Table, dst: Table, target: Edition) -> Decimal:
+    if src.unit in ("元", "万元") and dst.unit in ("元", "万元"):
+        return convert(value, src.unit, dst.unit, target.money_decimals)
+    return value
+
+
+def _typed(text: str, t: Table, row: str, col: str) -> Decimal | str:
+    """A [set] value: a number for number cells (the cover year), else text."""
+    r = t.row(row) if t.kind == "fixed" else None
+    if t.cell_type(r, t.column(col)) in ("year", "number", "money", "percent"):
+        return Decimal(text)
+    return text
+
+
+def migrate_book(book: Book, target: Edition, mapping: Mapping | None = None) -> Migration:
+    """Plain data of the new workbook, from last year's Book. Pure: reads the Book, writes nothing."""
+    source = book.edition
+    m = mapping or load_mapping(source, target)
+    out = Migration(source, target, {})
+    used: set[Key] = set()  # source cells carried (or deliberately replaced)
+    filled: set[Key] = set()  # target cells given a value
+
+    for ref, side, _text in m.amounts:
+        dst = target.table(ref.table)
+        refs = side.refs()
+        missing = sorted({r.table for r in refs} & book.missing_tables)
+        key = (ref.table, ref.row, ref.col)
+        if missing:
+            out.unmapped.append(Unmapped("target", dst.id, dst.sheet, f"“{dst.row(ref.row).label}”",
+                                         f"上年工作簿缺少或无法读取“{source.table(missing[0]).sheet}”，未带入"))
+            continue
+        if refs and all(book.is_blank(r) for r in refs):
+            continue  # not provided last year: stays blank (not compared)
+        for r in refs:
+            used.update((r.table, row, r.col) for row in book.ref_rows(r))
+        src = source.table(refs[0].table) if refs else dst
+        value = _convert(book.eval_side(side), src, dst, target)
+        _put(out.data, dst, ref.row, ref.col, value)
+        out.amounts[key] = value
+        filled.add(key)
+
+    subs = {"year": str(target.year), "money_unit": target.money_unit}
+    for ref, template in m.set:
+        t = target.table(ref.table)
+        text = template
+        for k, v in subs.items():
+            text = text.replace("{" + k + "}", v)
+        _put(out.data, t, ref.row, ref.col, _typed(text, t, ref.row, ref.col))
+        filled.add((ref.table, ref.row, ref.col))
+        if source.has_table(ref.table):
+            used.add((ref.table, ref.row, ref.col))
+
+    for tid, rows in m.copy.items():
+        out.copied += _copy(book, target, tid, rows, out, used)
+
+    out.unmapped.extend(_not_carried(book, m, used))
+    out.unmapped.extend(_no_source(target, m, filled))
+    if book.edition.year + 1 != target.year:
+        out.notes.append(f"上年工作簿是 {book.edition.year} 年的，新工作簿是 {target.year} 年的："
+                         f"带入的“上年数”是 {book.edition.year} 年的预算数，请核对。")
+    return out
+
+
+def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, out: Migration,
+          used: set[Key]) -> int:
+    src, dst = book.edition.table(tid), target.table(tid)
+    if tid in book.missing_tables:
+        out.unmapped.append(Unmapped("target", tid, dst.sheet, "全部内容", "上年工作簿缺少或无法读取该表，未带入"))
+        return 0
+    n = 0
+
+    def value(row: str, col: str) -> Any:
+        cell = book.cell(tid, row, col)
+        if cell is None or cell.state != INPUT or cell.value is None:
+            return None
+        used.add((tid, row, col))
+        if isinstance(cell.value, Decimal) and src.column(col).type == "money":
+            return _convert(cell.value, src, dst, target)
+        return cell.value
+
+    if src.kind == "list" and dst.kind == "list":
+        cols = [c.key for c in src.columns if dst.has_column(c.key)]
+        records = []
+        for row in book.rows(tid):
+            rec = {c: v for c in cols if (v := value(row, c)) is not None}
+            if rec:
+                records.append(rec)
+        if len(records) > dst.rows_max:
+            out.unmapped.append(Unmapped("source", tid, src.sheet, f"第 {dst.rows_max + 1} 行起的 "
+                                         f"{len(records) - dst.rows_max} 行", f"新模板本表最多 {dst.rows_max} 行"))
+            records = records[: dst.rows_max]
+        out.data[tid] = records
+        return sum(len(r) for r in records)
+    ids = [r.id for r in src.rows if dst.has_row(r.id)] if rows == "*" else list(rows)
+    for row in ids:
+        if not (src.has_row(row) and dst.has_row(row)):
+            raise EditionError(f"[copy] {tid}: 行 {row!r} 不在两个版本中")
+        for c in src.value_columns(src.row(row).side):
+            if dst.has_column(c.key) and (v := value(row, c.key)) is not None:
+                _put(out.data, dst, row, c.key, v)
+                n += 1
+    return n
+
+
+def _not_carried(book: Book, m: Mapping, used: set[Key]) -> list[Unmapped]:
+    """Every table of last year's workbook holding input not carried, with the mapping's reason."""
+    out: list[Unmapped] = []
+    for t in book.edition.tables:
+        if t.id in book.missing_tables:
+            out.append(Unmapped("source", t.id, t.sheet, "全部内容", "上年工作簿缺少或无法读取该表"))
+            continue
+        left = [k for k, c in book.cells.items() if k[0] == t.id and c.state == INPUT and c.value is not None
+                and k not in used]
+        if not left:
+            continue
+        if t.kind == "list":
+            rows = sorted({k[1] for k in left}, key=lambda r: int(r[1:]))
+            what = f"{len(rows)} 行"
+        else:
+            order = {r.id: i for i, r in enumerate(t.rows)}
+            rows = sorted({k[1] for k in left}, key=order.__getitem__)
+            what = "、".join(f"“{t.row(r).label}”" for r in rows)
+        out.append(Unmapped("source", t.id, t.sheet, what, m.skip.get(t.id, DEFAULT_REASON)))
+    return out
+
+
+def _no_source(target: Edition, m: Mapping, filled: set[Key]) -> list[Unmapped]:
+    """Rows of the target tables that receive amounts but have no source expression."""
+    out: list[Unmapped] = []
+    mapped = {r.table for r, _, _ in m.amounts}
+    for tid in sorted(mapped, key=[t.id for t in target.tables].index):
+        t = target.table(tid)
+        declared = {(r.row, r.col) for r, _, _ in m.amounts if r.table == tid}
+        missing = [r for r in t.rows for c in t.value_columns(r.side)
+                   if c.type == "money" and c.key not in r.na and (r.id, c.key) not in declared
+                   and not is_formula(target, t, r.id, c.key)]
+        if missing:
+            out.append(Unmapped("target", tid, t.sheet, "、".join(f"“{r.label}”" for r in missing),
+                                "上年工作簿中没有对应数据，请手工填写"))
+    return out
+
+
+# ---- files ----
+
+def migrate_file(old: str | Path, target_id: str, year: int | None, output: str | Path,
+                 force: bool = False, mapping_file: str | Path | None = None) -> Migration:
+    """Read last year's workbook, write this year's (refusing to overwrite, atomically), return the result.
+    Raises UnreadableError for an unusable input and EditionError for an unknown edition or mapping."""
+    from .outputs import atomic_write, check_target
+    from .reader.read import read_workbook
+    from .template.write import write_template
+
+    old, output = Path(old), Path(output)
+    find(target_id)  # a clear error for an unknown edition before reading anything
+    check_target(output, [old], force)
+    result = read_workbook(old)
+    book = result.book
+    target = load_edition(target_id, year if year is not None else book.edition.year + 1)
+    mapping = load_mapping(book.edition, target, Path(mapping_file) if mapping_file else None)
+    mig = migrate_book(book, target, mapping)
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors:
+        mig.notes.append(f"读取上年工作簿时发现 {len(errors)} 个错误（可用 xltools validate 查看），"
+                         "有错误的单元格可能未带入。")
+    atomic_write(output, lambda tmp: write_template(target, tmp, mig.data))
+    return mig
