@@ -20,7 +20,6 @@ from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
 from .open import Package, formula_text, open_package
 
-
 # Normalisations that keep the value (reported, not blocking); the rest are errors.
 WARNING_NOTES = frozenset({"cell.text-number", "cell.control-chars", "cell.too-long", "cell.excess-precision"})
 
