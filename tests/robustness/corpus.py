@@ -95,6 +95,12 @@ def build_zip(parts: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _deflated(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 Edit = bytes | Callable[[bytes], bytes] | None
 
 
@@ -132,7 +138,7 @@ def set_cell(xml: bytes, ref: str, inner: str, t: str | None = None) -> bytes:
     m = rx.search(xml)
     assert m, f"cell {ref} not in sheet XML"
     attrs = re.sub(rb'\st="[^"]*"', b"", m.group(1)).rstrip(b"/")
-    new = b'<c r="' + ref.encode() + attrs + (f' t="{t}"'.encode() if t else b"") + b">" + inner.encode() + b"</c>"
+    new = b'<c r="' + ref.encode() + b'"' + attrs + (f' t="{t}"'.encode() if t else b"") + b">" + inner.encode() + b"</c>"
     return xml[: m.start()] + new + xml[m.end():]
 
 
@@ -404,7 +410,7 @@ def _zip_bomb() -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             if name == "xl/sharedStrings.xml":
-                with zf.open(zipfile.ZipInfo(name), "w", force_zip64=True) as fh:
+                with zf.open(_deflated(name), "w", force_zip64=True) as fh:
                     fh.write(data.replace(b"</sst>", b""))
                     chunk = b"<si><t>" + b"A" * (1 << 20) + b"</t></si>"
                     for _ in range(120):
@@ -663,7 +669,7 @@ def _big_sheet(rows: int, varied: bool) -> bytes:
             if name != part:
                 zf.writestr(name, data)
                 continue
-            with zf.open(zipfile.ZipInfo(name), "w", force_zip64=True) as fh:
+            with zf.open(_deflated(name), "w", force_zip64=True) as fh:
                 fh.write(head)
                 step = 10000
                 for start in range(50, 50 + rows, step):

@@ -19,3 +19,6 @@ def command() -> None:
             continue
         years = "、".join(map(str, ed.years))
         click.echo(f"{ed.id}\t版本 {ed.version}\t年度 {years}\t金额单位 {ed.money_unit}\t{ed.title}")
+        for cl in ed.codes.values():
+            unverified = sum(1 for e in cl.entries.values() if e.status == "R")
+            click.echo(f"    {cl.title}：{len(cl.entries)} 条，其中未核实（R）{unverified} 条")

@@ -83,7 +83,7 @@ def _amount(book: Book, table: str, row: str, col: str) -> Decimal:
     return book.amount(table, row, col) or ZERO
 
 
-def _code_name(book: Book, table: str, row: str) -> str:
+def code_name(book: Book, table: str, row: str) -> str:
     """The name the clerk typed, else the code list's name (the template's auto name is a formula)."""
     t = book.edition.table(table)
     cell = book.cell(table, row, "name")
@@ -103,7 +103,7 @@ def _records(book: Book, table: str) -> list[dict[str, Any]]:
             if c.type in ("money", "number", "percent"):
                 rec[c.key] = book.amount(table, r, c.key) if c.type == "percent" else _amount(book, table, r, c.key)
             elif c.type == "name":
-                rec[c.key] = _code_name(book, table, r)
+                rec[c.key] = code_name(book, table, r)
             else:
                 rec[c.key] = book.text(table, r, c.key).strip()
         out.append(rec)
@@ -118,7 +118,7 @@ def _project_items(book: Book) -> list[dict[str, Any]]:
     for level in (2, 1):
         picked = [r for r in rows if codes.level_of(book.code("pe", r)) == level]
         if picked:
-            return [{"code": book.code("pe", r), "name": _code_name(book, "pe", r),
+            return [{"code": book.code("pe", r), "name": code_name(book, "pe", r),
                      "amount": _amount(book, "pe", r, "amount")}
                     for r in picked if _amount(book, "pe", r, "amount") != ZERO]
     return []

@@ -140,13 +140,13 @@ def _width_weights(table: Table) -> list[float]:
     """Column widths in proportion to their longest line (CJK counts double), within bounds."""
     def size(runs: tuple[Run, ...]) -> float:
         lines = "".join("\n" if r.br else r.text for r in runs).split("\n")
-        return max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in lines)
+        return max(sum(2 if ord(ch) > 0x7F else 1 for ch in line) for line in lines)
 
     n = len(table.header)
     weights = []
     for j in range(n):
         longest = max([size(table.header[j])] + [size(row[j]) for row in table.rows])
-        weights.append(min(max(longest, 6.0), 40.0))
+        weights.append(min(max(longest, 8.0), 36.0))
     return weights
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
-_SEPARATOR = re.compile(r"^\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+_SEPARATOR = re.compile(r"^\|?(\s*:?-+:?\s*\|)+\s*(:?-+:?)?\s*$")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _INLINE = re.compile(r"(\*\*(?:\\.|[^*\\])+\*\*|<br>)")
 

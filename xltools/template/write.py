@@ -30,7 +30,7 @@ def _num(v: Decimal | None) -> float:
 class TemplateWriter:
     def __init__(self, ed: Edition, path: Path, data: Data | None = None) -> None:
         self.ed = ed
-        self.book: Book = book_from_data(ed, data or {})
+        self.book: Book = book_from_data(ed, _with_cover_defaults(ed, data or {}))
         self.wb = xlsxwriter.Workbook(str(path), {
             "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
         })
@@ -275,6 +275,18 @@ class TemplateWriter:
                     "error_title": "请从列表选择", "error_message": "建议从下拉列表中选择。"}
         if opts is not None:
             ws.data_validation(rng, opts)
+
+
+def _with_cover_defaults(ed: Edition, data: Data) -> Data:
+    """A template is for one year and one unit: pre-fill them on the cover unless the data says otherwise."""
+    if not ed.has_table(COVER):
+        return data
+    cover = ed.table(COVER)
+    given = dict(data.get(COVER, {}))
+    for row, value in (("year", ed.year), ("unit", ed.money_unit)):
+        if cover.has_row(row) and "value" not in given.get(row, {}):
+            given[row] = {**given.get(row, {}), "value": value}
+    return {**data, COVER: given}
 
 
 def write_template(ed: Edition, path: Path, data: Data | None = None) -> None:

@@ -1,0 +1,120 @@
+"""Turn the PATH arguments into the list of input files, recording every folder that could not be searched.
+
+Folders are searched recursively for .xlsx files. Skipped: Excel/WPS lock files (~$…), hidden files,
+the tool's own outputs (…检查结果.xlsx, the merge's temporary files, the output being written).
+A file named explicitly is always an input, whatever its name. The same file reached twice (named
+twice, or through a symbolic link) is one input. Symbolic links to folders are followed once; a link
+that leads back into a folder already searched (a loop) is skipped and recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OUTPUT_SUFFIXES = (".检查结果.xlsx",)
+
+
+@dataclass
+class Problem:
+    path: str
+    error: str  # short reason (the OS's words)
+    loop: bool = False  # a symbolic link loop: nothing lost, recorded but not an input
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # folders that could not be searched
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for lock files, outputs, loops
+
+
+def _skip_reason(name: str, exclude: set[str], real: str) -> str:
+    if name.startswith("~$"):
+        return "Excel/WPS 临时锁定文件"
+    if name.startswith("."):
+        return "隐藏文件或临时文件"
+    if name.endswith(OUTPUT_SUFFIXES):
+        return "xltools 生成的检查结果"
+    if real in exclude:
+        return "本次汇总的输出文件"
+    return ""
+
+
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Discovery:
+    out = Discovery()
+    excluded = {_real(str(p)) for p in exclude}
+    seen_files: set[str] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def add(path: str) -> None:
+        real = _real(path)
+        if real not in seen_files:
+            seen_files.add(real)
+            out.files.append(path)
+
+    def walk(top: str) -> None:
+        try:
+            st = os.stat(top)
+        except OSError as e:
+            out.problems.append(Problem(top, e.strerror or str(e)))
+            return
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            out.skipped.append((top, "符号链接循环或重复的文件夹，已跳过"))
+            return
+        seen_dirs.add((st.st_dev, st.st_ino))
+        try:
+            with os.scandir(top) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            out.problems.append(Problem(top, e.strerror or str(e)))
+            return
+        subdirs = []
+        for entry in entries:
+            full = os.path.join(top, entry.name)
+            try:
+                is_dir = entry.is_dir()  # follows symbolic links
+                is_file = entry.is_file()
+            except OSError as e:  # a link loop or a dangling link: stat fails
+                if entry.name.lower().endswith(".xlsx"):
+                    out.skipped.append((full, e.strerror or str(e)))
+                continue
+            if is_dir:
+                if not entry.name.startswith("."):
+                    subdirs.append(full)
+                continue
+            if not entry.name.lower().endswith(".xlsx"):
+                continue
+            if entry.is_symlink() and not is_file:
+                out.skipped.append((full, "无效的符号链接"))
+                continue
+            why = _skip_reason(entry.name, excluded, _real(full))
+            if why:
+                out.skipped.append((full, why))
+            else:
+                add(full)
+        for d in subdirs:
+            walk(d)
+
+    for p in paths:
+        p = str(p)
+        try:
+            mode = os.stat(p).st_mode
+        except OSError:
+            add(p)  # missing or unreachable: the worker reports it as 无法读取
+            continue
+        if stat.S_ISDIR(mode):
+            walk(p)
+        else:
+            add(p)
+    return out

@@ -1,0 +1,122 @@
+"""The per-file work of a merge: one pure function, path -> plain result.
+
+`process` reads and validates one workbook exactly as `xltools validate` does, and sends back only
+plain, picklable data (str, int, float, None, tuples, lists, dicts): its identity (sha256, size,
+mtime), its verdict, its first findings and, for a valid workbook, the figures the outputs need.
+It keeps no state between calls, so it can run in a process pool or on a cluster engine.
+Amounts travel as exact decimal strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from decimal import Decimal
+from typing import Any
+
+# Worker verdicts (the merge turns them into the Chinese statuses).
+OK, INVALID, UNREADABLE, INTERNAL = "ok", "invalid", "unreadable", "internal"
+MAX_FINDINGS = 5  # first findings sent back per file; the counts are always complete
+_HASH_LIMIT = 64 * 1024 * 1024  # larger files are refused by the reader anyway
+
+
+def dec_str(value: Decimal | None) -> str | None:
+    """An exact amount as text ('1234.50'); None stays None."""
+    if value is None:
+        return None
+    return format(value, "f")
+
+
+def _file_facts(path: str) -> dict[str, Any]:
+    facts: dict[str, Any] = {"sha256": "", "size": None, "mtime": None, "mtime_ns": None}
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return facts
+    facts.update(size=st.st_size, mtime=st.st_mtime, mtime_ns=st.st_mtime_ns)
+    if stat.S_ISREG(st.st_mode) and st.st_size <= _HASH_LIMIT:
+        try:
+            with open(path, "rb") as fh:
+                facts["sha256"] = hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            pass
+    return facts
+
+
+def _finding_dict(f: Any) -> dict[str, str]:
+    return {"rule": f.rule, "severity": f.severity, "sheet": f.sheet, "cell": f.cell,
+            "message": f.message, "hint": f.hint}
+
+
+def _cell_value(book: Any, t: Any, row: str, col: Any) -> str | None:
+    """One cell as plain text: recomputed amounts for numbers, the code list's name for an auto name."""
+    if col.is_numeric:
+        return dec_str(book.amount(t.id, row, col.key))
+    if col.type == "name" and t.code_list:
+        cell = book.cell(t.id, row, col.key)
+        if cell is not None and cell.state == "input" and isinstance(cell.value, str):
+            return cell.value
+        entry = book.edition.codes[t.code_list].entries.get(book.code(t.id, row))
+        return entry.name if entry is not None else None
+    return book.text(t.id, row, col.key) or None
+
+
+def extract(book: Any) -> dict[str, Any]:
+    """The figures of a valid book the merge outputs need: key figures and the rows of each table."""
+    from . import spec
+
+    ed = book.edition
+    figures = {f.id: dec_str(book.eval_side(f.side)) for f in spec.figures(ed)}
+    tables: dict[str, Any] = {}
+    for tid in spec.extracted_tables(ed):
+        t = ed.table(tid)
+        if tid in book.missing_tables:
+            continue
+        rows: list[tuple[str, tuple[str | None, ...]]] = []
+        if t.kind == "list":
+            cols = [c for c in t.columns if c.type != "label"]
+            for r in book.rows(tid):
+                rows.append((r, tuple(_cell_value(book, t, r, c) for c in cols)))
+        else:
+            cols = t.value_columns()
+            for r in t.rows:
+                mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
+                vals = tuple(_cell_value(book, t, r.id, c) if c.key in mine else None for c in cols)
+                # fixed rows whose amounts are all zero carry no information in a county stack
+                if any(v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(cols, vals)):
+                    rows.append((r.id, vals))
+        tables[tid] = {"cols": [c.key for c in cols], "rows": rows}
+    return {"figures": figures, "tables": tables}
+
+
+def process(path: str) -> dict[str, Any]:
+    """Read, validate and extract one workbook. Never raises: every outcome is a result."""
+    result: dict[str, Any] = {
+        "path": path, **_file_facts(path), "verdict": UNREADABLE, "unit_code": "", "unit_name": "",
+        "edition": "", "edition_title": "", "version": "", "year": None, "money_unit": "",
+        "errors": 0, "warnings": 0, "findings": [], "detail": "", "data": None,
+    }
+    try:
+        from ..validate import validate_file
+        from . import spec
+
+        report = validate_file(path)
+        result["errors"], result["warnings"] = len(report.errors), len(report.warnings)
+        result["findings"] = [_finding_dict(f) for f in report.findings[:MAX_FINDINGS]]
+        if report.unreadable or report.book is None:
+            result["detail"] = report.findings[0].message if report.findings else ""
+            return result
+        book = report.book
+        ed = book.edition
+        (ct, cr, cc), (nt, nr, nc) = spec.unit_refs()
+        result.update(unit_code=book.text(ct, cr, cc), unit_name=book.text(nt, nr, nc), edition=ed.id,
+                      edition_title=ed.title, version=ed.version, year=ed.year, money_unit=ed.money_unit)
+        if report.errors:
+            result["verdict"] = INVALID
+            return result
+        result["data"] = extract(book)
+        result["verdict"] = OK
+    except Exception as e:  # a bug of ours must not lose the file: it is reported, the merge goes on
+        result.update(verdict=INTERNAL, detail=f"{type(e).__name__}: {str(e)[:200]}", data=None)
+    return result

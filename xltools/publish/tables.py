@@ -1,0 +1,189 @@
+"""One publication sheet per table, at the template's own positions (edition.layout.table_layout), so the
+template's formulas (edition.formulas.excel_formula) are valid here unchanged; they are written with
+their computed cached values. List tables print only their filled rows, packed from the first input
+row: row formulas follow the row, 合计 and SUMIFS formulas cover the whole input area either way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..book import Book
+from ..cells import a1
+from ..edition.formulas import excel_formula, formula_cells, is_formula, total_columns
+from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
+from ..edition.model import Column, Edition, Row, Table
+from ..narrative.context import code_name
+from .styles import PubStyles
+
+
+def _float(v: Decimal | None) -> float:
+    return float(v) if v is not None else 0.0
+
+
+def formula_inputs_published(ed: Edition, t: Table, row: str, col: str, published: set[str]) -> bool:
+    """True when every sheet a formula reads is in the publication workbook (else write the value)."""
+    if t.kind == "list" and row == "total":
+        return True
+    cells = formula_cells(ed)
+    spec = cells.get((t.id, row, col)) or cells.get((t.id, "*", col))
+    if spec is None:
+        return False
+    return all(ref.table in published for _, ref in spec[1].terms if hasattr(ref, "table"))
+
+
+class SheetWriter:
+    def __init__(self, wb: Any, st: PubStyles, book: Book, published: set[str], unit_line: str, year: int) -> None:
+        self.wb, self.st, self.book, self.ed = wb, st, book, book.edition
+        self.published, self.unit_line, self.year = published, unit_line, year
+
+    def write(self, t: Table, empty_note: str = "") -> None:
+        ws = self.wb.add_worksheet(t.sheet)
+        lay = table_layout(self.ed, t.id)
+        last_col = lay.n_cols - 1
+        st = self.st
+        ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, t.title, st.title)
+        ws.set_row(TITLE_ROW - 1, 30)
+        self._info(ws, t, last_col)
+        for r0, c0, r1, c1, text in lay.header_cells():
+            if (r0, c0) == (r1, c1):
+                ws.write_string(r0 - 1, c0, text, st.header)
+            else:
+                ws.merge_range(r0 - 1, c0, r1 - 1, c1, text, st.header)
+        if lay.column_numbers:
+            self._column_numbers(ws, t, lay)
+        for c in t.columns:
+            ws.set_column(lay.col_index[c.key], lay.col_index[c.key], c.width)
+        if lay.serial:
+            ws.set_column(0, 0, 5)
+        last = self._fixed(ws, t, lay) if t.kind == "fixed" else self._list(ws, t, lay)
+        if empty_note:
+            last += 2
+            ws.merge_range(last - 1, 0, last - 1, last_col, f"注：{empty_note}", st.note)
+            ws.set_row(last - 1, 30)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+        ws.center_horizontally()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, lay.data_start - 2)
+        ws.print_area(0, 0, last - 1, last_col)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.freeze_panes(lay.data_start - 1, 0)
+
+    def _info(self, ws: Any, t: Table, last_col: int) -> None:
+        st = self.st
+        ws.write_string(INFO_ROW - 1, 0, self.unit_line, st.info)
+        right = t.info.replace("{prior_year}", str(self.year - 1)).replace("{year}", str(self.year))
+        parts = [p for p in (right, f"预算年度：{self.year}年", f"金额单位：{t.unit}" if t.unit else "") if p]
+        if last_col >= 2:
+            ws.write_string(INFO_ROW - 1, last_col, "    ".join(parts), st.info_right)
+        else:
+            ws.write_string(INFO_ROW, 0, "    ".join(parts), st.info)
+
+    def _column_numbers(self, ws: Any, t: Table, lay: TableLayout) -> None:
+        row = lay.data_start - 2
+        if lay.serial:
+            ws.write_string(row, 0, "栏次", self.st.numbers_row)
+        n = 0
+        for c in t.columns:
+            if c.type in ("label", "code", "name", "unit", "text", "enum"):
+                ws.write_string(row, lay.col_index[c.key], "", self.st.numbers_row)
+            else:
+                n += 1
+                ws.write_number(row, lay.col_index[c.key], n, self.st.numbers_row)
+
+    # ---- fixed tables: every declared row, at its template position ----
+    def _fixed(self, ws: Any, t: Table, lay: TableLayout) -> int:
+        st = self.st
+        for i, r in enumerate(t.rows):
+            row = lay.excel_row(r.id) - 1
+            if lay.serial and r.side == 0:
+                ws.write_number(row, 0, i + 1, st.center)
+            label = t.label_column(r.side)
+            if label is not None:
+                ws.write_string(row, lay.col_index[label.key], r.label, st.text)
+            for c in t.value_columns(r.side):
+                self._cell(ws, t, r, c, r.id, row, lay.col_index[c.key])
+        for side in t.sides:  # bordered blanks where one side of a two-sided table is shorter
+            used = {lay.excel_row(r.id) for r in t.rows if r.side == side}
+            for row in range(lay.data_start, lay.last_row + 1):
+                if row not in used:
+                    for c in t.columns:
+                        if c.side == side:
+                            ws.write_blank(row - 1, lay.col_index[c.key], None, st.text)
+        return lay.last_row
+
+    # ---- list tables: 合计 row, then the filled rows packed ----
+    def _list(self, ws: Any, t: Table, lay: TableLayout) -> int:
+        st, ed = self.st, self.ed
+        last = lay.data_start - 1
+        if t.total_row:
+            row = lay.excel_row("total") - 1
+            label_col = next((c for c in t.columns if c.type in ("name", "text")), t.columns[0])
+            if lay.serial:
+                ws.write_string(row, 0, "", st.center)
+            for c in t.columns:
+                col = lay.col_index[c.key]
+                if c.key in total_columns(t):
+                    value = self.book.amount(t.id, "total", c.key)
+                    ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), st.money_bold, _float(value))
+                else:
+                    ws.write_string(row, col, "合计" if c is label_col else "", st.text_bold)
+            last = row + 1
+        for k, key in enumerate(self.book.rows(t.id)):
+            out_key = f"r{k}"
+            row = lay.excel_row(out_key) - 1
+            if lay.serial:
+                ws.write_number(row, 0, k + 1, st.center)
+            for c in t.columns:
+                self._cell(ws, t, None, c, key, row, lay.col_index[c.key], out_key)
+            last = row + 1
+        return last
+
+    def _cell(self, ws: Any, t: Table, r: Row | None, c: Column, key: str, row: int, col: int,
+              out_key: str | None = None) -> None:
+        """key: the row in the Book; out_key: the row whose position formulas refer to (packed list rows)."""
+        st, ed, book = self.st, self.ed, self.book
+        if r is not None and c.key in r.na:
+            ws.write_string(row, col, "——", st.center)
+            return
+        ctype = t.cell_type(r, c)
+        numeric = ctype in ("money", "number", "percent", "year")
+        fmt = self._format(ctype, r)
+        out_key = out_key or key
+        if is_formula(ed, t, key, c.key):
+            value = book.amount(t.id, key, c.key)
+            if formula_inputs_published(ed, t, out_key, c.key, self.published):
+                ws.write_formula(row, col, excel_formula(ed, t, out_key, c.key), fmt, _float(value))
+            else:
+                ws.write_number(row, col, _float(value), fmt)
+            return
+        if c.type == "name" and t.code_list:
+            ws.write_string(row, col, code_name(book, t.id, key), st.text)
+            return
+        cell = book.cell(t.id, key, c.key)
+        value = cell.value if cell is not None else None
+        if numeric:
+            amount = book.amount(t.id, key, c.key)
+            if amount is None:
+                ws.write_blank(row, col, None, fmt)
+            else:
+                ws.write_number(row, col, float(amount), fmt)
+        elif value is None:
+            ws.write_blank(row, col, None, st.text)
+        else:
+            ws.write_string(row, col, value if isinstance(value, str) else format(value, "f"), st.text)
+
+    def _format(self, ctype: str, r: Row | None) -> Any:
+        st = self.st
+        if ctype == "money":
+            # Rows generated from a code list (all 功能分类 类 are listed) hide their zeros.
+            return st.money_hide_zero if r is not None and r.code else st.money
+        return {"number": st.number, "percent": st.percent, "year": st.year}.get(ctype, st.text)
+
+
+def cell_a1(ed: Edition, table: str, row: str, col: str) -> str:
+    """Where a fixed cell or a list table's 合计 cell sits in the publication (= the template)."""
+    lay = table_layout(ed, table)
+    return a1(lay.excel_row(row), lay.col_index[col])
