@@ -21,7 +21,7 @@ from typing import Any
 from .book import INPUT, Book
 from .edition import expr as ex
 from .edition.check import _check_ref
-from .edition.formulas import is_formula
+from .edition.formulas import formula_cells, is_formula, row_ids
 from .edition.load import find, load_edition
 from .edition.model import Edition, Table
 from .errors import EditionError
@@ -38,7 +38,7 @@ Key = tuple[str, str, str]  # (table, row, column)
 
 
 @dataclass(frozen=True)
-class Mapping:
+class MigrationMap:
     """A parsed migration file: source edition id, target cells and what fills them."""
 
     path: Path
@@ -94,7 +94,7 @@ def _cell_ref(text: str, ed: Edition, where: str) -> ex.Ref:
     return ref
 
 
-def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> Mapping:
+def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> MigrationMap:
     """Parse and check a migration file against both editions (a bad file names its key)."""
     path = Path(path) if path is not None else mapping_path(source.id, target)
     if not path.is_file():
@@ -127,7 +127,7 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
                 raise EditionError(f"{path} [copy]: 版本 {ed.id} 没有表 {tid!r}")
         copy[tid] = "*" if rows == "*" else tuple(str(r) for r in rows)
     skip = {str(k): str(v) for k, v in raw.get("skip", {}).items()}
-    return Mapping(path, source.id, tuple(amounts), tuple(sets), copy, skip)
+    return MigrationMap(path, source.id, tuple(amounts), tuple(sets), copy, skip)
 
 
 def _unit(t: Table) -> str:
@@ -135,6 +135,30 @@ def _unit(t: Table) -> str:
 
 
 # ---- migrating a Book ----
+
+def _sources(ed: Edition, side: ex.Side) -> set[str]:
+    """Every table a source expression's value comes from, following the template's formulas (表1 收入总计
+    is computed from 表2: if 表2 could not be read, the total is unknown, not zero)."""
+    cells = formula_cells(ed)
+    out: set[str] = set()
+    seen: set[ex.Ref] = set()
+    stack = list(side.refs())
+    while stack:
+        ref = stack.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        out.add(ref.table)
+        t = ed.table(ref.table)
+        if t.kind != "fixed":
+            continue  # a list table's totals and per-row formulas stay within the table
+        rows = [ref.row] if ref.kind == "cell" else row_ids(t, ref) if ref.kind in ("range", "prefix") else []
+        for row in rows:
+            spec = cells.get((t.id, row, ref.col)) or cells.get((t.id, "*", ref.col))
+            if spec is not None:
+                stack.extend(spec[1].refs())
+    return out
+
 
 def _put(data: dict[str, Any], t: Table, row: str, col: str, value: Any) -> None:
     data.setdefault(t.id, {}).setdefault(row, {})[col] = value
@@ -154,7 +178,7 @@ def _typed(text: str, t: Table, row: str, col: str) -> Decimal | str:
     return text
 
 
-def migrate_book(book: Book, target: Edition, mapping: Mapping | None = None) -> Migration:
+def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = None) -> Migration:
     """Plain data of the new workbook, from last year's Book. Pure: reads the Book, writes nothing."""
     source = book.edition
     m = mapping or load_mapping(source, target)
@@ -165,7 +189,7 @@ def migrate_book(book: Book, target: Edition, mapping: Mapping | None = None) ->
     for ref, side, _text in m.amounts:
         dst = target.table(ref.table)
         refs = side.refs()
-        missing = sorted({r.table for r in refs} & book.missing_tables)
+        missing = sorted(_sources(source, side) & book.missing_tables)
         key = (ref.table, ref.row, ref.col)
         if missing:
             out.unmapped.append(Unmapped("target", dst.id, dst.sheet, f"“{dst.row(ref.row).label}”",
@@ -244,7 +268,7 @@ def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, ou
     return n
 
 
-def _not_carried(book: Book, m: Mapping, used: set[Key]) -> list[Unmapped]:
+def _not_carried(book: Book, m: MigrationMap, used: set[Key]) -> list[Unmapped]:
     """Every table of last year's workbook holding input not carried, with the mapping's reason."""
     out: list[Unmapped] = []
     for t in book.edition.tables:
@@ -266,7 +290,7 @@ def _not_carried(book: Book, m: Mapping, used: set[Key]) -> list[Unmapped]:
     return out
 
 
-def _no_source(target: Edition, m: Mapping, filled: set[Key]) -> list[Unmapped]:
+def _no_source(target: Edition, m: MigrationMap, filled: set[Key]) -> list[Unmapped]:
     """Rows of the target tables that receive amounts but have no source expression."""
     out: list[Unmapped] = []
     mapped = {r.table for r, _, _ in m.amounts}

@@ -22,8 +22,9 @@ def from_float(value: float) -> Decimal:
 
 
 def quantize(value: Decimal, decimals: int = 2) -> Decimal:
-    """Round half up (四舍五入), the rule used in published budget tables."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """Round half up (四舍五入, halves away from zero), the rule used in published budget tables.
+    A result of zero is +0 (-0.004 gives 0.00, never -0.00)."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
 
 
 def convert(value: Decimal, from_unit: str, to_unit: str, decimals: int | None = None) -> Decimal:

@@ -200,3 +200,18 @@ def test_rounding_tolerance_scales_with_figures(yth: Edition, tmp_path: Path, cl
     rules = {f.rule for f in validate_file(path).errors}
     assert ("table.hierarchy" in rules) is flagged
     assert yth.tolerance_for(4) == Decimal("0.020")
+
+
+@pytest.mark.parametrize("drift,flagged", [("0.01", False), ("0.50", True)])
+def test_cross_table_rounding_drift(yth: Edition, tmp_path: Path, drift: str, flagged: bool) -> None:
+    """表5 and 表6 typed from separately rounded 万元 exports may differ by a cent; 0.50 is an error."""
+    data = department(yth, 0)
+    t06 = data["t06"]
+    cls = next(r for r in t06 if r["code"] == "301")
+    child = next(r for r in t06 if r["code"].startswith("301") and len(r["code"]) == 5)
+    for r in (cls, child):
+        r["personnel"] += Decimal(drift)
+    path = tmp_path / "drift.xlsx"
+    write_template(yth, path, data)
+    checks = {f.check for f in validate_file(path).errors}
+    assert ("t05-t06.basic" in checks) is flagged

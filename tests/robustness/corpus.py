@@ -919,3 +919,47 @@ def _dup_code() -> bytes:
 @kind("wrong-cover-year", "封面预算年度填成 2019")
 def _cover_year() -> bytes:
     return with_cell("cover", "year", "value", "<v>2019</v>")
+
+
+# ---- more damage seen in files from offices ----
+
+@kind("hundred-thousand-rows", "表2 下方粘贴了 100,000 行数据（未超过大小上限）", big=True)
+def _hundred_thousand_rows() -> bytes:
+    return _big_sheet(100_000, varied=False)
+
+
+@kind("far-cell-by-position", "很远处的单元格没有 r 属性（位置隐含在行号中）")
+def _far_by_position() -> bytes:
+    zb = workbook_bytes()
+    part = sheet_part(zb, where("t02", "r0", "code")[0])
+    return edit_zip(zb, {part: lambda x: x.replace(
+        b"</sheetData>", b'<row r="1048576"><c><v>1</v></c><c><v>2</v></c></row></sheetData>')})
+
+
+@kind("tiny-exponent", "金额单元格中是“1e-999999”（极小的指数）")
+def _tiny() -> bytes:
+    return with_text(*EMPTY_MONEY, "1e-999999")
+
+
+@kind("deep-nesting", "单元格中嵌套了 100,000 层 XML 元素")
+def _deep() -> bytes:
+    inner = "<is>" + "<r>" * 100_000 + "</r>" * 100_000 + "<t>x</t></is>"
+    return with_cell("text", "duties", "text", inner, "inlineStr")
+
+
+@kind("bad-utf8", "sharedStrings 中有无效的 UTF-8 字节")
+def _bad_utf8() -> bytes:
+    return edit_zip(workbook_bytes(), {"xl/sharedStrings.xml": lambda x: x.replace(b"<t>", b"<t>\xff\xfe", 1)})
+
+
+@kind("bad-shared-string-index", "单元格引用了不存在的共享字符串（索引 999999）")
+def _bad_sst() -> bytes:
+    return with_cell("cover", "name", "value", "<v>999999</v>", "s")
+
+
+@kind("formula-error-cached", "合计公式的缓存值是错误值 #REF!")
+def _formula_error() -> bytes:
+    zb = workbook_bytes()
+    sheet, a1 = where("t03", "total", "total")
+    return edit_zip(zb, {sheet_part(zb, sheet): lambda x: re.sub(
+        rb'(<c r="' + a1.encode() + rb'"[^>]*?)>(<f>[^<]*</f>)<v>[^<]*</v>', rb'\1 t="e">\2<v>#REF!</v>', x)})

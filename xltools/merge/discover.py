@@ -22,14 +22,13 @@ OUTPUT_SUFFIXES = (".检查结果.xlsx",)
 class Problem:
     path: str
     error: str  # short reason (the OS's words)
-    loop: bool = False  # a symbolic link loop: nothing lost, recorded but not an input
 
 
 @dataclass
 class Discovery:
     files: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # folders that could not be searched
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for lock files, outputs, loops
+    problems: list[Problem] = field(default_factory=list)  # folders that could not be searched: inputs too
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): lock files, outputs, link loops
 
 
 def _skip_reason(name: str, exclude: set[str], real: str) -> str:
@@ -85,9 +84,8 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
             try:
                 is_dir = entry.is_dir()  # follows symbolic links
                 is_file = entry.is_file()
-            except OSError as e:  # a link loop or a dangling link: stat fails
-                if entry.name.lower().endswith(".xlsx"):
-                    out.skipped.append((full, e.strerror or str(e)))
+            except OSError as e:  # a symbolic link loop (x -> x): stat fails; nothing behind it to lose
+                out.skipped.append((full, f"符号链接无法访问（{e.strerror or e}），已跳过"))
                 continue
             if is_dir:
                 if not entry.name.startswith("."):

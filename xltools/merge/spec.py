@@ -117,21 +117,20 @@ def unit_refs() -> tuple[tuple[str, str, str], tuple[str, str, str]]:
 
 
 def stacked_tables(ed: Edition) -> tuple[Table, ...]:
-    """The tables stacked across departments in OUT.xlsx and exported: the official ones."""
-    return tuple(t for t in ed.tables if t.official)
+    """The tables stacked across departments in OUT.xlsx and the export: the official ones, and those the
+    classification sheets sum (so every county total is a formula over rows the reader can see)."""
+    ids = {t.id for t in ed.tables if t.official}
+    for c in classifications(ed):
+        ids |= {col.table for col in c.columns}
+    return tuple(t for t in ed.tables if t.id in ids)
 
 
 def extracted_tables(ed: Edition) -> tuple[str, ...]:
-    """Every table whose rows a worker sends back: the stacked ones and those the classifications sum."""
-    ids = [t.id for t in stacked_tables(ed)]
-    for c in classifications(ed):
-        for col in c.columns:
-            if col.table not in ids:
-                ids.append(col.table)
-    return tuple(ids)
+    """Every table whose rows a worker sends back."""
+    return tuple(t.id for t in stacked_tables(ed))
 
 
 def header_text(t: Table, key: str) -> str:
-    """A column's header as one line: "本年收入-一般公共预算拨款收入" (小计 kept where it names the column)."""
+    """A column's header path as one line: "本年收入-一般公共预算拨款收入"."""
     c = t.column(key)
     return "-".join(c.header)

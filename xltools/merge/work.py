@@ -62,6 +62,13 @@ def _cell_value(book: Any, t: Any, row: str, col: Any) -> str | None:
     return book.text(t.id, row, col.key) or None
 
 
+def table_columns(t: Any) -> list[Any]:
+    """The columns a worker sends for a table, in order (the merge writes them in the same order)."""
+    if t.kind == "list":
+        return [c for c in t.columns if c.type != "label"]
+    return list(t.value_columns())
+
+
 def extract(book: Any) -> dict[str, Any]:
     """The figures of a valid book the merge outputs need: key figures and the rows of each table."""
     from . import spec
@@ -74,12 +81,11 @@ def extract(book: Any) -> dict[str, Any]:
         if tid in book.missing_tables:
             continue
         rows: list[tuple[str, tuple[str | None, ...]]] = []
+        cols = table_columns(t)
         if t.kind == "list":
-            cols = [c for c in t.columns if c.type != "label"]
             for r in book.rows(tid):
                 rows.append((r, tuple(_cell_value(book, t, r, c) for c in cols)))
         else:
-            cols = t.value_columns()
             for r in t.rows:
                 mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
                 vals = tuple(_cell_value(book, t, r.id, c) if c.key in mine else None for c in cols)

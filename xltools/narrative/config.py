@@ -51,8 +51,12 @@ class NarrativeConfig:
     narrative_tables: tuple[str, ...]  # published besides the official tables
     skip_when_empty: tuple[str, ...]
     summary_sheet: str
+    titles: dict[str, str]  # publication titles that differ from the template's
     empty_notes: dict[str, str]
     terms: tuple[Term, ...] = field(default_factory=tuple)
+
+    def title(self, ed: Edition, table_id: str) -> str:
+        return self.titles.get(table_id) or ed.table(table_id).title
 
     def empty_note(self, ed: Edition, table_id: str, year: int) -> str:
         """The table's own empty_note (tables/<id>.toml) first, then narrative.toml [empty_notes]."""
@@ -87,7 +91,7 @@ def load_config(ed: Edition) -> NarrativeConfig:
         style = DocxStyle(**{k: tuple(v) if isinstance(v, list) else v for k, v in style_raw.items()})
     except TypeError as e:
         raise EditionError(f"{where} [docx]: {e}") from None
-    for tid in [*pub.get("narrative_tables", []), *raw.get("empty_notes", {})]:
+    for tid in [*pub.get("narrative_tables", []), *raw.get("empty_notes", {}), *pub.get("titles", {})]:
         if not ed.has_table(tid):
             raise EditionError(f"{where}: 未知表 {tid!r}")
     terms_raw = _toml(folder / "terms.toml").get("term", []) if (folder / "terms.toml").is_file() else []
@@ -106,5 +110,6 @@ def load_config(ed: Edition) -> NarrativeConfig:
         narrative_tables=tuple(pub.get("narrative_tables", ())),
         skip_when_empty=tuple(pub.get("skip_when_empty", ())),
         summary_sheet=str(pub.get("summary_sheet", "概览")),
+        titles={str(k): str(v) for k, v in pub.get("titles", {}).items()},
         empty_notes={str(k): str(v) for k, v in raw.get("empty_notes", {}).items()}, terms=terms,
     )

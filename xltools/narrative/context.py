@@ -164,10 +164,14 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
     phrases = Phrases(prior_year=year - 1, unit=ed.money_unit, decimals=ed.money_decimals,
                       words={**config.phrases})
     a = _amount
-    inc = {k: a(book, "t01", f"inc_{k}", "inc") for k in
-           ("general", "fund", "soe", "special", "business", "superior", "affiliate", "operating", "other",
-            "subtotal", "carryover", "total")}
-    inc["other_sources"] = sum((inc[k] for k in ("business", "superior", "affiliate", "operating", "other")), ZERO)
+    # Income lines as the edition declares them (2020: 事业收入 … 其他收入; 一体化: 单位资金); the lines
+    # beyond the four fiscal sources add up to other_sources (其他来源收入).
+    inc = {r.id[4:]: a(book, "t01", r.id, "inc") for r in ed.table("t01").rows
+           if r.side == 0 and r.id.startswith("inc_")}
+    core = ("general", "fund", "soe", "special", "subtotal", "carryover", "total")
+    for k in core:
+        inc.setdefault(k, ZERO)
+    inc["other_sources"] = sum((v for k, v in inc.items() if k not in core), ZERO)
     exp = {
         "total": a(book, "t01", "exp_total", "amount"), "subtotal": a(book, "t01", "exp_subtotal", "amount"),
         "carryforward": a(book, "t01", "exp_carryforward", "amount"),
@@ -197,7 +201,7 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
         "assets": _assets(book), "text": texts,
         "terms": [{"name": t.name, "text": t.text} for t in config.terms],
         "empty": empty,
-        "empty_tables": [{"id": tid, "title": ed.table(tid).title, "sheet": ed.table(tid).sheet,
+        "empty_tables": [{"id": tid, "title": config.title(ed, tid), "sheet": ed.table(tid).sheet,
                           "number": table_number(ed.table(tid)), "note": note} for tid, note in empty.items()],
     }
     return Context(data, phrases, config, published, empty, missing)

@@ -37,7 +37,7 @@ def set_fonts(rpr_parent: Any, east_asia: str, latin: str) -> None:
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+        rpr.insert(1 if rpr.find(qn("w:rStyle")) is not None else 0, fonts)  # schema order: rStyle, rFonts
     for attr in _THEME_ATTRS:
         if fonts.get(qn(attr)) is not None:
             del fonts.attrib[qn(attr)]
@@ -136,18 +136,41 @@ def _add_runs(par: Any, runs: tuple[Run, ...], east_asia: str, latin: str, bold:
             run.bold = True
 
 
-def _width_weights(table: Table) -> list[float]:
-    """Column widths in proportion to their longest line (CJK counts double), within bounds."""
-    def size(runs: tuple[Run, ...]) -> float:
-        lines = "".join("\n" if r.br else r.text for r in runs).split("\n")
-        return max(sum(2 if ord(ch) > 0x7F else 1 for ch in line) for line in lines)
+def _half_widths(runs: tuple[Run, ...]) -> int:
+    """Width of a cell's longest line in half-width units (CJK and full-width signs count 2)."""
+    lines = "".join("\n" if r.br else r.text for r in runs).split("\n")
+    return max(sum(2 if ord(ch) > 0x7F else 1 for ch in line) for line in lines)
 
+
+def column_widths(table: Table, usable_cm: float, font_pt: float) -> list[float]:
+    """Auto-fit: columns that fit in a fair share get what they need, the others share the rest in
+    proportion to their needs (they wrap). Headers may wrap onto two lines."""
+    half_cm = font_pt / 2 * 2.54 / 72  # a half-width character
+    pad = 0.45  # cell margins
     n = len(table.header)
-    weights = []
+    needs = []
     for j in range(n):
-        longest = max([size(table.header[j])] + [size(row[j]) for row in table.rows])
-        weights.append(min(max(longest, 8.0), 36.0))
-    return weights
+        body = max([_half_widths(row[j]) for row in table.rows] or [0])
+        head = (_half_widths(table.header[j]) + 1) // 2
+        needs.append(max(body, head, 4) * half_cm + pad)
+    if sum(needs) <= usable_cm:
+        return [w * usable_cm / sum(needs) for w in needs]
+    widths: list[float | None] = [None] * n
+    remaining = usable_cm
+    while True:
+        open_cols = [j for j in range(n) if widths[j] is None]
+        share = remaining / len(open_cols)
+        small = [j for j in open_cols if needs[j] <= share]
+        if not small or len(small) == len(open_cols):
+            break
+        for j in small:
+            widths[j] = needs[j]
+            remaining -= needs[j]
+    open_cols = [j for j in range(n) if widths[j] is None]
+    total = sum(needs[j] for j in open_cols)
+    for j in open_cols:
+        widths[j] = remaining * needs[j] / total
+    return [float(w) for w in widths if w is not None]
 
 
 def _cell_shading(cell: Any, fill: str) -> None:
@@ -165,16 +188,15 @@ def _table(doc: Any, t: Table, st: DocxStyle) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     usable = 21.0 - st.margins_cm[1] - st.margins_cm[3]
-    weights = _width_weights(t)
-    widths = [Cm(usable * w / sum(weights)) for w in weights]
+    widths = [Cm(w) for w in column_widths(t, usable, st.table_size)]
     for j, col in enumerate(table.columns):
         col.width = widths[j]
-    header_row = table.rows[0]
-    trpr = header_row._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")  # repeat the header row on every page
-    trpr.append(repeat)
     for i, cells in enumerate([t.header, *t.rows]):
         row = table.rows[i]
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
+        if i == 0:
+            trpr.append(OxmlElement("w:tblHeader"))  # the header row repeats on every page (after cantSplit)
         for j in range(ncols):
             cell = row.cells[j]
             cell.width = widths[j]

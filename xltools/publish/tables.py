@@ -37,12 +37,12 @@ class SheetWriter:
         self.wb, self.st, self.book, self.ed = wb, st, book, book.edition
         self.published, self.unit_line, self.year = published, unit_line, year
 
-    def write(self, t: Table, empty_note: str = "") -> None:
+    def write(self, t: Table, title: str = "", empty_note: str = "") -> None:
         ws = self.wb.add_worksheet(t.sheet)
         lay = table_layout(self.ed, t.id)
         last_col = lay.n_cols - 1
         st = self.st
-        ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, t.title, st.title)
+        ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, title or t.title, st.title)
         ws.set_row(TITLE_ROW - 1, 30)
         self._info(ws, t, last_col)
         for r0, c0, r1, c1, text in lay.header_cells():
@@ -165,7 +165,8 @@ class SheetWriter:
         cell = book.cell(t.id, key, c.key)
         value = cell.value if cell is not None else None
         if numeric:
-            amount = book.amount(t.id, key, c.key)
+            # A blank stays blank (a 0 is only printed where someone typed it or a formula gives it).
+            amount = book.amount(t.id, key, c.key) if value is not None else None
             if amount is None:
                 ws.write_blank(row, col, None, fmt)
             else:

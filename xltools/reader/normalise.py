@@ -21,6 +21,12 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_AMOUNT = Decimal("1e13")
 MAX_TEXT = 10000
+MIN_AMOUNT = Decimal("1e-10")  # typed "1e-999999" is not an amount (and its fixed-point text is a megabyte)
+MAX_RAW = 60  # characters of a cell's content quoted back in a message
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_RAW else text[:MAX_RAW] + f"…（共 {len(text)} 个字符）"
 
 
 @dataclass
@@ -70,13 +76,14 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
         if isinstance(raw, float) and not math.isfinite(raw):
             return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
         value = Decimal(raw) if isinstance(raw, int) else from_float(raw)
-        if abs(value) >= MAX_AMOUNT:
-            return Parsed(value, [("cell.out-of-range", {"raw": str(raw), "low": "-1e13", "high": "1e13",
+        if abs(value) >= MAX_AMOUNT:  # reported at the cell and left out of every sum (1e300 breaks rounding)
+            return Parsed(None, [("cell.out-of-range", {"raw": str(raw), "low": "-1e13", "high": "1e13",
                                                          "range_hint": "数值过大，请检查是否多输了位数或单位错误。"})])
         return Parsed(value)
     if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
     original = str(raw)
+    shown = _short(original)
     text = unicodedata.normalize("NFKC", original)
     text = _CONTROL.sub("", text).strip().replace(" ", "").replace("\u3000", "")
     why: list[str] = []
@@ -85,10 +92,10 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
     if text in DASHES or text == "":
         if text == "":
             return Parsed(None)
-        return Parsed(Decimal(0), [("cell.text-number", {"raw": original, "why": "表示无金额", "value": "0"})])
+        return Parsed(Decimal(0), [("cell.text-number", {"raw": shown, "why": "表示无金额", "value": "0"})])
     for suffix in ("万元", "万", "亿元", "亿"):
         if text.endswith(suffix) and not (suffix.startswith("万") and unit == "万元" and suffix == "万元"):
-            return Parsed(None, [("cell.unit-in-cell", {"raw": original, "suffix": suffix})])
+            return Parsed(None, [("cell.unit-in-cell", {"raw": shown, "suffix": suffix})])
     for suffix in ("元", "%", "％"):
         if text.endswith(suffix) and (suffix != "元" or unit == "元") and (suffix == "元" or percent):
             text = text[: -len(suffix)]
@@ -104,11 +111,11 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
         why.append("用括号表示负数")
     value = to_decimal(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) else None
     if value is None:
-        return Parsed(None, [("cell.not-a-number", {"raw": original})])
+        return Parsed(None, [("cell.not-a-number", {"raw": shown})])
+    if abs(value) >= MAX_AMOUNT or (value and abs(value) < MIN_AMOUNT):  # not used: reported at the cell only
+        hint = "数值过大，请检查是否多输了位数或单位错误。" if abs(value) >= MAX_AMOUNT else "数值过小（绝对值小于 1e-10），请检查是否输入有误。"
+        return Parsed(None, [("cell.out-of-range", {"raw": shown, "low": "-1e13", "high": "1e13", "range_hint": hint})])
     why.insert(0, "是以文本形式存储的数字")
-    notes: list[tuple[str, dict[str, Any]]] = [("cell.text-number", {"raw": original, "why": "，".join(why),
+    notes: list[tuple[str, dict[str, Any]]] = [("cell.text-number", {"raw": shown, "why": "，".join(why),
                                                                       "value": format(value, "f")})]
-    if abs(value) >= MAX_AMOUNT:
-        notes.append(("cell.out-of-range", {"raw": original, "low": "-1e13", "high": "1e13",
-                                            "range_hint": "数值过大，请检查是否多输了位数或单位错误。"}))
     return Parsed(value, notes)

@@ -18,7 +18,14 @@ from ..errors import EditionError, UnreadableError
 from ..rules.finding import ERROR, WARNING, Finding, finding
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
-from .open import Package, formula_text, open_package
+from .open import MAX_GRID, Package, formula_text, open_package
+
+try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, …) share this base
+    from python_calamine import CalamineError
+
+    CALAMINE_ERRORS: tuple[type[BaseException], ...] = (CalamineError,)
+except ImportError:  # pragma: no cover
+    CALAMINE_ERRORS = ()
 
 # Normalisations that keep the value (reported, not blocking); the rest are errors.
 WARNING_NOTES = frozenset({"cell.text-number", "cell.control-chars", "cell.too-long", "cell.excess-precision"})
@@ -35,10 +42,20 @@ def _fail(rule: str, path: Path, **params: Any) -> UnreadableError:
     return UnreadableError(finding(rule, ERROR, path=str(path), **params))
 
 
+def _too_big(pkg: Package, sheet: str) -> tuple[int, int, str] | None:
+    """The used range of a sheet when it is too large to load (checked before calamine builds its grid)."""
+    rows, cols, far = pkg.extent(sheet)
+    return (rows, cols, far) if rows * cols > MAX_GRID else None
+
+
 def _stamp(pkg: Package, wb: Any) -> dict[str, str]:
     stamp: dict[str, str] = {}
-    if STAMP_SHEET in wb.sheet_names:
-        for row in wb.get_sheet_by_name(STAMP_SHEET).to_python(skip_empty_area=False):
+    if STAMP_SHEET in wb.sheet_names and not _too_big(pkg, STAMP_SHEET):
+        try:
+            rows = wb.get_sheet_by_name(STAMP_SHEET).to_python(skip_empty_area=False)
+        except CALAMINE_ERRORS:  # a damaged stamp sheet: the document properties still carry the stamp
+            rows = []
+        for row in rows:
             if len(row) >= 2 and isinstance(row[0], str) and row[0]:
                 stamp[row[0]] = str(row[1])
     for k, v in pkg.custom.items():
@@ -65,8 +82,11 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
     eid = stamp["edition"]
     try:
         year = int(float(stamp.get("year", "0") or 0)) or None
-    except ValueError:
+    except (ValueError, OverflowError):
         year = None
+    if expected is not None and (eid != expected.id or (year is not None and year != expected.year)):
+        raise _fail("read.wrong-edition", path, edition=eid, year=year or "未知", expected=expected.id,
+                    expected_year=expected.year)
     try:
         ed = load_edition(eid, year)
     except EditionError:
@@ -98,6 +118,7 @@ class _Reader:
         self.ed, self.pkg, self.wb, self.path = ed, pkg, wb, path
         self.book = Book(ed, str(path))
         self.findings: list[Finding] = []
+        self.errors: dict[str, str] = {}  # A1 -> Excel error value (#DIV/0!) of the sheet being read
 
     def note(self, rule: str, severity: str, t: Table, a1: str, **params: Any) -> None:
         self.findings.append(finding(rule, severity, t.sheet, a1, table=t.id, **params))
@@ -115,11 +136,19 @@ class _Reader:
                 self.book.missing_tables.add(t.id)
                 continue
             try:
+                big = _too_big(self.pkg, t.sheet)
+                if big is not None:
+                    rows, cols, far = big
+                    self.findings.append(finding("read.sheet-too-large", ERROR, t.sheet, far, table=t.id, rows=rows,
+                                                 cols=cols, far=far, limit=f"{MAX_GRID:,}"))
+                    self.book.missing_tables.add(t.id)
+                    continue
                 grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
                 formulas = self.pkg.formulas(t.sheet, self._last_needed_row(t, grid))
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as e:
+                self.errors = self.pkg.error_cells(t.sheet)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
                 self.findings.append(finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id,
-                                             detail=f"{type(e).__name__}"))
+                                             detail=_sheet_error(e)))
                 self.book.missing_tables.add(t.id)
                 continue
             if not self._structure_ok(t, grid):
@@ -208,6 +237,8 @@ class _Reader:
         excel_row, col = lay.excel_row(key), lay.col_index[c.key]
         a = lay.cell(key, c.key)
         raw = _grid_get(grid, excel_row, col)
+        if raw == "" and a in self.errors:
+            raw = self.errors[a]  # calamine gives an error value as a blank: never read it as 0
         cell = Cell(t.id, key, c.key, t.sheet, a, None, raw, INPUT)
         self.book.cells[(t.id, key, c.key)] = cell
         if c.type == "name" and a in formulas:
@@ -250,6 +281,14 @@ class _Reader:
         return parsed.value
 
 
+def _sheet_error(e: BaseException) -> str:
+    """A Chinese reason for a parser's exception (its own words stay in parentheses for the maintainer)."""
+    name = type(e).__name__
+    what = {"XmlError": "XML 内容有误或不完整", "ZipError": "压缩包部件已损坏", "WorksheetNotFound": "工作表的内容部件不存在",
+            "PasswordError": "工作表受密码保护", "BadZipFile": "压缩包部件已损坏（校验失败）"}.get(name, "内容无法解析")
+    return f"{what}（{name}）"
+
+
 def lay_a1(row: int, col: int) -> str:
     from ..cells import a1
 
@@ -274,7 +313,7 @@ def read_workbook(path: str | Path, edition: Edition | None = None) -> ReadResul
         try:
             wb = CalamineWorkbook.from_path(str(path))
         except Exception as e:  # calamine raises its own error types for damaged content
-            raise _fail("read.corrupt", path, detail=f"{type(e).__name__}: {str(e)[:120]}") from None
+            raise _fail("read.corrupt", path, detail=_sheet_error(e)) from None
         stamp = _stamp(pkg, wb)
         ed = _edition_for(pkg, stamp, path, edition)
         reader = _Reader(ed, pkg, wb, path)

@@ -104,14 +104,16 @@ def _grid(s: _Sheet, sid: str) -> str:
         for ref in p.cells:
             r, c = parse_a1(ref)
             flagged[(r, c)].append(f)
-    # Extent: the used area (capped) and every flagged cell.
+    # Extent: the used area (capped) and every flagged cell. Trailing rows holding only blanks and
+    # zeros (a list table's unused rows, whose formulas show 0) are left out.
     used_rows = 0
     used_cols = 0
     for i, row in enumerate(grid, start=1):
         last = max((j for j, v in enumerate(row) if v not in ("", None)), default=-1)
         if last >= 0:
-            used_rows = i
             used_cols = max(used_cols, last + 1)
+            if any(v not in ("", None, 0) for v in row):
+                used_rows = i
     n_rows = max(min(used_rows, MAX_ROWS), max((r for r, _ in flagged), default=0))
     n_cols = max(min(used_cols, MAX_COLS), max((c + 1 for _, c in flagged), default=0))
     if n_rows == 0 or n_cols == 0:
@@ -156,6 +158,9 @@ def _grid(s: _Sheet, sid: str) -> str:
                 out.append(f"<td{attrs}>{_e(shown)}</td>")
         out.append("</tr>")
     out.append("</tbody></table></div>")
+    rest = sum(1 for row in grid[n_rows:] if any(v not in ("", None) for v in row))
+    if rest and used_rows <= MAX_ROWS:
+        out.append(f'<p class="note">其后还有 {rest} 行只含空白或 0，未显示。</p>')
     if used_rows > MAX_ROWS or used_cols > MAX_COLS:
         out.append(f'<p class="note">该表较大，只显示前 {MAX_ROWS} 行、{MAX_COLS} 列及所有出错的单元格。</p>')
     return "".join(out)

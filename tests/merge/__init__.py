@@ -1,0 +1,1 @@
+"""xltools merge (issue 4): statuses, totals, roster, outputs, determinism."""

@@ -1,0 +1,47 @@
+"""xltools compile: the 情况说明 (Word + Markdown) and the 公开表 workbook from a checked workbook.
+
+Exit 0 written; 1 the workbook has errors (nothing written) or the narrative still has 【请填写】
+placeholders (written, but not final; --allow-placeholders accepts them); 3 unreadable input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
+from .common import force_option, run
+
+
+@click.command(name="compile")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="输出文件夹（不存在时自动创建）。")
+@force_option
+@click.option("--allow-placeholders", is_flag=True,
+              help="情况说明中仍有【请填写：…】时也按成功退出（用于先看草稿）。")
+def command(file: Path, out_dir: Path, force: bool, allow_placeholders: bool) -> None:
+    """生成情况说明（Word、Markdown）和公开表（含概览页）。先检查，有错误时不生成。"""
+    from ..publish import compile_book
+    from ..report.text import render
+    from ..validate import validate_file
+
+    report = validate_file(file)
+    if report.unreadable or report.errors or report.book is None:
+        click.echo(render(report))
+        if not report.unreadable:
+            click.echo("工作簿有错误，未生成情况说明和公开表。请按上面的提示修改后重新运行。")
+        raise SystemExit(EXIT_UNREADABLE if report.unreadable else EXIT_INVALID)
+    if report.warnings:
+        click.echo(render(report))
+    result = run(compile_book, report.book, out_dir, [file], force)
+    for path in result.files:
+        click.echo(f"已生成：{path}")
+    if result.placeholders:
+        click.echo(f"情况说明中有 {len(result.placeholders)} 处文字待填写（文中以【请填写：…】标出）：")
+        for p in result.placeholders:
+            click.echo(f"  「{p.sheet}」{p.cell}  {p.label}")
+        if not allow_placeholders:
+            click.echo("请在工作簿中补齐上述文字后加 --force 重新生成；如只需草稿，可加 --allow-placeholders。")
+            raise SystemExit(EXIT_INVALID)
+    raise SystemExit(EXIT_OK)

@@ -1,0 +1,232 @@
+"""Machine outputs of a merge: the JSON summary (docs/merge-json.md) and the open-data export
+(tidy CSV + Frictionless datapackage.json with the Fiscal Data Package money factor).
+
+CSV cells are guarded against formula injection: a text field that starts with = + - @, a tab or a
+carriage return gets a leading apostrophe (the OWASP recommendation), so a spreadsheet shows it as
+text. Amounts (the 金额 column) are numbers and are never altered.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..edition.layout import table_layout
+from ..edition.model import Edition
+from ..money import UNIT_FACTORS
+from ..outputs import atomic_write
+from . import spec
+from .merge import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, InputEntry, MergeResult, Spool
+from .work import dec_str, table_columns
+
+JSON_SCHEMA = "xltools-merge-summary"
+JSON_VERSION = 1
+EXPORT_SCHEMA = "xltools-merge-export"
+EXPORT_VERSION = 1
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+LINE_FIELDS = ("单位编码", "单位名称", "表", "科目编码", "科目名称", "指标", "金额", "单位", "科目级次", "下属单位编码", "来源")
+INPUT_FIELDS = ("序号", "状态", "单位编码", "单位名称", "文件", "错误数", "提醒数", "说明", "版本", "预算年度", "修改时间",
+                "文件大小", "SHA-256")
+
+
+def guard(text: str) -> str:
+    """Neutralise a CSV text cell a spreadsheet would run as a formula."""
+    return "'" + text if text.startswith(_DANGEROUS) else text
+
+
+def iso_mtime(mtime: float | None) -> str | None:
+    if mtime is None:
+        return None
+    return dt.datetime.fromtimestamp(mtime).astimezone().isoformat(timespec="seconds")
+
+
+# ---- JSON summary ----
+
+def _input_json(seq: int, e: InputEntry) -> dict[str, Any]:
+    return {"seq": seq, "path": e.path, "kind": e.kind, "status": e.status, "status_key": e.status_key,
+            "unit_code": e.unit_code, "unit_name": e.unit_name, "edition": e.edition, "version": e.version,
+            "year": e.year, "sha256": e.sha256, "size": e.size, "mtime": iso_mtime(e.mtime), "errors": e.errors,
+            "warnings": e.warnings, "reason": e.reason, "findings": e.findings}
+
+
+def summary_json(r: MergeResult) -> dict[str, Any]:
+    ed = r.edition
+    outcome = "refused" if r.refused is not None else ("merged" if r.included else "nothing-included")
+    counts = {"inputs": len(r.inputs), "included": r.count(INCLUDED), "invalid": r.count(ERRORS),
+              "unreadable": r.count(NOREAD), "duplicate": r.count(DUPLICATE), "not_on_roster": r.count(NOT_ON_ROSTER),
+              "mismatch": r.count(MISMATCH), "missing": len(r.missing)}
+    out: dict[str, Any] = {
+        "schema": JSON_SCHEMA, "version": JSON_VERSION, "generator": f"xltools {__version__}",
+        "outcome": outcome, "exit_code": r.exit_code, "summary": r.summary_line(), "counts": counts,
+        "edition": None if ed is None else {
+            "id": ed.id, "title": ed.title, "version": ed.version, "year": ed.year, "money_unit": ed.money_unit,
+            "money_factor": ed.money_factor},
+        "inputs": [_input_json(i, e) for i, e in enumerate(r.inputs, start=1)],
+        "refused": None if r.refused is None else {
+            "message": spec.text("refused"),
+            "groups": [{"edition": g.edition, "version": g.version, "year": g.year, "paths": g.paths}
+                       for g in r.refused]},
+        "roster": None if r.roster is None else {
+            "path": r.roster.path, "entries": len(r.roster.entries), "notes": r.roster.notes},
+        "missing": [{"unit_code": m.code, "unit_name": m.name} for m in r.missing],
+        "not_on_roster": [{"unit_code": e.unit_code, "unit_name": e.unit_name, "path": e.path, "status": e.status}
+                          for e in r.not_on_roster],
+        "totals": None,
+        "skipped": [{"path": p, "reason": why} for p, why in r.skipped],
+    }
+    if ed is not None and r.refused is None:
+        classes = []
+        for c in spec.classifications(ed):
+            rows = r.totals.classes.get(c.id, [])
+            classes.append({
+                "id": c.id, "code_list": c.code_list, "title": c.title,
+                "columns": [{"table": col.table, "column": col.col, "label": col.label} for col in c.columns],
+                "rows": [{"code": x.code, "name": x.name, "level": x.level, "departments": x.depts,
+                          "amounts": [dec_str(v) for v in x.values]} for x in rows],
+            })
+        out["totals"] = {
+            "departments": r.count(INCLUDED), "money_unit": ed.money_unit,
+            "figures": [{"id": f.id, "label": f.label, "group": f.group,
+                         "amount": dec_str(r.totals.figures.get(f.id))} for f in spec.figures(ed)],
+            "classifications": classes,
+        }
+    return out
+
+
+def write_json(r: MergeResult, path: Path) -> None:
+    text = json.dumps(summary_json(r), ensure_ascii=False, indent=2) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# ---- open-data export ----
+
+def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...]]:
+    """One row per non-zero money cell of every stacked table of every included department."""
+    tables = [t for t in spec.stacked_tables(ed) if t.unit == ed.money_unit]
+    meta = {}
+    for t in tables:
+        cols = table_columns(t)
+        keys = [c.key for c in cols]
+        meta[t.id] = (cols, keys.index("code") if "code" in keys else -1, keys.index("name") if "name" in keys else -1,
+                      keys.index("unit") if "unit" in keys else -1, table_layout(ed, t.id),
+                      [spec.header_text(t, c.key) for c in cols])
+    for e in r.included:
+        data = spool.get(e.spool)  # type: ignore[arg-type]
+        for t in tables:
+            part = data["tables"].get(t.id)
+            if part is None:
+                continue
+            cols, code_i, name_i, unit_i, lay, heads = meta[t.id]
+            code_list = ed.codes.get(t.code_list) if t.code_list else None
+            for row_key, vals in part["rows"]:
+                if t.kind == "fixed":
+                    row = t.row(row_key)
+                    code, name, sub = row.code, row.label, ""
+                    cl = next((x for x in ed.codes.values() if code in x.entries), None) if code else None
+                else:
+                    code = (vals[code_i] or "") if code_i >= 0 else ""
+                    name = (vals[name_i] or "") if name_i >= 0 else ""
+                    sub = (vals[unit_i] or "") if unit_i >= 0 else ""
+                    cl = code_list
+                level = str(cl.level_of(code) or "") if cl is not None and code else ""
+                for i, (c, v) in enumerate(zip(cols, vals, strict=True)):
+                    if c.type != "money" or v is None or float(v) == 0:
+                        continue
+                    yield (e.unit_code, e.unit_name, t.sheet, code, name, heads[i], v, t.unit, level, sub,
+                           f"{t.sheet}!{lay.cell(row_key, c.key)}")
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ...]], amount_col: int = -1) -> None:
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            for row in rows:
+                w.writerow([v if i == amount_col or not isinstance(v, str) else guard(v) for i, v in enumerate(row)])
+
+    atomic_write(path, write)
+
+
+def _input_rows(r: MergeResult) -> Iterator[tuple[Any, ...]]:
+    for i, e in enumerate(r.inputs, start=1):
+        yield (i, e.status, e.unit_code, e.unit_name, e.path, e.errors, e.warnings, e.reason, e.edition,
+               e.year or "", iso_mtime(e.mtime) or "", "" if e.size is None else e.size, e.sha256)
+
+
+def _field(name: str, type_: str, description: str) -> dict[str, str]:
+    return {"name": name, "type": type_, "description": description}
+
+
+def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
+    factor = int(UNIT_FACTORS.get(ed.money_unit, ed.money_factor))
+    dialect = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
+    lines = [
+        _field("单位编码", "string", "部门（预算单位）编码，取自工作簿封面"),
+        _field("单位名称", "string", "部门（预算单位）名称，取自工作簿封面"),
+        _field("表", "string", "公开表（工作表名称）"),
+        _field("科目编码", "string", "支出功能分类或经济分类科目编码；固定行表中非科目行为空"),
+        _field("科目名称", "string", "科目名称，或固定行表的行名称"),
+        _field("指标", "string", "列名称（多级表头以“-”连接）"),
+        {**_field("金额", "number", f"金额，单位见“单位”列；乘以 factor（{factor}）得到以元计的金额"),
+         "decimalChar": "."},
+        _field("单位", "string", "金额单位（元或万元）"),
+        _field("科目级次", "string", "1=类，2=款，3=项；非科目行为空。按科目汇总时只取同一级次，避免重复计算"),
+        _field("下属单位编码", "string", "表2、表3中下属单位的编码；部门本级为空"),
+        _field("来源", "string", "该金额在部门工作簿中的位置（工作表!单元格）"),
+    ]
+    inputs = [_field(n, "integer" if n in ("序号", "错误数", "提醒数", "预算年度", "文件大小") else "string", n)
+              for n in INPUT_FIELDS]
+    return {
+        "profile": "tabular-data-package",
+        "name": f"xltools-merge-{ed.id}-{ed.year}".lower(),
+        "title": f"{ed.year}年部门预算汇总（{ed.title}）",
+        "description": ("各部门预算公开表的长表（每行一个非零金额）。只含通过检查并纳入汇总的部门；各输入文件的状态见 inputs.csv。"
+                        "文本单元格以 = + - @ 开头时加前导撇号（'），防止电子表格把它当作公式执行。"),
+        "countryCode": "CN",
+        "fiscalPeriod": {"start": f"{ed.year}-01-01", "end": f"{ed.year}-12-31"},
+        "resources": [
+            {"name": "budget-lines", "path": "budget-lines.csv", "profile": "tabular-data-resource", "format": "csv",
+             "mediatype": "text/csv", "encoding": "utf-8", "dialect": dialect,
+             "schema": {"fields": lines, "missingValues": [""]}},
+            {"name": "inputs", "path": "inputs.csv", "profile": "tabular-data-resource", "format": "csv",
+             "mediatype": "text/csv", "encoding": "utf-8", "dialect": dialect,
+             "schema": {"fields": inputs, "missingValues": [""]}},
+        ],
+        # Fiscal Data Package (v0.3) logical model: the money unit is a factor on the measure (万元 = 10000).
+        "model": {
+            "measures": {"金额": {"source": "金额", "currency": "CNY", "factor": factor, "phase": "approved",
+                                 "title": f"预算金额（{ed.money_unit}）"}},
+            "dimensions": {
+                "单位": {"dimensionType": "entity", "primaryKey": ["单位编码"],
+                         "attributes": {"单位编码": {"source": "单位编码"},
+                                        "单位名称": {"source": "单位名称", "labelfor": "单位编码"}}},
+                "科目": {"dimensionType": "classification", "primaryKey": ["科目编码"],
+                         "attributes": {"科目编码": {"source": "科目编码"},
+                                        "科目名称": {"source": "科目名称", "labelfor": "科目编码"},
+                                        "科目级次": {"source": "科目级次"}}},
+                "表": {"dimensionType": "other", "primaryKey": ["表"], "attributes": {"表": {"source": "表"}}},
+                "指标": {"dimensionType": "other", "primaryKey": ["指标"], "attributes": {"指标": {"source": "指标"}}},
+            },
+        },
+        "xltools": {"schema": EXPORT_SCHEMA, "version": EXPORT_VERSION, "generator": f"xltools {__version__}",
+                    "edition": ed.id, "edition_version": ed.version, "year": ed.year, "money_unit": ed.money_unit,
+                    "departments": r.count(INCLUDED), "inputs": len(r.inputs), "summary": r.summary_line()},
+    }
+
+
+def write_export(r: MergeResult, spool: Spool, folder: Path) -> list[str]:
+    ed = r.edition
+    assert ed is not None
+    folder.mkdir(exist_ok=True)
+    lines, inputs, package = folder / "budget-lines.csv", folder / "inputs.csv", folder / "datapackage.json"
+    _write_csv(lines, LINE_FIELDS, _lines(r, spool, ed), amount_col=LINE_FIELDS.index("金额"))
+    _write_csv(inputs, INPUT_FIELDS, _input_rows(r))
+    text = json.dumps(datapackage(r, ed), ensure_ascii=False, indent=2) + "\n"
+    atomic_write(package, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return [str(lines), str(inputs), str(package)]

@@ -1,0 +1,297 @@
+"""OUT.xlsx of a merge, written with xlsxwriter in constant_memory mode (each sheet streamed row by row).
+
+Deterministic: fixed document dates, departments ordered by 单位编码 then path. Every text cell goes
+through write_string, so a unit name such as =HYPERLINK(...) stays text (no formula injection).
+County totals are formulas (SUM on 汇总, SUMIFS over the stacked sheets on the classification
+sheets), each written with its value computed in Decimal as the cached result, so every reader
+sees the right number without recalculating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..cells import col_letter, quote_sheet
+from ..edition.model import Edition, Table
+from ..outputs import atomic_write
+from ..rules.finding import SEVERITY_ZH
+from . import spec
+from .merge import INCLUDED, InputEntry, MergeResult, Spool
+from .work import table_columns
+
+CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
+MONEY = "#,##0.00"
+
+
+def _num(v: Decimal | str | None) -> float:
+    return float(v) if v is not None else 0.0
+
+
+class _Writer:
+    def __init__(self, result: MergeResult, spool: Spool, path: Path) -> None:
+        import xlsxwriter
+
+        self.r, self.spool, self.ed = result, spool, result.edition
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False,
+        })
+        wb = self.wb
+        self.f_head = wb.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True,
+                                     "valign": "vcenter", "align": "center"})
+        self.f_money = wb.add_format({"num_format": MONEY})
+        self.f_total = wb.add_format({"num_format": MONEY, "bold": True, "top": 1})
+        self.f_total_label = wb.add_format({"bold": True, "top": 1})
+        self.f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.f_top = wb.add_format({"valign": "top"})
+        self.f_title = wb.add_format({"bold": True, "font_size": 14})
+        self.f_bold = wb.add_format({"bold": True})
+
+    # ---- helpers ----
+    def _header(self, ws: Any, labels: list[str], widths: list[float]) -> None:
+        for i, (label, width) in enumerate(zip(labels, widths, strict=True)):
+            ws.set_column(i, i, width)
+            ws.write_string(0, i, label, self.f_head)
+        ws.freeze_panes(1, 0)
+
+    def _text(self, ws: Any, row: int, col: int, value: str | None, fmt: Any = None) -> None:
+        if value:
+            ws.write_string(row, col, value, fmt)
+
+    # ---- the workbook ----
+    def write(self) -> None:
+        r, ed, wb = self.r, self.ed, self.wb
+        year = ed.year if ed is not None else ""
+        wb.set_properties({"title": f"{year}年部门预算汇总", "subject": "部门预算信息公开 汇总", "author": "xltools",
+                           "comments": f"xltools {__version__} merge", "created": CREATED})
+        wb.set_custom_property("xltools_output", "merge")
+        summary = wb.add_worksheet(spec.text("sheet_summary")) if ed is not None else None
+        inputs = wb.add_worksheet(spec.text("sheet_inputs"))
+        roster = wb.add_worksheet(spec.text("sheet_roster"))
+        classes = {c.id: wb.add_worksheet(c.sheet) for c in spec.classifications(ed)} if ed is not None else {}
+        stacked = {t.id: wb.add_worksheet(t.sheet) for t in spec.stacked_tables(ed)} if ed is not None else {}
+        about = wb.add_worksheet(spec.text("sheet_about"))
+        if ed is not None and summary is not None:
+            last_rows = self._departments(ed, summary, stacked)
+            for c in spec.classifications(ed):
+                self._classification(ed, classes[c.id], c, last_rows)
+        self._inputs(inputs)
+        self._roster(roster)
+        self._about(about)
+        wb.close()
+
+    # ---- one pass over the included departments: 汇总 rows and every stacked table ----
+    def _departments(self, ed: Edition, summary: Any, stacked: dict[str, Any]) -> dict[str, int]:
+        figs = spec.figures(ed)
+        head = [spec.text("col_seq"), spec.text("col_unit_code"), spec.text("col_unit_name")] + [f.label for f in figs]
+        self._header(summary, head, [6, 12, 30] + [14] * len(figs))
+        summary.set_row(0, 45)
+        tables = {t.id: t for t in spec.stacked_tables(ed)}
+        cols = {tid: table_columns(t) for tid, t in tables.items()}
+        for tid, t in tables.items():
+            labels = [spec.text("col_unit_code"), spec.text("col_unit_name")]
+            widths: list[float] = [12, 30]
+            if t.kind == "fixed":
+                labels.append(spec.text("col_item"))
+                widths.append(30)
+            for c in cols[tid]:
+                labels.append(spec.text("col_subunit") if c.type == "unit" else spec.header_text(t, c.key))
+                widths.append(max(c.width, 12))
+            self._header(stacked[tid], labels, widths)
+        rows = dict.fromkeys(tables, 0)
+        included = self.r.included
+        for n, e in enumerate(included, start=1):
+            data = self.spool.get(e.spool)  # type: ignore[arg-type]
+            summary.write_number(n, 0, n)
+            summary.write_string(n, 1, e.unit_code)
+            self._text(summary, n, 2, e.unit_name)
+            for i, f in enumerate(figs):
+                summary.write_number(n, 3 + i, _num(data["figures"].get(f.id)), self.f_money)
+            for tid, t in tables.items():
+                part = data["tables"].get(tid)
+                if part is None:
+                    continue
+                ws, tcols = stacked[tid], cols[tid]
+                offset = 3 if t.kind == "fixed" else 2
+                for row_key, vals in part["rows"]:
+                    rows[tid] += 1
+                    y = rows[tid]
+                    ws.write_string(y, 0, e.unit_code)
+                    self._text(ws, y, 1, e.unit_name)
+                    if t.kind == "fixed":
+                        ws.write_string(y, 2, t.row(row_key).label)
+                    for i, (c, v) in enumerate(zip(tcols, vals, strict=True)):
+                        if v is None:
+                            continue
+                        if c.is_numeric:
+                            ws.write_number(y, offset + i, float(v), self.f_money)
+                        else:
+                            ws.write_string(y, offset + i, v)
+        last = len(included)
+        summary.write_string(last + 1, 2, spec.text("total_label"), self.f_total_label)
+        summary.write_blank(last + 1, 0, None, self.f_total_label)
+        summary.write_blank(last + 1, 1, None, self.f_total_label)
+        for i, f in enumerate(figs):
+            col = col_letter(3 + i)
+            formula = f"=SUM({col}2:{col}{last + 1})" if last else "=0"
+            summary.write_formula(last + 1, 3 + i, formula, self.f_total, _num(self.r.totals.figures.get(f.id)))
+        if last:
+            summary.autofilter(0, 0, last, 2 + len(figs))
+        for tid, ws in stacked.items():
+            if rows[tid]:
+                ws.autofilter(0, 0, rows[tid], 1 + (1 if tables[tid].kind == "fixed" else 0) + len(cols[tid]))
+        return rows
+
+    # ---- county totals by classification: SUMIFS over the stacked sheets, cached values from Decimal sums ----
+    def _classification(self, ed: Edition, ws: Any, c: spec.Classification, last_rows: dict[str, int]) -> None:
+        labels = [spec.text("col_code"), spec.text("col_code_name"), spec.text("col_level"), spec.text("col_depts")]
+        self._header(ws, labels + [col.label for col in c.columns], [12, 30, 6, 8] + [16] * len(c.columns))
+        ws.set_row(0, 30)
+        levels = spec.text_list("levels")
+        sources = []
+        for col in c.columns:
+            t: Table = ed.table(col.table)
+            keys = [x.key for x in table_columns(t)]
+            offset = 3 if t.kind == "fixed" else 2
+            n = last_rows.get(col.table, 0)
+            sheet = quote_sheet(t.sheet)
+            if n:
+                v, k = col_letter(offset + keys.index(col.col)), col_letter(offset + keys.index("code"))
+                sources.append((f"{sheet}!${v}$2:${v}${n + 1}", f"{sheet}!${k}$2:${k}${n + 1}"))
+            else:
+                sources.append(None)
+        rows = self.r.totals.classes.get(c.id, [])
+        for y, row in enumerate(rows, start=1):
+            ws.write_string(y, 0, row.code)
+            self._text(ws, y, 1, row.name)
+            if 0 < row.level <= len(levels):
+                ws.write_string(y, 2, levels[row.level - 1])
+            ws.write_number(y, 3, row.depts)
+            for i, src in enumerate(sources):
+                value = _num(row.values[i])
+                if src is None:
+                    ws.write_number(y, 4 + i, value, self.f_money)
+                else:
+                    crit = row.code.replace('"', '""')
+                    ws.write_formula(y, 4 + i, f'=SUMIFS({src[0]},{src[1]},"{crit}")', self.f_money, value)
+        y = len(rows) + 1
+        ws.write_string(y, 1, spec.text("total_label"), self.f_total_label)
+        top = levels[0]
+        for i in range(len(c.columns)):
+            total = sum((row.values[i] for row in rows if row.level == 1), Decimal(0))
+            if rows:
+                rng, lv = f"{col_letter(4 + i)}2:{col_letter(4 + i)}{y}", f"C2:C{y}"
+                ws.write_formula(y, 4 + i, f'=SUMIFS({rng},{lv},"{top}")', self.f_total, _num(total))
+            else:
+                ws.write_number(y, 4 + i, 0, self.f_total)
+        if rows:
+            ws.autofilter(0, 0, len(rows), 3 + len(c.columns))
+
+    # ---- 校验结果: every input, one row each ----
+    def _inputs(self, ws: Any) -> None:
+        t = spec.text
+        labels = [t("col_seq"), t("col_status"), t("col_unit_code"), t("col_unit_name"), t("col_path"),
+                  t("col_errors"), t("col_warnings"), t("col_reason"), t("col_findings"), t("col_edition"),
+                  t("col_year"), t("col_mtime"), t("col_size"), t("col_sha256")]
+        self._header(ws, labels, [6, 14, 12, 26, 40, 7, 7, 50, 70, 18, 8, 19, 10, 66])
+        for y, e in enumerate(self.r.inputs, start=1):
+            ws.write_number(y, 0, y, self.f_top)
+            ws.write_string(y, 1, e.status, self.f_top)
+            self._text(ws, y, 2, e.unit_code, self.f_top)
+            self._text(ws, y, 3, e.unit_name, self.f_top)
+            ws.write_string(y, 4, e.path, self.f_wrap)
+            ws.write_number(y, 5, e.errors, self.f_top)
+            ws.write_number(y, 6, e.warnings, self.f_top)
+            self._text(ws, y, 7, e.reason, self.f_wrap)
+            self._text(ws, y, 8, findings_text(e), self.f_wrap)
+            self._text(ws, y, 9, e.edition, self.f_top)
+            if e.year:
+                ws.write_number(y, 10, e.year, self.f_top)
+            if e.mtime is not None:
+                ws.write_string(y, 11, mtime_text(e.mtime), self.f_top)
+            if e.size is not None:
+                ws.write_number(y, 12, e.size, self.f_top)
+            self._text(ws, y, 13, e.sha256, self.f_top)
+        if self.r.inputs:
+            ws.autofilter(0, 0, len(self.r.inputs), len(labels) - 1)
+
+    # ---- 名单核对: every roster entry with its status, then the submitted codes the roster lacks ----
+    def _roster(self, ws: Any) -> None:
+        t = spec.text
+        roster = self.r.roster
+        if roster is None:
+            ws.set_column(0, 0, 60)
+            ws.write_string(0, 0, t("roster_none"))
+            return
+        labels = [t("col_seq"), t("col_unit_code"), t("col_unit_name"), t("col_status"), t("col_files")]
+        self._header(ws, labels, [6, 12, 30, 14, 60])
+        by_code: dict[str, list[InputEntry]] = defaultdict(list)
+        for e in self.r.inputs:
+            if e.unit_code and (m := roster.lookup(e.unit_code)) is not None:
+                by_code[m.code].append(e)
+        y = 0
+        for y, entry in enumerate(roster.entries, start=1):
+            files = by_code.get(entry.code, [])
+            ws.write_number(y, 0, y)
+            ws.write_string(y, 1, entry.code)
+            self._text(ws, y, 2, entry.name)
+            ws.write_string(y, 3, roster_status(files))
+            self._text(ws, y, 4, "\n".join(e.path for e in files), self.f_wrap)
+        if self.r.not_on_roster:
+            y += 2
+            ws.write_string(y, 0, t("roster_not_on"), self.f_bold)
+            for n, e in enumerate(self.r.not_on_roster, start=1):
+                y += 1
+                ws.write_number(y, 0, n)
+                ws.write_string(y, 1, e.unit_code)
+                self._text(ws, y, 2, e.unit_name)
+                ws.write_string(y, 3, e.status)
+                ws.write_string(y, 4, e.path, self.f_wrap)
+        for note in roster.notes:
+            y += 2
+            ws.write_string(y, 0, note)
+
+    def _about(self, ws: Any) -> None:
+        ed, r = self.ed, self.r
+        ws.set_column(0, 0, 110)
+        ws.write_string(0, 0, spec.text("about_title"), self.f_title)
+        params = {"edition": ed.id if ed else "", "edition_title": ed.title if ed else "",
+                  "version": ed.version if ed else "", "year": ed.year if ed else "",
+                  "money_unit": ed.money_unit if ed else "", "inputs": len(r.inputs), "summary": r.summary_line(),
+                  "generator": f"xltools {__version__}"}
+        import string
+
+        for i, line in enumerate(spec.text_list("about_lines"), start=2):
+            ws.write_string(i, 0, string.Formatter().vformat(line, (), params))
+
+
+def roster_status(files: list[InputEntry]) -> str:
+    if not files:
+        return spec.text("status_missing")
+    for e in files:
+        if e.status_key == INCLUDED:
+            return e.status
+    return files[0].status
+
+
+def findings_text(e: InputEntry) -> str:
+    lines = []
+    for f in e.findings:
+        where = "!".join(x for x in (f.get("sheet", ""), f.get("cell", "")) if x)
+        sev = SEVERITY_ZH.get(f.get("severity", ""), "")
+        lines.append(f"{where + ' ' if where else ''}{sev}：{f.get('message', '')}")
+    return "\n".join(lines)
+
+
+def mtime_text(mtime: float) -> str:
+    return dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def write_xlsx(result: MergeResult, spool: Spool, out: Path) -> None:
+    atomic_write(out, lambda tmp: _Writer(result, spool, tmp).write())
+

@@ -1,0 +1,258 @@
+"""The 概览 sheet: the department's key figures on one page, each with its prior year and change, and
+native Excel charts (xlsxwriter). What it shows is edition data (narrative/summary.toml)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from ..book import Book
+from ..cells import a1, col_letter, quote_sheet
+from ..edition.layout import table_layout
+from ..edition.model import Edition
+from ..errors import EditionError
+from ..money import ZERO
+from ..template.styles import BODY_FONT, TITLE_FONT
+from .styles import PubStyles
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+Ref = tuple[str, str, str]
+N_COLS = 5  # 项目 | 本年 | 上年 | 增减额 | 增减率
+DATA_COL = 7  # chart data block (column H), outside the print area
+PIE_SIZE = (330, 260)  # pixels; columns A–E are about 680 px wide
+WIDE_SIZE = (670, 300)
+CHART_ROWS = 14  # rows of 20 px a pie covers
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    label: str
+    refs: tuple[Ref, ...]
+    prior: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    title: str
+    unit: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    type: str  # pie | column
+    title: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    groups: tuple[Group, ...]
+    charts: tuple[Chart, ...]
+
+    def item(self, item_id: str) -> Item:
+        for g in self.groups:
+            for i in g.items:
+                if i.id == item_id:
+                    return i
+        raise KeyError(item_id)
+
+
+def _ref(ed: Edition, text: str, where: str) -> Ref:
+    parts = text.split(".")
+    if len(parts) != 3:
+        raise EditionError(f"{where}: 取数单元格应写成 表.行.列：{text!r}")
+    table, row, col = parts
+    if not ed.has_table(table):
+        raise EditionError(f"{where}: 未知表 {table!r}")
+    t = ed.table(table)
+    ok_row = (row == "total" and t.total_row) if t.kind == "list" else t.has_row(row)
+    if not ok_row or not t.has_column(col):
+        raise EditionError(f"{where}: 表 {table} 没有单元格 {row}.{col}")
+    return table, row, col
+
+
+@lru_cache(maxsize=16)
+def load_summary(ed: Edition) -> Summary:
+    path = ed.path / "narrative" / "summary.toml"
+    where = str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        return Summary("{name}{year}年部门预算概览", (), ())
+    except tomllib.TOMLDecodeError as e:
+        raise EditionError(f"{where}: TOML 格式错误：{e}") from None
+    prior_rows = {r.id for r in ed.table("prior").rows} if ed.has_table("prior") else set()
+    try:
+        groups = []
+        for g in raw.get("group", []):
+            items = []
+            for it in g["items"]:
+                if it.get("prior") and it["prior"] not in prior_rows:
+                    raise EditionError(f"{where}: 上年数表没有行 {it['prior']!r}")
+                items.append(Item(it["id"], it["label"], tuple(_ref(ed, s, where) for s in it["sum"]),
+                                  it.get("prior", "")))
+            groups.append(Group(g["title"], g.get("unit", ed.money_unit), tuple(items)))
+        charts = tuple(Chart(c["type"], c["title"], tuple(c["items"])) for c in raw.get("chart", []))
+    except KeyError as e:
+        raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
+    summary = Summary(raw.get("title", "{name}{year}年部门预算概览"), tuple(groups), charts)
+    for c in charts:
+        if c.type not in ("pie", "column"):
+            raise EditionError(f"{where}: 图表类型只能是 pie 或 column：{c.type!r}")
+        for i in c.items:
+            try:
+                summary.item(i)
+            except KeyError:
+                raise EditionError(f"{where}: 图表引用了不存在的项 {i!r}") from None
+    return summary
+
+
+def value_of(book: Book, item: Item) -> Decimal:
+    return sum((book.amount(*ref) or ZERO for ref in item.refs), ZERO)
+
+
+def prior_of(book: Book, item: Item) -> Decimal | None:
+    return book.amount("prior", item.prior, "amount") if item.prior else None
+
+
+def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: str, published: set[str],
+                  unit_name: str, unit_line: str, year: int) -> None:
+    ed = book.edition
+    ws = wb.add_worksheet(sheet)
+    title = summary.title.replace("{name}", unit_name).replace("{year}", str(year))
+    ws.merge_range(0, 0, 0, N_COLS - 1, title, st.title)
+    ws.set_row(0, 30)
+    ws.write_string(1, 0, unit_line, st.info)
+    ws.write_string(1, N_COLS - 1, f"金额单位：{ed.money_unit}", st.info_right)
+    for j, text in enumerate(("项目", f"{year}年预算数", f"{year - 1}年预算数", "增减额", "增减率")):
+        ws.write_string(2, j, text, st.header)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, N_COLS - 1, 16)
+    rows: dict[str, tuple[int, Decimal, Decimal | None]] = {}  # item id -> (0-based row, value, prior)
+    r = 3
+    for g in summary.groups:
+        head = g.title.replace("{prior_year}", str(year - 1)).replace("{year}", str(year))
+        if g.unit != ed.money_unit:
+            head += f"（金额单位：{g.unit}）"
+        ws.merge_range(r, 0, r, N_COLS - 1, head, st.section)
+        r += 1
+        for item in g.items:
+            _item_row(ws, st, book, item, r, published)
+            rows[item.id] = (r, value_of(book, item), prior_of(book, item))
+            r += 1
+    r += 1
+    ws.write_string(r, 0, "说明：上年数为空表示上年数未提供，不作比较；上年数为0时增减率记为“上年无此项”。", st.info)
+    r += 2
+    end = _charts(wb, ws, summary, rows, r, year)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+    ws.center_horizontally()
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, end, N_COLS - 1)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.activate()
+
+
+def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published: set[str]) -> None:
+    ed = book.edition
+    value = value_of(book, item)
+    ws.write_string(r, 0, item.label, st.text)
+    if all(t in published for t, _, _ in item.refs):
+        cells = []
+        for t, row, col in item.refs:
+            lay = table_layout(ed, t)
+            cells.append(f"{quote_sheet(ed.table(t).sheet)}!{a1(lay.excel_row(row), lay.col_index[col])}")
+        ws.write_formula(r, 1, "=" + "+".join(cells), st.money, float(value))
+    else:
+        ws.write_number(r, 1, float(value), st.money)
+    prior = prior_of(book, item)
+    if prior is None:
+        ws.write_string(r, 2, "—" if not item.prior else "（未提供）", st.text_right)
+        ws.write_blank(r, 3, None, st.text)
+        ws.write_blank(r, 4, None, st.text)
+        return
+    ws.write_number(r, 2, float(prior), st.money)
+    diff = value - prior
+    ws.write_formula(r, 3, f"={a1(r + 1, 1)}-{a1(r + 1, 2)}", st.money, float(diff))
+    if prior == ZERO:
+        if diff == ZERO:
+            ws.write_number(r, 4, 0.0, st.rate)
+        else:
+            ws.write_string(r, 4, "上年无此项", st.text_right)
+    else:
+        ws.write_formula(r, 4, f"={a1(r + 1, 3)}/{a1(r + 1, 2)}", st.rate, float(diff / prior))
+
+
+def _charts(wb: Any, ws: Any, summary: Summary, rows: dict[str, tuple[int, Decimal, Decimal | None]], top: int,
+            year: int) -> int:
+    """Each chart reads a small contiguous block (column H on) that points at the figures above."""
+    name = ws.get_name()
+    data_row = 2
+    ws.write_string(data_row - 1, DATA_COL, "图表数据（引用左侧数字，供图表使用）", None)
+    ws.set_column(DATA_COL, DATA_COL, 24)
+    ws.set_column(DATA_COL + 1, DATA_COL + 2, 14)
+    anchor_row = top
+    pies = 0
+    for chart in summary.charts:
+        ws.write_string(data_row, DATA_COL, chart.title)
+        ws.write_string(data_row, DATA_COL + 1, f"{year}年")
+        ws.write_string(data_row, DATA_COL + 2, f"{year - 1}年")
+        first = data_row + 1
+        for k, item_id in enumerate(chart.items):
+            src, value, prior = rows[item_id]
+            label = summary.item(item_id).label.replace("其中：", "").strip("　 ")
+            ws.write_string(first + k, DATA_COL, label)
+            this_cell, prior_cell = ws_cell(src, 1), ws_cell(src, 2)
+            ws.write_formula(first + k, DATA_COL + 1, f"={this_cell}", None, float(value))
+            ws.write_formula(first + k, DATA_COL + 2, f'=IF(ISNUMBER({prior_cell}),{prior_cell},"")', None,
+                             "" if prior is None else float(prior))
+        last = first + len(chart.items) - 1
+        cats = [name, first, DATA_COL, last, DATA_COL]
+        font = {"name": BODY_FONT, "size": 9}
+        if chart.type == "pie":
+            # Two pies side by side over columns A–B and C–E (the print width).
+            c = wb.add_chart({"type": "pie"})
+            c.add_series({"name": chart.title, "categories": cats,
+                          "values": [name, first, DATA_COL + 1, last, DATA_COL + 1],
+                          "data_labels": {"percentage": True, "category": True, "separator": "\n",
+                                          "font": font, "position": "best_fit"}})
+            c.set_legend({"position": "bottom", "font": font})
+            c.set_size({"width": PIE_SIZE[0], "height": PIE_SIZE[1]})
+            ws.insert_chart(anchor_row, 0 if pies % 2 == 0 else 2, c, {"x_offset": 4, "y_offset": 4})
+            pies += 1
+            if pies % 2 == 0:
+                anchor_row += CHART_ROWS
+        else:
+            if pies % 2 == 1:  # a lone pie above: start below it
+                anchor_row += CHART_ROWS
+                pies += 1
+            c = wb.add_chart({"type": "column"})
+            for off, label in ((1, f"{year}年"), (2, f"{year - 1}年")):
+                c.add_series({"name": label, "categories": cats,
+                              "values": [name, first, DATA_COL + off, last, DATA_COL + off],
+                              "data_labels": {"value": True, "num_format": "#,##0", "font": font}})
+            c.set_x_axis({"num_font": font})
+            c.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True}})
+            c.set_legend({"position": "bottom", "font": font})
+            c.set_size({"width": WIDE_SIZE[0], "height": WIDE_SIZE[1]})
+            ws.insert_chart(anchor_row, 0, c, {"x_offset": 4, "y_offset": 4})
+            anchor_row += CHART_ROWS + 2
+        c.set_title({"name": chart.title, "name_font": {"name": TITLE_FONT, "size": 11, "bold": False}})
+        data_row = last + 2
+    return anchor_row + (CHART_ROWS if pies % 2 == 1 else 0)
+
+
+def ws_cell(row: int, col: int) -> str:
+    return f"${col_letter(col)}${row + 1}"
