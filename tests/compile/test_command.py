@@ -8,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import docx
+from docx.enum.text import WD_COLOR_INDEX
+
 from ..conftest import AS_PUBLISHED, EXAMPLE
 from .conftest import NARRATIVE, Compiled, run_compile
 
@@ -81,6 +84,9 @@ def test_missing_required_texts_become_visible_placeholders(example: dict[str, A
     assert "部门职责：【请填写：部门职责】" in md
     assert "增减变化原因：【请填写：“三公”经费增减变化原因】。" in md
     assert md.count("【请填写") == 2
+    doc = docx.Document(str(out / f"{NARRATIVE}.docx"))
+    marked = [r for p in doc.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
+    assert [r.text for r in marked] == ["【请填写：部门职责】", "【请填写：“三公”经费增减变化原因】"]
     # the draft was written; accepting placeholders makes it a success
     code, output = run_compile(str(path), "-o", str(out), "--force", "--allow-placeholders")
     assert code == 0, output

@@ -205,3 +205,16 @@ def test_markdown_says_the_same(compiled: Compiled, document: docx.document.Docu
     assert md.startswith(f"# {NAME}2020年部门预算信息公开情况说明\n")
     assert "| 综合股 | 行政 | 科级 | 财政拨款 |" in md
     assert "较2019年增加277884.00元，增长138.94%" in md
+
+
+def test_readme_excerpt_is_what_compile_writes(compiled: Compiled) -> None:
+    from ..conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```markdown\n", 1)[1].split("```", 1)[0]
+    md = compiled.md_path.read_text(encoding="utf-8")
+    paragraphs = [p.strip() for p in block.split("\n\n") if p.strip()]
+    assert len(paragraphs) >= 5
+    for para in paragraphs:
+        head, _, tail = para.partition("……")  # an elision in the README
+        assert head in md and tail in md, para

@@ -166,3 +166,15 @@ def dom_cells(dom: str) -> DomCells:
     p.feed(dom)
     return p
 
+
+
+def rezip(src: Path, dest: Path, edits: dict[str, Any]) -> Path:
+    """Copy a workbook, changing parts: part -> function of its bytes (returning None drops the part)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data: bytes | None = zin.read(info.filename)
+            if info.filename in edits:
+                data = edits[info.filename](data)
+            if data is not None:
+                zout.writestr(info, data)
+    return dest

@@ -285,3 +285,17 @@ def test_what_cannot_be_kept_is_said(tmp_path: Path, broken: Path) -> None:
     with zipfile.ZipFile(src) as a, zipfile.ZipFile(copy) as b:
         for name in ("_xmlsignatures/sig1.xml", "xl/threadedComments/threadedComment1.xml"):
             assert b.read(name) == a.read(name)
+
+
+def test_annotating_an_annotated_copy(tmp_path: Path, broken: Path) -> None:
+    """A clerk who runs --annotate on the copy itself: a second list sheet, nothing renamed or lost."""
+    assert invoke("validate", broken, "--annotate")[0] == 1
+    first = default_output(broken)
+    again = tmp_path / "again.xlsx"
+    assert invoke("validate", first, "--annotate", again)[0] == 1
+    wb = openpyxl.load_workbook(again)
+    assert wb.sheetnames[:3] == [f"{LIST_SHEET}2", LIST_SHEET, "填报说明"]
+    rows = {r[1].value for r in wb[f"{LIST_SHEET}2"].iter_rows(min_row=4)}
+    assert {"B5", "A10", "C8", "B4"} <= rows
+    assert "A1" not in rows  # the reader ignores the 错误清单 sheet it added itself
+    assert formula_values(again) == formula_values(broken)

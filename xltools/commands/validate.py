@@ -46,7 +46,10 @@ def _targets(files: tuple[Path, ...], out: str | None, default: Any, suffixes: t
 @force_option
 def command(files: tuple[Path, ...], fmt: str, edition: str | None, annotate: str | None, html: str | None,
             since: Path | None, force: bool) -> None:
-    """检查一个或多个填好的工作簿。"""
+    """检查一个或多个填好的工作簿。
+
+    例：xltools validate 部门预算.xlsx --annotate --html（要检查的文件写在选项前面）。
+    """
     from ..edition import load_edition
     from ..outputs import check_target
     from ..report.annotate import default_output as annotate_default
@@ -122,7 +125,7 @@ def _write_annotated(report: Any, out: Path, say: Any) -> list[int]:
         click.echo(f"错误：无法为“{report.path}”生成带标注的副本：{e}", err=True)
         return [e.exit_code]
     except OSError as e:
-        click.echo(f"错误：无法写出“{out}”：{e.strerror or e}", err=True)
+        _cannot_write(out, e)
         return [EXIT_USAGE]
     n = sum(len(cells) for cells in result.marked.values())
     say(f"已生成带标注的副本：{out}（标出 {n} 个单元格，“错误清单”中列出 {result.rows} 个问题；原文件未改动）")
@@ -137,7 +140,12 @@ def _write_html(report: Any, out: Path, say: Any) -> list[int]:
     try:
         write_html(report, out)
     except OSError as e:
-        click.echo(f"错误：无法写出“{out}”：{e.strerror or e}", err=True)
+        _cannot_write(out, e)
         return [EXIT_USAGE]
     say(f"已生成网页报告：{out}")
     return []
+
+
+def _cannot_write(out: Path, e: OSError) -> None:
+    why = "（该文件可能正在 Excel 或 WPS 中打开，请先关闭）" if isinstance(e, PermissionError) else ""
+    click.echo(f"错误：无法写出“{out}”：{e.strerror or e}{why}", err=True)

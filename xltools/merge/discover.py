@@ -1,6 +1,7 @@
 """Turn the PATH arguments into the list of input files, recording every folder that could not be searched.
 
-Folders are searched recursively for .xlsx files. Skipped: Excel/WPS lock files (~$…), hidden files,
+Folders are searched recursively for spreadsheets (.xlsx, and .xlsm/.xls/.et/.ods, which are reported as
+unreadable with the reason). Skipped: Excel/WPS lock files (~$…), hidden files,
 the tool's own outputs (…检查结果.xlsx, the merge's temporary files, the output being written).
 A file named explicitly is always an input, whatever its name. The same file reached twice (named
 twice, or through a symbolic link) is one input. Symbolic links to folders are followed once; a link
@@ -15,6 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Spreadsheets a department may send: .xlsx is read; the others are inputs too, so the bureau learns that a
+# .xls or WPS .et file cannot be used (and why) instead of the department silently counting as 未报送.
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 OUTPUT_SUFFIXES = (".检查结果.xlsx",)
 
 
@@ -39,7 +43,7 @@ def _skip_reason(name: str, exclude: set[str], real: str) -> str:
     if name.endswith(OUTPUT_SUFFIXES):
         return "xltools 生成的检查结果"
     if real in exclude:
-        return "本次汇总的输出文件"
+        return "本次汇总的输出或名单文件"
     return ""
 
 
@@ -91,7 +95,7 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
                 if not entry.name.startswith("."):
                     subdirs.append(full)
                 continue
-            if not entry.name.lower().endswith(".xlsx"):
+            if not entry.name.lower().endswith(SPREADSHEETS):
                 continue
             if entry.is_symlink() and not is_file:
                 out.skipped.append((full, "无效的符号链接"))

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..money import UNIT_FACTORS
 from ..outputs import atomic_write
 from . import spec
 from .merge import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, InputEntry, MergeResult, Spool
-from .work import dec_str, table_columns
+from .work import table_columns
 
 JSON_SCHEMA = "xltools-merge-summary"
 JSON_VERSION = 1
@@ -33,6 +34,17 @@ _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LINE_FIELDS = ("单位编码", "单位名称", "表", "科目编码", "科目名称", "指标", "金额", "单位", "科目级次", "下属单位编码", "来源")
 INPUT_FIELDS = ("序号", "状态", "单位编码", "单位名称", "文件", "错误数", "提醒数", "说明", "版本", "预算年度", "修改时间",
                 "文件大小", "SHA-256")
+
+
+def money_str(value: Decimal | str | None, decimals: int = 2) -> str | None:
+    """An exact amount with at least the edition's decimals: 60.8 -> "60.80"; more decimals are kept, never rounded."""
+    if value is None:
+        return None
+    d = Decimal(value)
+    exponent = d.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -decimals:
+        d = d.quantize(Decimal(1).scaleb(-decimals))
+    return format(d, "f")
 
 
 def guard(text: str) -> str:
@@ -88,12 +100,13 @@ def summary_json(r: MergeResult) -> dict[str, Any]:
                 "id": c.id, "code_list": c.code_list, "title": c.title,
                 "columns": [{"table": col.table, "column": col.col, "label": col.label} for col in c.columns],
                 "rows": [{"code": x.code, "name": x.name, "level": x.level, "departments": x.depts,
-                          "amounts": [dec_str(v) for v in x.values]} for x in rows],
+                          "amounts": [money_str(v, ed.money_decimals) for v in x.values]} for x in rows],
             })
         out["totals"] = {
             "departments": r.count(INCLUDED), "money_unit": ed.money_unit,
             "figures": [{"id": f.id, "label": f.label, "group": f.group,
-                         "amount": dec_str(r.totals.figures.get(f.id))} for f in spec.figures(ed)],
+                         "amount": money_str(r.totals.figures.get(f.id), ed.money_decimals)}
+                        for f in spec.figures(ed)],
             "classifications": classes,
         }
     return out
@@ -109,6 +122,7 @@ def write_json(r: MergeResult, path: Path) -> None:
 def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...]]:
     """One row per non-zero money cell of every stacked table of every included department."""
     tables = [t for t in spec.stacked_tables(ed) if t.unit == ed.money_unit]
+    decimals = ed.money_decimals
     meta = {}
     for t in tables:
         cols = table_columns(t)
@@ -138,7 +152,8 @@ def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...
                 for i, (c, v) in enumerate(zip(cols, vals, strict=True)):
                     if c.type != "money" or v is None or float(v) == 0:
                         continue
-                    yield (e.unit_code, e.unit_name, t.sheet, code, name, heads[i], v, t.unit, level, sub,
+                    yield (e.unit_code, e.unit_name, t.sheet, code, name, heads[i], money_str(v, decimals), t.unit,
+                           level, sub,
                            f"{t.sheet}!{lay.cell(row_key, c.key)}")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -120,6 +121,7 @@ class MergeResult:
     totals: Totals = field(default_factory=Totals)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (for bench/merge_bench.py)
 
     def count(self, key: str) -> int:
         return sum(1 for e in self.inputs if e.status_key == key)
@@ -173,7 +175,9 @@ class Spool:
 # ---- running the workers ----
 
 def _crash_result(path: str, detail: str) -> dict[str, Any]:
-    return {"path": path, "verdict": INTERNAL, "detail": detail, "crashed": True}
+    from .work import file_facts
+
+    return {"path": path, **file_facts(path), "verdict": INTERNAL, "detail": detail, "crashed": True}
 
 
 def _isolated(path: str) -> dict[str, Any]:
@@ -193,6 +197,7 @@ def run_workers(files: list[str], jobs: int) -> Iterator[dict[str, Any]]:
         return
     # Import the reading stack once here: forked workers inherit it instead of importing it each.
     import xltools.validate  # noqa: F401
+
     from ..reader import read  # noqa: F401
     from ..rules import check  # noqa: F401
 
@@ -200,16 +205,12 @@ def run_workers(files: list[str], jobs: int) -> Iterator[dict[str, Any]]:
     window = jobs * 4
     while todo:
         broken: list[str] = []
+        pending: dict[Future[dict[str, Any]], str] = {}
         with ProcessPoolExecutor(jobs) as ex:
-            pending: dict[Future[dict[str, Any]], str] = {}
-
-            def fill() -> None:
+            while todo or pending:
                 while todo and len(pending) < window:
                     path = todo.pop()
                     pending[ex.submit(process, path)] = path
-
-            fill()
-            while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     path = pending.pop(fut)
@@ -219,12 +220,11 @@ def run_workers(files: list[str], jobs: int) -> Iterator[dict[str, Any]]:
                         broken.append(path)
                         continue
                     yield res
-                if broken:
+                if broken:  # every unfinished file of a broken pool is retried below
                     broken.extend(pending.values())
                     pending.clear()
                     break
-                fill()
-        for path in broken:  # a worker died: retry each file alone, the culprit is reported as unreadable
+        for path in broken:  # a worker died: retry each file alone, the culprit is reported, the rest go on
             yield _isolated(path)
 
 
@@ -377,14 +377,24 @@ def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | Non
     out = Path(out)
     json_p = Path(json_path) if json_path is not None else None
     export_p = Path(export_dir) if export_dir is not None else None
-    found = discover(list(paths), exclude=[p for p in (out, json_p) if p is not None])
+    roster_p = Path(roster) if roster is not None else None
+    found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
     _targets(out, json_p, export_p, found.files, force)
-    the_roster = read_roster(roster) if roster is not None else None
+    the_roster = read_roster(roster_p) if roster_p is not None else None
     jobs = max(1, jobs or os.cpu_count() or 1)
 
     entries: list[InputEntry] = [InputEntry(p.path, kind="folder", reason=spec.text("reason_folder", path=p.path,
                                                                                       error=p.error))
                                  for p in found.problems]
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
     spool = Spool()
     try:
         total = len(found.files)
@@ -395,29 +405,33 @@ def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | Non
             entries.append(e)
             if progress is not None:
                 progress(done, total)
+        lap("read_validate")
         entries.sort(key=lambda e: e.sort_key)
         refused, missing, not_on = classify(entries, the_roster, prefer_latest)
-        result = MergeResult(entries, missing, not_on, the_roster, refused, skipped=found.skipped)
+        result = MergeResult(entries, missing, not_on, the_roster, refused, skipped=found.skipped, timings=timings)
         if refused is None:
-            included = result.included
             ref = next((e for e in entries if e.verdict in (OK, INVALID)), None)
             if ref is not None:
                 result.edition = load_edition(ref.edition, ref.year)
             if result.edition is not None:
-                result.totals = aggregate(included, spool, result.edition)
+                result.totals = aggregate(result.included, spool, result.edition)
+            lap("aggregate")
             from .xlsx import write_xlsx
 
             write_xlsx(result, spool, out)
             result.written.append(str(out))
+            lap("write_xlsx")
             if export_p is not None and result.edition is not None:
                 from .export import write_export
 
                 result.written.extend(write_export(result, spool, export_p))
+                lap("export")
         if json_p is not None:
             from .export import write_json
 
             write_json(result, json_p)
             result.written.append(str(json_p))
+            lap("json")
         return result
     finally:
         spool.close()

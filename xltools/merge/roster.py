@@ -42,20 +42,18 @@ class Roster:
     path: str
     entries: list[RosterEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _index: dict[str, RosterEntry] = field(default_factory=dict, repr=False, compare=False)
 
     def lookup(self, code: str) -> RosterEntry | None:
         """The entry for a submitted code; a numeric roster cell also matches the code without leading zeros."""
-        index = self._index()
-        if code in index:
-            return index[code]
-        stripped = code.lstrip("0")
-        entry = index.get(stripped)
+        if len(self._index) != len(self.entries):
+            self._index = {e.code: e for e in self.entries}
+        if not code:
+            return None
+        if code in self._index:
+            return self._index[code]
+        entry = self._index.get(code.lstrip("0"))
         return entry if entry is not None and entry.numeric else None
-
-    def _index(self) -> dict[str, RosterEntry]:
-        if not hasattr(self, "_idx"):
-            self._idx = {e.code: e for e in self.entries}
-        return self._idx
 
 
 def _norm(v: Any) -> str:

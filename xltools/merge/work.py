@@ -28,7 +28,7 @@ def dec_str(value: Decimal | None) -> str | None:
     return format(value, "f")
 
 
-def _file_facts(path: str) -> dict[str, Any]:
+def file_facts(path: str) -> dict[str, Any]:
     facts: dict[str, Any] = {"sha256": "", "size": None, "mtime": None, "mtime_ns": None}
     try:
         st = os.stat(path)
@@ -90,7 +90,7 @@ def extract(book: Any) -> dict[str, Any]:
                 mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
                 vals = tuple(_cell_value(book, t, r.id, c) if c.key in mine else None for c in cols)
                 # fixed rows whose amounts are all zero carry no information in a county stack
-                if any(v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(cols, vals)):
+                if any(v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(cols, vals, strict=True)):
                     rows.append((r.id, vals))
         tables[tid] = {"cols": [c.key for c in cols], "rows": rows}
     return {"figures": figures, "tables": tables}
@@ -99,7 +99,7 @@ def extract(book: Any) -> dict[str, Any]:
 def process(path: str) -> dict[str, Any]:
     """Read, validate and extract one workbook. Never raises: every outcome is a result."""
     result: dict[str, Any] = {
-        "path": path, **_file_facts(path), "verdict": UNREADABLE, "unit_code": "", "unit_name": "",
+        "path": path, **file_facts(path), "verdict": UNREADABLE, "unit_code": "", "unit_name": "",
         "edition": "", "edition_title": "", "version": "", "year": None, "money_unit": "",
         "errors": 0, "warnings": 0, "findings": [], "detail": "", "data": None,
     }

@@ -65,7 +65,7 @@ class _Writer:
 
     # ---- the workbook ----
     def write(self) -> None:
-        r, ed, wb = self.r, self.ed, self.wb
+        ed, wb = self.ed, self.wb
         year = ed.year if ed is not None else ""
         wb.set_properties({"title": f"{year}年部门预算汇总", "subject": "部门预算信息公开 汇总", "author": "xltools",
                            "comments": f"xltools {__version__} merge", "created": CREATED})
@@ -104,34 +104,45 @@ class _Writer:
                 widths.append(max(c.width, 12))
             self._header(stacked[tid], labels, widths)
         rows = dict.fromkeys(tables, 0)
+        # per table: (sheet, label of each fixed row or None, [(column, numeric?)]), bound once: this loop writes
+        # every stacked cell of the county, the bulk of the output
+        plan = {tid: (stacked[tid], {r.id: r.label for r in t.rows} if t.kind == "fixed" else None,
+                      [(i + (3 if t.kind == "fixed" else 2), c.is_numeric) for i, c in enumerate(cols[tid])])
+                for tid, t in tables.items()}
+        money = self.f_money
         included = self.r.included
         for n, e in enumerate(included, start=1):
             data = self.spool.get(e.spool)  # type: ignore[arg-type]
+            code, name = e.unit_code, e.unit_name
             summary.write_number(n, 0, n)
-            summary.write_string(n, 1, e.unit_code)
-            self._text(summary, n, 2, e.unit_name)
+            summary.write_string(n, 1, code)
+            if name:
+                summary.write_string(n, 2, name)
             for i, f in enumerate(figs):
-                summary.write_number(n, 3 + i, _num(data["figures"].get(f.id)), self.f_money)
-            for tid, t in tables.items():
-                part = data["tables"].get(tid)
-                if part is None:
+                summary.write_number(n, 3 + i, _num(data["figures"].get(f.id)), money)
+            for tid, part in data["tables"].items():
+                if tid not in plan:
                     continue
-                ws, tcols = stacked[tid], cols[tid]
-                offset = 3 if t.kind == "fixed" else 2
+                ws, labels, places = plan[tid]
+                write_string, write_number = ws.write_string, ws.write_number
+                y = rows[tid]
                 for row_key, vals in part["rows"]:
-                    rows[tid] += 1
-                    y = rows[tid]
-                    ws.write_string(y, 0, e.unit_code)
-                    self._text(ws, y, 1, e.unit_name)
-                    if t.kind == "fixed":
-                        ws.write_string(y, 2, t.row(row_key).label)
-                    for i, (c, v) in enumerate(zip(tcols, vals, strict=True)):
+                    y += 1
+                    write_string(y, 0, code)
+                    if name:
+                        write_string(y, 1, name)
+                    if labels is not None:
+                        write_string(y, 2, labels[row_key])
+                    for (x, numeric), v in zip(places, vals, strict=True):
                         if v is None:
                             continue
-                        if c.is_numeric:
-                            ws.write_number(y, offset + i, float(v), self.f_money)
+                        if numeric:
+                            f = float(v)
+                            if f:  # zero amounts are left blank (stated on the 说明 sheet)
+                                write_number(y, x, f, money)
                         else:
-                            ws.write_string(y, offset + i, v)
+                            write_string(y, x, v)
+                rows[tid] = y
         last = len(included)
         summary.write_string(last + 1, 2, spec.text("total_label"), self.f_total_label)
         summary.write_blank(last + 1, 0, None, self.f_total_label)

@@ -41,6 +41,13 @@ class Context:
     placeholders: list[Placeholder] = field(default_factory=list)  # every required text that is missing
 
 
+class EmptyNotes(dict[str, str]):
+    """Table id -> 空表说明 of the empty published tables; '' for any other table (templates may ask)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def table_is_empty(book: Book, t: Table) -> bool:
     """No money (or, in the asset table, no quantity) anywhere; for tables without amounts: no rows."""
     rows = book.rows(t.id) if t.kind == "list" else [r.id for r in t.rows]
@@ -48,8 +55,7 @@ def table_is_empty(book: Book, t: Table) -> bool:
     if not numeric:
         if t.kind == "list":
             return not rows
-        return all(book.cell(t.id, r, c.key) is None or book.cell(t.id, r, c.key).value in (None, "")  # type: ignore[union-attr]
-                   for r in rows for c in t.value_columns())
+        return all(not book.text(t.id, r, c.key).strip() for r in rows for c in t.value_columns())
     return all(book.amount(t.id, r, c.key) in (None, ZERO) for r in rows for c in numeric
                if not (t.kind == "fixed" and c.key in t.row(r).na))
 
@@ -190,7 +196,8 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
         projects.append(p)
     texts, missing = _texts(book)
     published = published_tables(book, config)
-    empty = {tid: config.empty_note(ed, tid, year) for tid in published if table_is_empty(book, ed.table(tid))}
+    empty = EmptyNotes({tid: config.empty_note(ed, tid, year) for tid in published
+                        if table_is_empty(book, ed.table(tid))})
     data: dict[str, Any] = {
         "unit": {"name": book.text("cover", "name", "value").strip(), "code": book.text("cover", "code", "value"),
                  "nature": book.text("cover", "nature", "value")},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -16,7 +17,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -28,6 +29,7 @@ from .markdown import Block, Heading, Paragraph, Run, Table
 TEXT_STYLE = "Table Text"
 CAPTION_STYLE = "Table Caption"
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}
+PLACEHOLDER = re.compile(r"(【请填写：[^】]*】)")
 _THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
@@ -130,10 +132,16 @@ def _add_runs(par: Any, runs: tuple[Run, ...], east_asia: str, latin: str, bold:
         if r.br:
             par.add_run().add_break()
             continue
-        run = par.add_run(r.text)
-        set_fonts(run._r, east_asia, latin)
-        if r.bold or bold:
-            run.bold = True
+        for piece in PLACEHOLDER.split(r.text):
+            if not piece:
+                continue
+            run = par.add_run(piece)
+            set_fonts(run._r, east_asia, latin)
+            if r.bold or bold:
+                run.bold = True
+            if PLACEHOLDER.fullmatch(piece):  # a missing text: impossible to overlook in Word
+                run.bold = True
+                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
 def _half_widths(runs: tuple[Run, ...]) -> int:

@@ -99,8 +99,20 @@ def render_markdown(ctx: Context) -> str:
     except jinja2.TemplateSyntaxError as e:
         raise EditionError(f"情况说明模板有误：{e.filename or e.name}第{e.lineno}行：{e.message}") from None
     except jinja2.TemplateError as e:
-        raise EditionError(f"情况说明模板有误（{ctx.config.path}）：{e}") from None
+        raise EditionError(f"情况说明模板有误：{_where(e) or ctx.config.path}：{e}") from None
     return tidy(text)
+
+
+def _where(e: BaseException) -> str:
+    """'file第N行' of the innermost template frame of a runtime error (Jinja maps frames to template lines)."""
+    where = ""
+    tb = e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            where = f"{name}第{tb.tb_lineno}行"
+        tb = tb.tb_next
+    return where
 
 
 def tidy(text: str) -> str:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..book import Book
-from ..cells import a1
 from ..edition.formulas import excel_formula, formula_cells, is_formula, total_columns
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
 from ..edition.model import Column, Edition, Row, Table
@@ -73,13 +72,13 @@ class SheetWriter:
 
     def _info(self, ws: Any, t: Table, last_col: int) -> None:
         st = self.st
-        ws.write_string(INFO_ROW - 1, 0, self.unit_line, st.info)
         right = t.info.replace("{prior_year}", str(self.year - 1)).replace("{year}", str(self.year))
-        parts = [p for p in (right, f"预算年度：{self.year}年", f"金额单位：{t.unit}" if t.unit else "") if p]
+        parts = "    ".join(p for p in (right, f"预算年度：{self.year}年", f"金额单位：{t.unit}" if t.unit else "") if p)
         if last_col >= 2:
-            ws.write_string(INFO_ROW - 1, last_col, "    ".join(parts), st.info_right)
-        else:
-            ws.write_string(INFO_ROW, 0, "    ".join(parts), st.info)
+            ws.write_string(INFO_ROW - 1, 0, self.unit_line, st.info)
+            ws.write_string(INFO_ROW - 1, last_col, parts, st.info_right)
+        else:  # a two-column table: one line, so neither half is cut off by the other
+            ws.write_string(INFO_ROW - 1, 0, f"{self.unit_line}    {parts}", st.info)
 
     def _column_numbers(self, ws: Any, t: Table, lay: TableLayout) -> None:
         row = lay.data_start - 2
@@ -87,7 +86,7 @@ class SheetWriter:
             ws.write_string(row, 0, "栏次", self.st.numbers_row)
         n = 0
         for c in t.columns:
-            if c.type in ("label", "code", "name", "unit", "text", "enum"):
+            if c.type in ("label", "code", "name", "unit"):  # as the template numbers them
                 ws.write_string(row, lay.col_index[c.key], "", self.st.numbers_row)
             else:
                 n += 1
@@ -96,10 +95,11 @@ class SheetWriter:
     # ---- fixed tables: every declared row, at its template position ----
     def _fixed(self, ws: Any, t: Table, lay: TableLayout) -> int:
         st = self.st
-        for i, r in enumerate(t.rows):
+        if lay.serial:  # 序号 numbers every printed row, both sides of a two-sided table (平山2025)
+            for row in range(lay.data_start, lay.last_row + 1):
+                ws.write_number(row - 1, 0, row - lay.data_start + 1, st.center)
+        for r in t.rows:
             row = lay.excel_row(r.id) - 1
-            if lay.serial and r.side == 0:
-                ws.write_number(row, 0, i + 1, st.center)
             label = t.label_column(r.side)
             if label is not None:
                 ws.write_string(row, lay.col_index[label.key], r.label, st.text)
@@ -182,9 +182,3 @@ class SheetWriter:
             # Rows generated from a code list (all 功能分类 类 are listed) hide their zeros.
             return st.money_hide_zero if r is not None and r.code else st.money
         return {"number": st.number, "percent": st.percent, "year": st.year}.get(ctype, st.text)
-
-
-def cell_a1(ed: Edition, table: str, row: str, col: str) -> str:
-    """Where a fixed cell or a list table's 合计 cell sits in the publication (= the template)."""
-    lay = table_layout(ed, table)
-    return a1(lay.excel_row(row), lay.col_index[col])

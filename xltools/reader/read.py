@@ -16,7 +16,7 @@ from ..edition.layout import table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..errors import EditionError, UnreadableError
 from ..rules.finding import ERROR, WARNING, Finding, finding
-from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
+from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
 from .open import MAX_GRID, Package, formula_text, open_package
 
@@ -127,7 +127,7 @@ class _Reader:
         present = set(self.wb.sheet_names)
         expected = {t.sheet for t in self.ed.tables}
         extra = [s for s in self.wb.sheet_names
-                 if s not in expected and s not in (STAMP_SHEET, CODE_SHEET, GUIDE_SHEET)]
+                 if s not in expected and s not in (STAMP_SHEET, CODE_SHEET, GUIDE_SHEET, FINDINGS_SHEET)]
         for t in self.ed.tables:
             if t.sheet not in present:
                 renamed = f"工作簿中有未知工作表“{'、'.join(extra)}”，是否由它改名而来？" if extra else ""

@@ -29,9 +29,10 @@ from ..cells import col_letter, parse_a1, quote_sheet
 from ..edition.model import Edition
 from ..errors import EXIT_UNREADABLE, XltoolsError
 from ..rules.finding import ERROR, SEVERITY_ZH, WARNING, Finding
+from ..stamp import FINDINGS_SHEET
 from .places import Place, comment_text, place, worst
 
-LIST_SHEET = "错误清单"
+LIST_SHEET = FINDINGS_SHEET
 FILLS = {ERROR: "FFFF8080", WARNING: "FFFFD54F"}  # red, gold: distinct from the template's pale input yellow
 AUTHOR = "xltools"
 
@@ -208,9 +209,23 @@ class _Package:
         else:
             self.new[part] = data
 
+    def referenced(self) -> set[str]:
+        """Every part some relationship points at, present or not (a new part must not take a dangling
+        target's name: the sheet that lost its part would show ours)."""
+        out: set[str] = set()
+        for name in list(self.data) + list(self.new):
+            if not name.endswith(".rels"):
+                continue
+            folder = posixpath.dirname(posixpath.dirname(name))  # xl/worksheets/_rels/x.rels -> xl/worksheets
+            source = posixpath.join(folder, posixpath.basename(name)[: -len(".rels")])
+            for m in re.finditer(rb'Target="([^"]*)"', self.read(name)):
+                out.add(_resolve(source, m.group(1).decode("utf-8", "replace")).lower())
+        return out
+
     def unused(self, pattern: str, start: int = 1) -> str:
+        taken = self.referenced() | {n.lower() for n in list(self.data) + list(self.new)}
         n = start
-        while self.has(pattern.format(n)):
+        while pattern.format(n).lower() in taken:
             n += 1
         return pattern.format(n)
 
@@ -494,8 +509,11 @@ def _mark_cells(root: Any, marks: dict[str, str], styles: _Styles) -> None:
                 base = next((s for lo, hi, s in col_styles if lo <= col + 1 <= hi), 0)
             c = etree.Element(_q(ns, "c"), r=ref, s=str(base))
             before = [k for k in cells if k > col]
+            ext = row.find(_q(ns, "extLst"))
             if before:
                 cells[min(before)].addprevious(c)
+            elif ext is not None:  # <c> elements come before a row's extLst
+                ext.addprevious(c)
             else:
                 row.append(c)
             row.attrib.pop("spans", None)  # an optional hint; dropping it is always valid
@@ -548,7 +566,7 @@ def _comment_runs(text: str, bold_head: str) -> str:
             f'<r>{rpr}<t xml:space="preserve">{escape(_clean(text))}</t></r>')
 
 
-def _add_comments(pkg: _Package, ct: _ContentTypes, sheet_part: str, root: Any, rels: _Rels,
+def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
                   notes: dict[str, str], lost: list[str], sheet: str) -> None:
     from lxml import etree
 
@@ -822,7 +840,14 @@ def annotate_workbook(src: str | Path, findings: Sequence[Finding], dest: str | 
         raw = pkg.read(part)
         if sheet not in marks and b"tabSelected" not in raw:
             continue
-        root = _parse(raw, part)
+        try:
+            root = _parse(raw, part)
+        except AnnotateError:
+            # A damaged sheet the reader could still read: the copy keeps it as it is, unmarked.
+            if sheet in marks:
+                result.lost.append(f"工作表“{sheet}”的内部数据有误，无法在其中标注颜色和批注；说明见“错误清单”。")
+            pkg.write(part, raw.replace(b' tabSelected="1"', b""))
+            continue
         changed = _clear_tab_selected(root)
         if sheet in marks:
             if _local(root) != "worksheet":  # a chart sheet or dialog sheet has no cells to fill
@@ -831,7 +856,7 @@ def annotate_workbook(src: str | Path, findings: Sequence[Finding], dest: str | 
                 severity = {ref: worst(s) for ref, s in marks[sheet].items()}
                 _mark_cells(root, severity, styles)
                 rels = _Rels(pkg, part)
-                _add_comments(pkg, ct, part, root, rels, {ref: "\n\n".join(t) for ref, t in notes[sheet].items()},
+                _add_comments(pkg, ct, root, rels, {ref: "\n\n".join(t) for ref, t in notes[sheet].items()},
                               result.lost, sheet)
                 rels.save()
                 result.marked[sheet] = severity
@@ -840,9 +865,11 @@ def annotate_workbook(src: str | Path, findings: Sequence[Finding], dest: str | 
             pkg.write(part, _dump(root, raw))
 
     # The 错误清单 sheet, first.
+    ns = _ns(wb_root) or NS_MAIN
+    taken = {el.get("name", "").lower() for el in wb_root.iter(_q(ns, "sheet"))}
     list_name = LIST_SHEET
     n = 2
-    while list_name in sheets:
+    while list_name.lower() in taken:
         list_name = f"{LIST_SHEET}{n}"
         n += 1
     rows = []

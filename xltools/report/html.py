@@ -22,8 +22,8 @@ from ..rules.finding import ERROR, SEVERITY_ZH, WARNING, Finding
 from ..validate import FileReport
 from .places import Place, place, worst
 
-MAX_ROWS = 400  # rows drawn beyond the last finding are capped here
-MAX_COLS = 40
+MAX_ROWS = 500  # the grid shows at most this many rows and columns
+MAX_COLS = 60
 MAX_TEXT = 80  # characters of a cell shown in the grid (the whole text is in the tooltip)
 
 
@@ -67,12 +67,25 @@ def _load(path: str, names: Sequence[str]) -> tuple[list[str], dict[str, _Sheet]
     try:
         from python_calamine import CalamineWorkbook
 
+        from ..reader.open import MAX_GRID, open_package
+
         wb = CalamineWorkbook.from_path(path)
         order = list(wb.sheet_names)
+        # calamine builds a dense grid: a stray cell at XFD1048576 would exhaust memory, so the extent is
+        # measured in the XML first (as the reader does).
+        pkg = open_package(path)
+        try:
+            extents = {n: pkg.extent(n) for n in names if n in order}
+        finally:
+            pkg.close()
     except Exception:  # an unreadable file still gets a report: banner and findings only
         return [], sheets
     for n, s in sheets.items():
         if n not in order:
+            continue
+        rows, cols, far = extents.get(n, (0, 0, ""))
+        if rows * cols > MAX_GRID:
+            s.error = f"该表的使用范围过大（有内容的单元格远至 {far}），不显示表格内容。"
             continue
         try:
             ws = wb.get_sheet_by_name(n)
@@ -114,8 +127,9 @@ def _grid(s: _Sheet, sid: str) -> str:
             used_cols = max(used_cols, last + 1)
             if any(v not in ("", None, 0) for v in row):
                 used_rows = i
-    n_rows = max(min(used_rows, MAX_ROWS), max((r for r, _ in flagged), default=0))
-    n_cols = max(min(used_cols, MAX_COLS), max((c + 1 for _, c in flagged), default=0))
+    n_rows = min(max(used_rows, max((r for r, _ in flagged), default=0)), MAX_ROWS)
+    n_cols = min(max(used_cols, max((c + 1 for _, c in flagged), default=0)), MAX_COLS)
+    outside = sorted((k for k in flagged if k[0] > n_rows or k[1] >= n_cols), key=lambda k: k)
     if n_rows == 0 or n_cols == 0:
         return '<p class="note">该表没有内容。</p>'
     # Merged areas drawn as one cell, unless a flagged cell would disappear inside one.
@@ -162,7 +176,10 @@ def _grid(s: _Sheet, sid: str) -> str:
     if rest and used_rows <= MAX_ROWS:
         out.append(f'<p class="note">其后还有 {rest} 行只含空白或 0，未显示。</p>')
     if used_rows > MAX_ROWS or used_cols > MAX_COLS:
-        out.append(f'<p class="note">该表较大，只显示前 {MAX_ROWS} 行、{MAX_COLS} 列及所有出错的单元格。</p>')
+        out.append(f'<p class="note">该表较大，只显示前 {MAX_ROWS} 行、{MAX_COLS} 列。</p>')
+    if outside:
+        refs = "、".join(f"{col_letter(c)}{r}" for r, c in outside[:20]) + ("等" if len(outside) > 20 else "")
+        out.append(f'<p class="note">出错的单元格 {_e(refs)} 在上面显示的范围之外，见下方说明。</p>')
     return "".join(out)
 
 
