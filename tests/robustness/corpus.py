@@ -662,7 +662,6 @@ def _big_sheet(rows: int, varied: bool) -> bytes:
     part = sheet_part(zb, where("t02", "r0", "code")[0])
     parts = members(zb)
     head, tail = parts[part].split(b"</sheetData>")
-    head = re.sub(rb"</row>(?!.*</row>)", b"</row>", head, flags=re.S)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, data in parts.items():

@@ -1,7 +1,7 @@
 """Turn the PATH arguments into the list of input files, recording every folder that could not be searched.
 
-Folders are searched recursively for spreadsheets (.xlsx, and .xlsm/.xls/.et/.ods, which are reported as
-unreadable with the reason). Skipped: Excel/WPS lock files (~$…), hidden files,
+Folders are searched recursively for spreadsheets (.xlsx and .xlsm are read; .xls/.et/.ods are inputs
+too, reported as unreadable with the fix). Skipped: Excel/WPS lock files (~$…), hidden files,
 the tool's own outputs (…检查结果.xlsx, the merge's temporary files, the output being written).
 A file named explicitly is always an input, whatever its name. The same file reached twice (named
 twice, or through a symbolic link) is one input. Symbolic links to folders are followed once; a link

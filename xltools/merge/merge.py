@@ -174,6 +174,14 @@ class Spool:
 
 # ---- running the workers ----
 
+def default_jobs() -> int:
+    """All the cores this process may use (the affinity mask, which a container or taskset may narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _crash_result(path: str, detail: str) -> dict[str, Any]:
     from .work import file_facts
 
@@ -381,7 +389,7 @@ def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | Non
     found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
     _targets(out, json_p, export_p, found.files, force)
     the_roster = read_roster(roster_p) if roster_p is not None else None
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, jobs or default_jobs())
 
     entries: list[InputEntry] = [InputEntry(p.path, kind="folder", reason=spec.text("reason_folder", path=p.path,
                                                                                       error=p.error))

@@ -61,6 +61,7 @@ class Package:
     full_calc_on_load: bool = False
     notices: list[Finding] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
+    _last: tuple[str, bytes] | None = None
 
     def formulas(self, sheet: str, last_row: int | None = None) -> dict[str, bytes]:
         """A1 -> raw XML text of the formula (without '=') for every formula cell ('' for a shared formula);
@@ -68,7 +69,7 @@ class Package:
         part = self.sheets.get(sheet)
         if part is None or self._zip is None:
             return {}
-        data = self._zip.read(part)
+        data = self._part(part)
         if last_row is not None:  # rows are in order: nothing after last_row is needed
             cut = data.find(b'<row r="%d"' % (last_row + 1))
             if cut > 0:
@@ -78,6 +79,13 @@ class Package:
         # Texts stay bytes here; the reader decodes only the ones it compares.
         return {m.group(1).decode(): m.group(2) or b"" for m in _FORMULA_CELL.finditer(data)}
 
+    def _part(self, part: str) -> bytes:
+        """A part's bytes; the last one is kept, as a sheet is scanned several times in a row."""
+        if self._last is None or self._last[0] != part:
+            assert self._zip is not None
+            self._last = (part, self._zip.read(part))
+        return self._last[1]
+
     def extent(self, sheet: str) -> tuple[int, int, str]:
         """(rows, columns, farthest cell) of a sheet's used range, counted in the XML before a parser builds
         its grid. Cells without an r attribute (rare, legal) make the bound conservative."""
@@ -86,7 +94,7 @@ class Package:
         part = self.sheets.get(sheet)
         if part is None or self._zip is None:
             return 0, 0, ""
-        data = self._zip.read(part)
+        data = self._part(part)
         rows = cols = 0
         far_row = far_col = ""
         refs = _CONTENT_CELL_R.findall(data)
@@ -108,7 +116,7 @@ class Package:
         part = self.sheets.get(sheet)
         if part is None or self._zip is None:
             return {}
-        data = self._zip.read(part)
+        data = self._part(part)
         if b't="e"' not in data:
             return {}
         out: dict[str, str] = {}
@@ -119,6 +127,7 @@ class Package:
         return out
 
     def close(self) -> None:
+        self._last = None
         if self._zip is not None:
             self._zip.close()
             self._zip = None
