@@ -371,6 +371,13 @@ def judge(ed: Edition, m: Mutant, folder: Path) -> Outcome:
     oracle = [f for f in check_book(book_from_data(ed, m.data)) if f.severity == ERROR]
     path = folder / f"{m.base}-{m.op}-{'-'.join(m.where)}.xlsx"
     write_template(ed, path, m.data)
+    if m.op.startswith("cleared-") and ed.table(m.where[0]).kind == "fixed":
+        # the writer pre-fills some blank cells (the cover's 预算年度 and 金额单位): clear it in the file itself
+        from . import corpus
+
+        sheet, a1 = _a1(ed, m.where)
+        zb = path.read_bytes()
+        path.write_bytes(corpus.edit_zip(zb, {corpus.sheet_part(zb, sheet): lambda x: corpus.set_cell(x, a1, "")}))
     report = validate_file(path)
     found = {(f.sheet, f.cell) for f in report.errors}
     if not oracle:

@@ -20,12 +20,9 @@ from .expected import EXPECTED
 from .harness import CPU_LIMIT_S, MEMORY_LIMIT_MB, can_drop_dac, is_root, run_cli, run_probe
 
 KIND_IDS = sorted(corpus.KINDS)
-# click.Path(readable=True) is click's default: `xltools validate` refuses an unreadable file itself, with exit 2
-# and click's English "is not readable", before the reader can say read.permission (exit 3). The fix is one
-# keyword in xltools/commands/validate.py (readable=False), outside this suite's area: reported, not made here.
-CLICK_READABLE = pytest.mark.xfail(reason="commands/validate.py: click.Path checks readability first (exit 2, "
-                                          "English message) instead of read.permission (exit 3)", strict=False)
-CLI_KINDS = [pytest.param(k, marks=CLICK_READABLE) if k == "no-permission" else k for k in KIND_IDS]
+# Input paths are declared click.Path(readable=False), so an unreadable file reaches the reader and gets
+# read.permission (exit 3) in Chinese rather than click's English usage error (exit 2).
+CLI_KINDS = KIND_IDS
 _built: dict[str, Path] = {}
 
 
@@ -132,8 +129,6 @@ def test_cli_in_a_child_process_is_bounded(chunk: int, corpus_dir: Path) -> None
         if kid == "no-permission" and not drop:
             continue  # root without setpriv reads the file: covered in-process by a mock
         got = (run["exit"], run["stderr"])
-        if kid == "no-permission" and run["exit"] == 2:
-            continue  # CLICK_READABLE: click refuses first (exit 2); see the xfail above
         if got != (want.exit, "") or "Traceback" in str(run["stdout"]):
             problems.append(f"{kid}: exit {run['exit']} (want {want.exit}) stderr {str(run['stderr'])[:300]}")
             continue

@@ -14,7 +14,7 @@ from .common import force_option, run
 
 
 @click.command(name="compile")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, readable=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="输出文件夹（不存在时自动创建）。")
 @force_option

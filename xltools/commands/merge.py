@@ -18,7 +18,7 @@ def _show_progress() -> bool:
 
 
 @click.command(name="merge")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="汇总结果（.xlsx）。")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,

@@ -11,7 +11,7 @@ from .common import force_option, run
 
 
 @click.command(name="migrate")
-@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("old", type=click.Path(path_type=Path, readable=False))
 @click.option("--to", "to", required=True, metavar="ID", help="新工作簿的版本编号，如 hebei-county-yth。")
 @click.option("--year", "-y", type=int, default=None, help="新工作簿的预算年度（默认：上年工作簿年度加1）。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,

@@ -32,7 +32,7 @@ def _targets(files: tuple[Path, ...], out: str | None, default: Any, suffixes: t
 
 
 @click.command(name="validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式：text 给人看，json 给程序读。")
 @click.option("--edition", "-e", default=None, metavar="ID", help="期望的版本（默认按工作簿中的标记识别）。")

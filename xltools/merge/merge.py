@@ -159,7 +159,8 @@ class Spool:
         self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xltools-merge-")
 
     def put(self, obj: Any) -> tuple[int, int]:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        """Store an object, or bytes a worker already pickled (then the main process never unpickles them here)."""
+        data = obj if isinstance(obj, bytes) else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
         offset = self._fh.seek(0, os.SEEK_END)
         self._fh.write(data)
         return offset, len(data)
@@ -192,9 +193,17 @@ def _isolated(path: str) -> dict[str, Any]:
     """Re-run one file in a fresh single-worker pool, after a worker died: find the file that kills it."""
     try:
         with ProcessPoolExecutor(1) as ex:
-            return ex.submit(process, path).result()
+            return ex.submit(_pooled, path).result()
     except BrokenProcessPool as e:
         return _crash_result(path, f"{type(e).__name__}")
+
+
+def _pooled(path: str) -> dict[str, Any]:
+    """process() for a pool worker: the figures travel pickled once, straight into the main process's spool."""
+    res = process(path)
+    if res.get("data") is not None:
+        res["data"] = pickle.dumps(res["data"], protocol=pickle.HIGHEST_PROTOCOL)
+    return res
 
 
 def run_workers(files: list[str], jobs: int) -> Iterator[dict[str, Any]]:
@@ -218,7 +227,7 @@ def run_workers(files: list[str], jobs: int) -> Iterator[dict[str, Any]]:
             while todo or pending:
                 while todo and len(pending) < window:
                     path = todo.pop()
-                    pending[ex.submit(process, path)] = path
+                    pending[ex.submit(_pooled, path)] = path
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     path = pending.pop(fut)
