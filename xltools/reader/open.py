@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import errno
 import html
+import io
 import os
 import re
 import stat
@@ -43,6 +44,8 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f\b[^>]*?(?:/>|>(.
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 _CONTENT_CELL = re.compile(rb"<c\b[^>]*(?<!/)>")  # a cell element that is not an empty styled <c .../>
 _CONTENT_CELL_R = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_ANY_CELL = re.compile(rb"<c[\s>/]")
+_FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z]+[0-9]{5})')
 _ROW_R = re.compile(rb'<row\b[^>]*?\sr="([0-9]{1,7})"')
 _ERROR_CELL = re.compile(rb'<c\b([^>]*\st="e"[^>]*)>(.*?)</c>', re.S)
 _V = re.compile(rb"<v>(.*?)</v>", re.S)
@@ -61,6 +64,7 @@ class Package:
     full_calc_on_load: bool = False
     notices: list[Finding] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
+    _parts: dict[str, bytes] = field(default_factory=dict)  # verified inflated XML parts (see _check_sizes)
     _last: tuple[str, bytes] | None = None
 
     def formulas(self, sheet: str, last_row: int | None = None) -> dict[str, bytes]:
@@ -81,20 +85,27 @@ class Package:
 
     def _part(self, part: str) -> bytes:
         """A part's bytes; the last one is kept, as a sheet is scanned several times in a row."""
+        kept = self._parts.get(part)
+        if kept is not None:
+            return kept
         if self._last is None or self._last[0] != part:
             assert self._zip is not None
             self._last = (part, self._zip.read(part))
         return self._last[1]
 
     def extent(self, sheet: str) -> tuple[int, int, str]:
-        """(rows, columns, farthest cell) of a sheet's used range, counted in the XML before a parser builds
-        its grid. Cells without an r attribute (rare, legal) make the bound conservative."""
+        """(rows, columns, farthest cell) of a sheet's used range, or an upper bound of it, counted in the XML
+        before a parser builds its grid. Cells without an r attribute (rare, legal) make the bound conservative."""
         from ..cells import a1, col_index
 
         part = self.sheets.get(sheet)
         if part is None or self._zip is None:
             return 0, 0, ""
         data = self._part(part)
+        # Fast path (in C): every cell placed by reference, none beyond column Z or row 9999, so the grid
+        # is at most 26 x 9999 cells and the exact extent does not matter.
+        if len(_ANY_CELL.findall(data)) == data.count(b'<c r="') and not _FAR_CELL.search(data):
+            return 9999, 26, ""  # an upper bound, far below MAX_GRID
         rows = cols = 0
         far_row = far_col = ""
         refs = _CONTENT_CELL_R.findall(data)
@@ -128,6 +139,7 @@ class Package:
 
     def close(self) -> None:
         self._last = None
+        self._parts = {}
         if self._zip is not None:
             self._zip.close()
             self._zip = None
@@ -261,9 +273,14 @@ def _xml_declares_dtd(fh: object, limit: int = MAX_PROLOG) -> bool:
         pos = 0
 
 
-def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+KEEP_PART = 4 * 1024 * 1024  # inflated parts up to this size are kept, so no part is inflated twice
+
+
+def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
     """Inflate every part once, counting bytes, and refuse a part larger than its header says: the headers
-    can lie, and a reader that trusts the stream (not the header) would inflate a bomb to gigabytes."""
+    can lie, and a reader that trusts the stream (not the header) would inflate a bomb to gigabytes.
+    Returns the verified bytes of the XML parts small enough to keep."""
+    kept: dict[str, bytes] = {}
     with path.open("rb") as fh:
         for info in infos:
             if info.is_dir() or info.file_size == 0 and info.compress_size == 0:
@@ -280,6 +297,8 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                 continue
             inflater = zlib.decompressobj(-15)
             left, out, crc = info.compress_size, 0, 0
+            keep = info.file_size <= KEEP_PART and info.filename.endswith(".xml")
+            pieces: list[bytes] = []
             while left > 0:
                 chunk = fh.read(min(1 << 16, left))
                 if not chunk:
@@ -292,12 +311,17 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                         raise _fail("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的数据已损坏") from None
                     out += len(data)
                     crc = zlib.crc32(data, crc)
+                    if keep:
+                        pieces.append(data)
                     if out > info.file_size:
                         raise _fail("read.corrupt", path, detail=f"部件 {info.filename} 解压后的实际大小超过文件头声明的 "
                                     f"{info.file_size} 字节（文件损坏或被篡改，可能是压缩炸弹）")
                     chunk = inflater.unconsumed_tail
             if out != info.file_size or crc != info.CRC:
                 raise _fail("read.corrupt", path, detail=f"部件 {info.filename} 校验失败（数据不完整或已损坏）")
+            if keep:
+                kept[info.filename] = b"".join(pieces)
+    return kept
 
 
 def _part_label(zf: zipfile.ZipFile, part: str) -> str:
@@ -385,8 +409,7 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
         raise _fail("read.too-large", path, detail=f"解压后共 {total // 1048576} MB", limit=f"{MAX_TOTAL // 1048576} MB")
     if "xl/workbook.xml" not in names:
         raise _fail("read.not-xlsx", path, looks_like=_zip_looks_like(names))
-    _check_sizes(path, infos)
-    pkg = Package(path, _zip=zf)
+    pkg = Package(path, _zip=zf, _parts=_check_sizes(path, infos))
     # A bad CRC in any part means a damaged download; check the parts we will read.
     wb = _parse_xml(zf, "xl/workbook.xml", path)
     rels = _parse_xml(zf, "xl/_rels/workbook.xml.rels", path) if "xl/_rels/workbook.xml.rels" in names else None
@@ -414,7 +437,8 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
         # A DTD can only sit in the prolog: refusing any part that declares one stops XXE and billion laughs
         # before calamine or openpyxl parse it.
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            with zf.open(info) as fh:
+            kept = pkg._parts.get(info.filename)
+            with (io.BytesIO(kept) if kept is not None else zf.open(info)) as fh:
                 if _xml_declares_dtd(fh):
                     raise _fail("read.unsafe-xml", path, part=info.filename)
     return pkg
