@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -202,40 +203,38 @@ class _Reader:
     def _values(self, t: Table, grid: list[list[Any]], formulas: dict[str, bytes]) -> None:
         lay = table_layout(self.ed, t.id)
         if t.kind == "fixed":
-            for r in t.rows:
-                for c in t.value_columns(r.side):
-                    if c.key not in r.na:
-                        self._cell(t, r, c, r.id, grid, formulas)
+            for r, c, key, excel_row, col, a, formula in _fixed_plan(self.ed, t.id):
+                self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
             return
         rows: list[str] = []
+        columns = _list_plan(self.ed, t.id)
         if t.total_row:
-            for c in t.columns:
+            excel_row = lay.excel_row("total")
+            for c, col, letter, _ in columns:
                 if is_formula(self.ed, t, "total", c.key):
-                    self._cell(t, None, c, "total", grid, formulas)
+                    self._cell(t, None, c, "total", excel_row, col, f"{letter}{excel_row}", True, grid, formulas)
         # A row is present when any cell a clerk types into is non-empty (formula columns do not count).
-        typed = [lay.col_index[c.key] for c in t.columns
-                 if not is_formula(self.ed, t, "r0", c.key) and c.type != "name"]
-        named = [c for c in t.columns if c.type == "name"]
+        typed = [col for c, col, _, formula in columns if not formula and c.type != "name"]
+        named = [(col, letter) for c, col, letter, _ in columns if c.type == "name"]
+        n = len(grid)
         for i, excel_row in enumerate(lay.input_rows()):
-            if excel_row > len(grid):
+            if excel_row > n:
                 break
             line = grid[excel_row - 1]
-            filled = any(col < len(line) and line[col] not in ("", None) for col in typed)
+            width = len(line)
+            filled = any(col < width and line[col] not in ("", None) for col in typed)
             if not filled and named:  # a name typed over the auto-name formula also counts
-                filled = any(lay.cell(f"r{i}", c.key) not in formulas
-                             and _grid_get(grid, excel_row, lay.col_index[c.key]) not in ("", None) for c in named)
+                filled = any(f"{letter}{excel_row}" not in formulas and col < width and line[col] not in ("", None)
+                             for col, letter in named)
             if filled:
                 key = f"r{i}"
                 rows.append(key)
-                for c in t.columns:
-                    self._cell(t, None, c, key, grid, formulas)
+                for c, col, letter, formula in columns:
+                    self._cell(t, None, c, key, excel_row, col, f"{letter}{excel_row}", formula, grid, formulas)
         self.book.list_rows[t.id] = rows
 
-    def _cell(self, t: Table, r: Row | None, c: Column, key: str, grid: list[list[Any]],
-              formulas: dict[str, bytes]) -> None:
-        lay = table_layout(self.ed, t.id)
-        excel_row, col = lay.excel_row(key), lay.col_index[c.key]
-        a = lay.cell(key, c.key)
+    def _cell(self, t: Table, r: Row | None, c: Column, key: str, excel_row: int, col: int, a: str,
+              formula: bool, grid: list[list[Any]], formulas: dict[str, bytes]) -> None:
         raw = _grid_get(grid, excel_row, col)
         if raw == "" and a in self.errors:
             raw = self.errors[a]  # calamine gives an error value as a blank: never read it as 0
@@ -244,11 +243,11 @@ class _Reader:
         if c.type == "name" and a in formulas:
             cell.state = FORMULA  # the template's auto name: we look the code up ourselves
             return
-        if is_formula(self.ed, t, key, c.key):
+        if formula:
             if a in formulas:
-                want = normalise_formula(excel_formula(self.ed, t, key, c.key))
-                got = formula_text(formulas[a])
-                if not got or normalise_formula(got) == want:
+                got = formulas[a]
+                if not got or normalise_formula(formula_text(got)) == normalise_formula(
+                        excel_formula(self.ed, t, key, c.key)):
                     cell.state = FORMULA
                     return
                 cell.state = CHANGED
@@ -258,12 +257,13 @@ class _Reader:
                               expected_formula=excel_formula(self.ed, t, key, c.key))
                 return
             cell.state = OVERWRITTEN
+        if raw == "" or raw is None:
+            return  # blank: nothing to normalise
         cell.value = self._parse(t, r, c, raw, a)
 
     def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False
                ) -> Decimal | str | None:
         ctype = t.cell_type(r, c)
-        label = _label(t, r, c)
         if ctype in ("money", "number", "percent", "year"):
             parsed = parse_number(raw, t.unit or self.ed.money_unit, percent=ctype == "percent")
         elif ctype in ("code", "unit"):
@@ -274,11 +274,29 @@ class _Reader:
                 and parsed.value.as_tuple().exponent < -self.ed.money_decimals):  # type: ignore[operator]
             parsed.notes.append(("cell.excess-precision", {"raw": format(parsed.value, "f"),
                                                            "decimals": self.ed.money_decimals}))
-        if not quiet:
+        if not quiet and parsed.notes:
+            label = _label(t, r, c)
             for rule, params in parsed.notes:
                 sev = WARNING if rule in WARNING_NOTES else ERROR
                 self.note(rule, sev, t, a, label=label, unit=t.unit or self.ed.money_unit, **params)
         return parsed.value
+
+
+@lru_cache(maxsize=256)
+def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int, int, str, bool], ...]:
+    """Every value cell of a fixed table with its position and whether it is a formula (computed once)."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    return tuple((r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], lay.cell(r.id, c.key),
+                  is_formula(ed, t, r.id, c.key))
+                 for r in t.rows for c in t.value_columns(r.side) if c.key not in r.na)
+
+
+@lru_cache(maxsize=256)
+def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool], ...]:
+    """Every column of a list table: (column, index, letters, per-row formula)."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    return tuple((c, lay.col_index[c.key], lay.col_letters[c.key], is_formula(ed, t, "r0", c.key))
+                 for c in t.columns)
 
 
 def _sheet_error(e: BaseException) -> str:

@@ -97,14 +97,15 @@ def _tolerance(book: Book, e: Expr, row: str) -> Decimal:
 
 
 def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[Finding]:
-    if not _applies(book, ident, e, row):
-        return
-    lhs_ref = e.lhs.refs()[0] if e.lhs.refs() else None
+    lhs_ref = e.lhs.refs()[0] if e.lhs.terms and e.lhs.refs() else None
     if ident.formula and lhs_ref is not None:
         r = row if lhs_ref.kind == "current" else lhs_ref.row
         cell = book.cell(lhs_ref.table, r, lhs_ref.col)
         if cell is None or cell.state == FORMULA or (cell.state == CHANGED and cell.amount is None):
             return  # an intact template formula holds by construction (a changed one was reported on reading)
+    if not _applies(book, ident, e, row):
+        return
+    if ident.formula and lhs_ref is not None:
         actual = cell.amount if cell.amount is not None else Decimal(0)
         expected = book.eval_side(e.rhs, row)
         if ex.compare(actual, "==", expected, _tolerance(book, e, row)):
