@@ -47,6 +47,7 @@ class Book:
     list_rows: dict[str, list[str]] = field(default_factory=dict)  # present rows of list tables, in order
     missing_tables: set[str] = field(default_factory=set)
     _memo: dict[Key, Decimal | None] = field(default_factory=dict, repr=False)
+    _codes: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     # ---- access ----
     def cell(self, table: str, row: str, col: str) -> Cell | None:
@@ -123,7 +124,13 @@ class Book:
         return [r for r in rows if len(self.code(table, r)) == top]
 
     def rows_with_code(self, table: str, code: str) -> list[str]:
-        return [r for r in self.rows(table) if self.code(table, r) == code]
+        index = self._codes.get(table)
+        if index is None:
+            index = {}
+            for r in self.rows(table):
+                index.setdefault(self.code(table, r), []).append(r)
+            self._codes[table] = index
+        return index.get(code, [])
 
     def ref_rows(self, ref: Ref, row: str = "") -> list[str]:
         """The rows a reference covers (for sums and for naming cells in findings)."""
@@ -152,7 +159,9 @@ class Book:
         return all(self.amount(ref.table, r, ref.col) is None for r in self.ref_rows(ref, row))
 
     def reset(self) -> None:
+        """Forget computed values (after cells were changed)."""
         self._memo.clear()
+        self._codes.clear()
 
 
 # ---- building a Book from plain data (examples, tests, benchmarks, the template writer) ----

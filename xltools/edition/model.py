@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,10 +71,10 @@ class Table:
     blank: str = "zero"  # what a blank number cell means: "zero", or "none" (not provided)
 
     def column(self, key: str) -> Column:
-        for c in self.columns:
-            if c.key == key:
-                return c
-        raise KeyError(f"{self.id}: no column {key!r}")
+        c = _column_index(self).get(key)
+        if c is None:
+            raise KeyError(f"{self.id}: no column {key!r}")
+        return c
 
     def has_column(self, key: str) -> bool:
         return any(c.key == key for c in self.columns)
@@ -183,16 +184,26 @@ class Edition:
         return self.tolerance + self.tolerance_per_term * figures
 
     def table(self, table_id: str) -> Table:
-        for t in self.tables:
-            if t.id == table_id:
-                return t
-        raise KeyError(f"edition {self.id} has no table {table_id!r}")
+        t = _table_index(self).get(table_id)
+        if t is None:
+            raise KeyError(f"edition {self.id} has no table {table_id!r}")
+        return t
 
     def has_table(self, table_id: str) -> bool:
-        return any(t.id == table_id for t in self.tables)
+        return table_id in _table_index(self)
 
     def unit_of(self, table: Table) -> str:
         return table.unit
 
     def by_sheet(self) -> dict[str, Table]:
         return {t.sheet: t for t in self.tables}
+
+
+@lru_cache(maxsize=64)
+def _table_index(ed: Edition) -> dict[str, Table]:
+    return {t.id: t for t in ed.tables}
+
+
+@lru_cache(maxsize=1024)
+def _column_index(t: Table) -> dict[str, Column]:
+    return {c.key: c for c in t.columns}
