@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, Book, Cell
 from ..edition import load_edition
@@ -235,7 +236,8 @@ class _Reader:
 
     def _cell(self, t: Table, r: Row | None, c: Column, key: str, excel_row: int, col: int, a: str,
               formula: bool, grid: list[list[Any]], formulas: dict[str, bytes]) -> None:
-        raw = _grid_get(grid, excel_row, col)
+        line = grid[excel_row - 1] if 0 < excel_row <= len(grid) else ()
+        raw = line[col] if col < len(line) else ""
         if raw == "" and a in self.errors:
             raw = self.errors[a]  # calamine gives an error value as a blank: never read it as 0
         cell = Cell(t.id, key, c.key, t.sheet, a, None, raw, INPUT)
@@ -246,8 +248,8 @@ class _Reader:
         if formula:
             if a in formulas:
                 got = formulas[a]
-                if not got or normalise_formula(formula_text(got)) == normalise_formula(
-                        excel_formula(self.ed, t, key, c.key)):
+                if not got or got == _expected_xml(self.ed, t.id, key, c.key) or normalise_formula(
+                        formula_text(got)) == normalise_formula(excel_formula(self.ed, t, key, c.key)):
                     cell.state = FORMULA
                     return
                 cell.state = CHANGED
@@ -280,6 +282,12 @@ class _Reader:
                 sev = WARNING if rule in WARNING_NOTES else ERROR
                 self.note(rule, sev, t, a, label=label, unit=t.unit or self.ed.money_unit, **params)
         return parsed.value
+
+
+@lru_cache(maxsize=65536)
+def _expected_xml(ed: Edition, table_id: str, row: str, col: str) -> bytes:
+    """The template's formula as xlsxwriter stores it in the sheet XML: the common case compares bytes."""
+    return xml_escape(excel_formula(ed, ed.table(table_id), row, col)[1:]).encode()
 
 
 @lru_cache(maxsize=256)
