@@ -204,6 +204,12 @@ def _table_index(ed: Edition) -> dict[str, Table]:
     return {t.id: t for t in ed.tables}
 
 
-@lru_cache(maxsize=1024)
+_COLUMNS: dict[int, tuple[Table, dict[str, Column]]] = {}
+
+
 def _column_index(t: Table) -> dict[str, Column]:
-    return {c.key: c for c in t.columns}
+    # Keyed by identity: hashing a frozen Table hashes all its columns and rows, on every lookup.
+    hit = _COLUMNS.get(id(t))
+    if hit is None or hit[0] is not t:
+        hit = _COLUMNS[id(t)] = (t, {c.key: c for c in t.columns})
+    return hit[1]
