@@ -271,11 +271,7 @@ def data_from_book(book: Book, tables: Iterable[str] | None = None) -> dict[str,
 
 def load_data_file(path: str | Path) -> dict[str, Any]:
     """Plain data from a TOML file (the bundled example is one)."""
-    import sys
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from .tomlfile import tomllib
     with open(path, "rb") as fh:
         return tomllib.load(fh)

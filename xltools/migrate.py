@@ -12,7 +12,6 @@ Units: an amount is computed exactly in the source table's unit, converted to th
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,11 +25,7 @@ from .edition.load import find, load_edition
 from .edition.model import Edition, Table
 from .errors import EditionError
 from .money import convert
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .tomlfile import tomllib
 
 MAPPING_DIR = "migrate"
 DEFAULT_REASON = "新版本中没有对应的位置"

@@ -7,20 +7,15 @@ import csv
 import hashlib
 import itertools
 import os
-import sys
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import EditionError
+from ..tomlfile import tomllib
 from . import expr as ex
 from .model import CodeEntry, CodeList, Column, Edition, Identity, Row, Table
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 

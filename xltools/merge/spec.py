@@ -4,7 +4,6 @@ and the Chinese text (all declared in merge.toml)."""
 from __future__ import annotations
 
 import string
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,11 +11,7 @@ from typing import Any
 
 from ..edition import expr as ex
 from ..edition.model import Edition, Table
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ..tomlfile import tomllib
 
 SPEC_FILE = Path(__file__).with_name("merge.toml")
 

@@ -4,7 +4,6 @@ wording without invalidating the templates already issued."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,11 +11,7 @@ from typing import Any
 
 from ..edition.model import Edition
 from ..errors import EditionError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ..tomlfile import tomllib
 
 FOLDER = "narrative"
 

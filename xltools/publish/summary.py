@@ -3,7 +3,6 @@ native Excel charts (xlsxwriter). What it shows is edition data (narrative/summa
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -16,12 +15,8 @@ from ..edition.model import Edition
 from ..errors import EditionError
 from ..money import ZERO
 from ..template.styles import BODY_FONT, TITLE_FONT
+from ..tomlfile import tomllib
 from .styles import PubStyles
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 Ref = tuple[str, str, str]
 N_COLS = 5  # 项目 | 本年 | 上年 | 增减额 | 增减率

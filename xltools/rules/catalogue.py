@@ -4,7 +4,6 @@ with named placeholders. The only home of user-facing text about findings."""
 from __future__ import annotations
 
 import string
-import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
@@ -12,11 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..money import fmt
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ..tomlfile import tomllib
 
 CATALOGUE = Path(__file__).with_name("messages.toml")
 
