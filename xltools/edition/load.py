@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EditionError
-from ..tomlfile import tomllib
+from ..tomlfile import load as load_toml
 from . import expr as ex
 from .model import CodeEntry, CodeList, Column, Edition, Identity, Row, Table
 
@@ -48,13 +48,7 @@ def find(name: str) -> Path:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise EditionError(f"{path}: 文件不存在") from None
-    except tomllib.TOMLDecodeError as e:
-        raise EditionError(f"{path}: TOML 格式错误：{e}") from None
+    return load_toml(path)
 
 
 def _codes(path: Path, cid: str, spec: dict[str, Any], year: int) -> CodeList:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..edition.model import Edition
 from ..errors import EditionError
-from ..tomlfile import tomllib
+from ..tomlfile import load as load_toml
 
 FOLDER = "narrative"
 
@@ -63,13 +63,7 @@ class NarrativeConfig:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise EditionError(f"{path}: 文件不存在") from None
-    except tomllib.TOMLDecodeError as e:
-        raise EditionError(f"{path}: TOML 格式错误：{e}") from None
+    return load_toml(path)
 
 
 @lru_cache(maxsize=16)

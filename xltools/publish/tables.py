@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..book import Book
-from ..edition.formulas import excel_formula, formula_cells, is_formula, total_columns
+from ..edition.formulas import excel_formula, formula_cells, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..narrative.context import code_name
+from ..template.frame import write_fixed_rows, write_total_row
 from .styles import PubStyles
 
 
@@ -94,43 +95,17 @@ class SheetWriter:
 
     # ---- fixed tables: every declared row, at its template position ----
     def _fixed(self, ws: Any, t: Table, lay: TableLayout) -> int:
-        st = self.st
-        if lay.serial:  # 序号 numbers every printed row, both sides of a two-sided table (平山2025)
-            for row in range(lay.data_start, lay.last_row + 1):
-                ws.write_number(row - 1, 0, row - lay.data_start + 1, st.center)
-        for r in t.rows:
-            row = lay.excel_row(r.id) - 1
-            label = t.label_column(r.side)
-            if label is not None:
-                ws.write_string(row, lay.col_index[label.key], r.label, st.text)
-            for c in t.value_columns(r.side):
-                self._cell(ws, t, r, c, r.id, row, lay.col_index[c.key])
-        for side in t.sides:  # bordered blanks where one side of a two-sided table is shorter
-            used = {lay.excel_row(r.id) for r in t.rows if r.side == side}
-            for row in range(lay.data_start, lay.last_row + 1):
-                if row not in used:
-                    for c in t.columns:
-                        if c.side == side:
-                            ws.write_blank(row - 1, lay.col_index[c.key], None, st.text)
+        write_fixed_rows(ws, t, lay, self.st.text, self.st.center,
+                         lambda r, c: self._cell(ws, t, r, c, r.id, lay.excel_row(r.id) - 1, lay.col_index[c.key]))
         return lay.last_row
 
     # ---- list tables: 合计 row, then the filled rows packed ----
     def _list(self, ws: Any, t: Table, lay: TableLayout) -> int:
-        st, ed = self.st, self.ed
+        st = self.st
         last = lay.data_start - 1
         if t.total_row:
-            row = lay.excel_row("total") - 1
-            label_col = next((c for c in t.columns if c.type in ("name", "text")), t.columns[0])
-            if lay.serial:
-                ws.write_string(row, 0, "", st.center)
-            for c in t.columns:
-                col = lay.col_index[c.key]
-                if c.key in total_columns(t):
-                    value = self.book.amount(t.id, "total", c.key)
-                    ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), st.money_bold, _float(value))
-                else:
-                    ws.write_string(row, col, "合计" if c is label_col else "", st.text_bold)
-            last = row + 1
+            write_total_row(ws, self.ed, t, lay, self.book, st.text_bold, st.money_bold, st.center)
+            last = lay.excel_row("total")
         for k, key in enumerate(self.book.rows(t.id)):
             out_key = f"r{k}"
             row = lay.excel_row(out_key) - 1

@@ -14,10 +14,11 @@ import xlsxwriter
 from .. import __version__
 from ..book import OVERWRITTEN, Book, Data, book_from_data
 from ..cells import a1, col_letter, quote_sheet
-from ..edition.formulas import excel_formula, is_formula, total_columns
+from ..edition.formulas import excel_formula, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET  # noqa: F401  (re-exported)
+from .frame import write_fixed_rows, write_total_row
 from .styles import Styles
 
 COVER = "cover"
@@ -170,40 +171,13 @@ class TemplateWriter:
         ws.protect("", {"format_columns": True, "format_rows": True})
 
     def _fixed(self, ws: Any, t: Table) -> None:
-        lay, st = table_layout(self.ed, t.id), self.st
-        if lay.serial:  # 序号 numbers every printed row, whichever side holds it (two-sided tables)
-            for row in range(lay.data_start, lay.last_row + 1):
-                ws.write_number(row - 1, 0, row - lay.data_start + 1, st.na)
-        for r in t.rows:
-            row = lay.excel_row(r.id) - 1
-            label = t.label_column(r.side)
-            if label is not None:
-                ws.write_string(row, lay.col_index[label.key], r.label, st.label)
-            for c in t.value_columns(r.side):
-                self._cell(ws, t, r, c, r.id)
-        # blank bordered cells where one side is shorter than the other
-        for side in t.sides:
-            used = {lay.excel_row(r.id) for r in t.rows if r.side == side}
-            for row in range(lay.data_start, lay.last_row + 1):
-                if row not in used:
-                    for c in t.columns:
-                        if c.side == side:
-                            ws.write_blank(row - 1, lay.col_index[c.key], None, st.label)
+        lay = table_layout(self.ed, t.id)
+        write_fixed_rows(ws, t, lay, self.st.label, self.st.na, lambda r, c: self._cell(ws, t, r, c, r.id))
 
     def _list(self, ws: Any, t: Table) -> None:
-        lay, st, ed = table_layout(self.ed, t.id), self.st, self.ed
+        lay, st = table_layout(self.ed, t.id), self.st
         if t.total_row:
-            row = lay.excel_row("total") - 1
-            if lay.serial:
-                ws.write_blank(row, 0, None, st.na)
-            label_col = next((c for c in t.columns if c.type in ("name", "text")), t.columns[0])
-            for c in t.columns:
-                col = lay.col_index[c.key]
-                if c.key in total_columns(t):
-                    value = self.book.amount(t.id, "total", c.key)
-                    ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), st.f_money_total, _num(value))
-                else:
-                    ws.write_string(row, col, "合计" if c is label_col else "", st.label_bold)
+            write_total_row(ws, self.ed, t, lay, self.book, st.label_bold, st.f_money_total, st.na)
         for i in range(t.rows_max):
             key = f"r{i}"
             row = lay.excel_row(key) - 1

@@ -1,0 +1,52 @@
+"""The parts of a table sheet that the template and the publication tables write alike: fixed rows with
+their labels and 序号, the bordered blanks of two-sided tables, and a list table's 合计 row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..book import Book
+from ..edition.formulas import excel_formula, total_columns
+from ..edition.layout import TableLayout
+from ..edition.model import Column, Edition, Row, Table
+
+
+def write_fixed_rows(ws: Any, t: Table, lay: TableLayout, label_fmt: Any, serial_fmt: Any,
+                     cell: Callable[[Row, Column], None]) -> None:
+    """序号 on every printed row, each row's label, its value cells (through `cell`), and bordered blanks
+    where one side of a two-sided table is shorter than the other."""
+    if lay.serial:  # 序号 numbers every printed row, whichever side holds it (平山2025)
+        for row in range(lay.data_start, lay.last_row + 1):
+            ws.write_number(row - 1, 0, row - lay.data_start + 1, serial_fmt)
+    for r in t.rows:
+        label = t.label_column(r.side)
+        if label is not None:
+            ws.write_string(lay.excel_row(r.id) - 1, lay.col_index[label.key], r.label, label_fmt)
+        for c in t.value_columns(r.side):
+            cell(r, c)
+    for side in t.sides:
+        used = {lay.excel_row(r.id) for r in t.rows if r.side == side}
+        for row in range(lay.data_start, lay.last_row + 1):
+            if row not in used:
+                for c in t.columns:
+                    if c.side == side:
+                        ws.write_blank(row - 1, lay.col_index[c.key], None, label_fmt)
+
+
+def write_total_row(ws: Any, ed: Edition, t: Table, lay: TableLayout, book: Book, label_fmt: Any, money_fmt: Any,
+                    serial_fmt: Any) -> None:
+    """A list table's 合计 row: its formulas with their computed cached values, and the word 合计."""
+    row = lay.excel_row("total") - 1
+    if lay.serial:
+        ws.write_blank(row, 0, None, serial_fmt)
+    label_col = next((c for c in t.columns if c.type in ("name", "text")), t.columns[0])
+    totals = total_columns(t)
+    for c in t.columns:
+        col = lay.col_index[c.key]
+        if c.key in totals:
+            value = book.amount(t.id, "total", c.key)
+            ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), money_fmt,
+                             float(value) if value is not None else 0.0)
+        else:
+            ws.write_string(row, col, "合计" if c is label_col else "", label_fmt)
