@@ -177,20 +177,22 @@ class _Reader:
     # ---- structure: headers and fixed labels where the template put them ----
     def _structure_ok(self, t: Table, grid: list[list[Any]]) -> bool:
         lay = table_layout(self.ed, t.id)
-        for r0, c0, _r1, _c1, text in lay.header_cells():
-            got = clean_text(_grid_get(grid, r0, c0)).value or ""
+        for r0, c0, text in _header_plan(self.ed, t.id):
+            raw = _grid_get(grid, r0, c0)
+            if raw == text:
+                continue  # the common case, without normalising
+            got = clean_text(raw).value or ""
             if got.replace("\n", "") != text:
                 self.note("read.header-changed", ERROR, t, lay_a1(r0, c0), expected=text, actual=got)
                 return False
         if t.kind == "fixed":
-            for r in t.rows:
-                label = t.label_column(r.side)
-                if label is None:
+            for label_text, row, col in _label_plan(self.ed, t.id):
+                raw = _grid_get(grid, row, col)
+                if raw == label_text:
                     continue
-                row, col = lay.excel_row(r.id), lay.col_index[label.key]
-                got = clean_text(_grid_get(grid, row, col)).value or ""
-                if got != r.label:
-                    self.note("read.row-label-changed", ERROR, t, lay_a1(row, col), expected=r.label, actual=got)
+                got = clean_text(raw).value or ""
+                if got != label_text:
+                    self.note("read.row-label-changed", ERROR, t, lay_a1(row, col), expected=label_text, actual=got)
                     return False
         else:
             last = lay.last_row
@@ -288,6 +290,24 @@ class _Reader:
 def _expected_xml(ed: Edition, table_id: str, row: str, col: str) -> bytes:
     """The template's formula as xlsxwriter stores it in the sheet XML: the common case compares bytes."""
     return xml_escape(excel_formula(ed, ed.table(table_id), row, col)[1:]).encode()
+
+
+@lru_cache(maxsize=256)
+def _header_plan(ed: Edition, table_id: str) -> tuple[tuple[int, int, str], ...]:
+    """(row, column, text) of every header block the template wrote."""
+    return tuple((r0, c0, text) for r0, c0, _r1, _c1, text in table_layout(ed, table_id).header_cells())
+
+
+@lru_cache(maxsize=256)
+def _label_plan(ed: Edition, table_id: str) -> tuple[tuple[str, int, int], ...]:
+    """(label, row, column) of every fixed row's label."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    out = []
+    for r in t.rows:
+        label = t.label_column(r.side)
+        if label is not None:
+            out.append((r.label, lay.excel_row(r.id), lay.col_index[label.key]))
+    return tuple(out)
 
 
 @lru_cache(maxsize=256)
