@@ -6,17 +6,18 @@ following the edition's identities (the same declarations the template's formula
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .edition.expr import Const, Ref, Side
-from .edition.formulas import formula_cells, is_formula, row_ids, total_columns
+from .edition.formulas import formula_spec, is_formula, row_ids, total_columns
 from .edition.layout import table_layout
 from .edition.model import Edition, Table
 from .money import ZERO
+from .tomlfile import tomllib
 
 Key = tuple[str, str, str]
 
@@ -62,10 +63,6 @@ class Book:
     def rows(self, table: str) -> list[str]:
         return self.list_rows.get(table, [])
 
-    def record(self, table: str, row: str) -> dict[str, Cell]:
-        t = self.edition.table(table)
-        return {c.key: cell for c in t.columns if (cell := self.cells.get((table, row, c.key))) is not None}
-
     def code(self, table: str, row: str) -> str:
         return self.text(table, row, "code")
 
@@ -108,8 +105,7 @@ class Book:
         t = self.edition.table(table)
         if t.kind == "list" and row == "total":
             return sum((self.amount(table, r, col) or ZERO for r in self.top_rows(table)), ZERO)
-        cells = formula_cells(self.edition)
-        spec = cells.get((table, row, col)) or cells.get((table, "*", col))
+        spec = formula_spec(self.edition, table, row, col)
         if spec is None:
             return self.amount(table, row, col) or ZERO
         return self.eval_side(spec[1], row)
@@ -157,11 +153,6 @@ class Book:
         if t.blank != "none":
             return False
         return all(self.amount(ref.table, r, ref.col) is None for r in self.ref_rows(ref, row))
-
-    def reset(self) -> None:
-        """Forget computed values (after cells were changed)."""
-        self._memo.clear()
-        self._codes.clear()
 
 
 # ---- building a Book from plain data (examples, tests, benchmarks, the template writer) ----
@@ -244,34 +235,7 @@ def book_from_data(ed: Edition, data: Data, path: str = "") -> Book:
     return book
 
 
-def data_from_book(book: Book, tables: Iterable[str] | None = None) -> dict[str, Any]:
-    """Inverse of book_from_data for input cells (used by migrate and tests)."""
-    ed = book.edition
-    out: dict[str, Any] = {}
-    for t in ed.tables:
-        if tables is not None and t.id not in tables:
-            continue
-        if t.kind == "list":
-            recs = []
-            for r in book.rows(t.id):
-                rec = {c: cell.value for c, cell in book.record(t.id, r).items()
-                       if cell.state == INPUT and cell.value is not None}
-                recs.append(rec)
-            out[t.id] = recs
-        else:
-            part: dict[str, dict[str, Any]] = {}
-            for r in t.rows:
-                for c in t.value_columns(r.side):
-                    cell = book.cell(t.id, r.id, c.key)
-                    if cell is not None and cell.state == INPUT and cell.value is not None:
-                        part.setdefault(r.id, {})[c.key] = cell.value
-            out[t.id] = part
-    return out
-
-
 def load_data_file(path: str | Path) -> dict[str, Any]:
     """Plain data from a TOML file (the bundled example is one)."""
-
-    from .tomlfile import tomllib
     with open(path, "rb") as fh:
         return tomllib.load(fh)

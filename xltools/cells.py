@@ -46,4 +46,5 @@ def quote_sheet(name: str) -> str:
 
 
 def sheet_ref(sheet: str, cell: str) -> str:
+    """'表1 收支总表'!C5: a cell of another sheet in a formula."""
     return f"{quote_sheet(sheet)}!{cell}"

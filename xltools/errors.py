@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # errors.py is imported everywhere: the finding model only for the annotation
+    from .rules.finding import Finding
+
 EXIT_OK = 0
 EXIT_INVALID = 1  # the data has errors
 EXIT_USAGE = 2  # click's own usage errors
@@ -24,8 +29,8 @@ class UnreadableError(XltoolsError):
 
     exit_code = EXIT_UNREADABLE
 
-    def __init__(self, finding: object) -> None:
-        super().__init__(str(getattr(finding, "message", finding)))
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
         self.finding = finding
 
 

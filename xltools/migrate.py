@@ -24,8 +24,8 @@ from .edition.formulas import formula_cells, is_formula, row_ids
 from .edition.load import find, load_edition
 from .edition.model import Edition, Table
 from .errors import EditionError
-from .money import convert
-from .tomlfile import tomllib
+from .money import convert, to_decimal
+from .tomlfile import load as load_toml
 
 MAPPING_DIR = "migrate"
 DEFAULT_REASON = "新版本中没有对应的位置"
@@ -94,11 +94,7 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
     path = Path(path) if path is not None else mapping_path(source.id, target)
     if not path.is_file():
         raise EditionError(f"没有从版本 {source.id} 迁移到 {target.id} 的规则（缺少文件 {path}）。")
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise EditionError(f"{path}: TOML 格式错误：{e}") from None
+    raw = load_toml(path)
     if raw.get("source") != source.id:
         raise EditionError(f"{path}: source = {raw.get('source')!r}，与上年工作簿的版本 {source.id} 不符")
     amounts = []
@@ -111,7 +107,7 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
             raise EditionError(f"{where}: {e}") from None
         for r in side.refs():
             _check_ref(source, r, where)
-        if len({_unit(source.table(r.table)) for r in side.refs()}) > 1:
+        if len({source.table(r.table).unit for r in side.refs()}) > 1:
             raise EditionError(f"{where}: 来源表达式混用了不同金额单位的表")
         amounts.append((ref, side, str(source_text)))
     sets = [(_cell_ref(k, target, f"{path} [set] {k!r}"), str(v)) for k, v in raw.get("set", {}).items()]
@@ -121,12 +117,12 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
             if not ed.has_table(tid):
                 raise EditionError(f"{path} [copy]: 版本 {ed.id} 没有表 {tid!r}")
         copy[tid] = "*" if rows == "*" else tuple(str(r) for r in rows)
+        src, dst = source.table(tid), target.table(tid)
+        for row in () if rows == "*" or src.kind == dst.kind == "list" else copy[tid]:
+            if not (src.has_row(row) and dst.has_row(row)):
+                raise EditionError(f"{path} [copy] {tid}: 行 {row!r} 不在两个版本中")
     skip = {str(k): str(v) for k, v in raw.get("skip", {}).items()}
     return MigrationMap(path, source.id, tuple(amounts), tuple(sets), copy, skip)
-
-
-def _unit(t: Table) -> str:
-    return t.unit
 
 
 # ---- migrating a Book ----
@@ -165,12 +161,15 @@ def _convert(value: Decimal, src: Table, dst: Table, target: Edition) -> Decimal
     return value
 
 
-def _typed(text: str, t: Table, row: str, col: str) -> Decimal | str:
+def _typed(text: str, t: Table, row: str, col: str, where: Path) -> Decimal | str:
     """A [set] value: a number for number cells (the cover year), else text."""
     r = t.row(row) if t.kind == "fixed" else None
-    if t.cell_type(r, t.column(col)) in ("year", "number", "money", "percent"):
-        return Decimal(text)
-    return text
+    if t.cell_type(r, t.column(col)) not in ("year", "number", "money", "percent"):
+        return text
+    value = to_decimal(text)
+    if value is None:
+        raise EditionError(f"{where} [set] {t.id}.{row}.{col}: 应为数字：{text!r}")
+    return value
 
 
 def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = None) -> Migration:
@@ -206,7 +205,7 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
         text = template
         for k, v in subs.items():
             text = text.replace("{" + k + "}", v)
-        _put(out.data, t, ref.row, ref.col, _typed(text, t, ref.row, ref.col))
+        _put(out.data, t, ref.row, ref.col, _typed(text, t, ref.row, ref.col, m.path))
         filled.add((ref.table, ref.row, ref.col))
         if source.has_table(ref.table):
             used.add((ref.table, ref.row, ref.col))
@@ -252,10 +251,8 @@ def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, ou
             records = records[: dst.rows_max]
         out.data[tid] = records
         return sum(len(r) for r in records)
-    ids = [r.id for r in src.rows if dst.has_row(r.id)] if rows == "*" else list(rows)
+    ids = [r.id for r in src.rows if dst.has_row(r.id)] if rows == "*" else list(rows)  # checked by load_mapping
     for row in ids:
-        if not (src.has_row(row) and dst.has_row(row)):
-            raise EditionError(f"[copy] {tid}: 行 {row!r} 不在两个版本中")
         for c in src.value_columns(src.row(row).side):
             if dst.has_column(c.key) and (v := value(row, c.key)) is not None:
                 _put(out.data, dst, row, c.key, v)
@@ -266,12 +263,15 @@ def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, ou
 def _not_carried(book: Book, m: MigrationMap, used: set[Key]) -> list[Unmapped]:
     """Every table of last year's workbook holding input not carried, with the mapping's reason."""
     out: list[Unmapped] = []
+    left_by_table: dict[str, list[Key]] = {}
+    for k, c in book.cells.items():
+        if c.state == INPUT and c.value is not None and k not in used:
+            left_by_table.setdefault(k[0], []).append(k)
     for t in book.edition.tables:
         if t.id in book.missing_tables:
             out.append(Unmapped("source", t.id, t.sheet, "全部内容", "上年工作簿缺少或无法读取该表"))
             continue
-        left = [k for k, c in book.cells.items() if k[0] == t.id and c.state == INPUT and c.value is not None
-                and k not in used]
+        left = left_by_table.get(t.id)
         if not left:
             continue
         if t.kind == "list":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10000)}
 
 
@@ -38,13 +37,6 @@ def fmt(value: Decimal | None, decimals: int = 2) -> str:
     if value is None:
         return ""
     return f"{quantize(value, decimals):f}"
-
-
-def fmt_grouped(value: Decimal | None, decimals: int = 2) -> str:
-    """With 千分位, for tables: 477,884.00."""
-    if value is None:
-        return ""
-    return f"{quantize(value, decimals):,.{decimals}f}"
 
 
 def to_decimal(text: str) -> Decimal | None:

@@ -72,6 +72,7 @@ class _Gen:
             "year": {"value": ed.year}, "unit": {"value": ed.money_unit},
             "nature": {"value": rng.choice(ed.enums.get("unit_nature", ("行政单位",)))},
         }
+
         def rollup(make: Any) -> list[dict[str, Any]]:
             """Rows for every 类/款/项 (per unit), each the sum of its leaves."""
             acc: dict[tuple[str, str], dict[str, int]] = {}
@@ -90,7 +91,6 @@ class _Gen:
                     rec["unit"] = unit
                 out.append(rec)
             return out
-
 
         def t02_row(r: dict[str, int]) -> dict[str, int]:
             other = r["p_o"] + r["u_o"] + r["j_o"]
@@ -204,15 +204,12 @@ class _Gen:
             q = sorted(rng.sample(range(0, 101, 5), 3))
             code = f"XM-{rng.randint(100, 999)}-{i:02d}"
             projs.append({"code": code, "name": f"测试项目{i + 1}", "fiscal": _money(total - other),
-                          "other": _money(other) if other else None, "purpose": "保障工作开展",
+                          **({"other": _money(other)} if other else {}), "purpose": "保障工作开展",
                           "plan_q1": Decimal(q[0]), "plan_h1": Decimal(q[1]), "plan_oct": Decimal(q[2]),
                           "plan_dec": Decimal(100), "target": "完成年度工作任务"})
             for lvl1, lvl2 in (("产出指标", "数量指标"), ("效益指标", "社会效益指标"), ("满意度指标", "服务对象满意度指标")):
                 inds.append({"project": code, "level1": lvl1, "level2": lvl2, "level3": "指标", "value": "≥90%",
                              "description": "说明", "basis": "计划标准"})
-        for p in projs:
-            if p["other"] is None:
-                del p["other"]
         return projs, inds
 
 

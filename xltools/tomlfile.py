@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import EditionError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -16,8 +18,6 @@ __all__ = ["load", "tomllib"]
 
 def load(path: Path) -> dict[str, Any]:
     """A TOML file of an edition; a missing or malformed file is an EditionError naming it."""
-    from .errors import EditionError
-
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -52,7 +52,7 @@ def validate_file(path: str | Path, edition: Edition | None = None) -> FileRepor
     try:
         result = read_workbook(path, edition)
     except UnreadableError as e:
-        return FileReport(str(path), [e.finding], unreadable=True)  # type: ignore[list-item]
+        return FileReport(str(path), [e.finding], unreadable=True)
     findings = list(result.findings) + check_book(result.book)
     ed = result.book.edition
     return FileReport(str(path), dedupe(findings), book=result.book, edition=ed.id, year=ed.year)

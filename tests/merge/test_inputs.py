@@ -194,3 +194,28 @@ def test_a_dying_worker_loses_no_file(county: County, tmp_path: Path, monkeypatc
     st = {Path(e.path).name: e for e in r.inputs}
     assert len(st) == 6 and st["dept03.xlsx"].status == "无法读取" and "意外退出" in st["dept03.xlsx"].reason
     assert all(st[f"dept{i:02d}.xlsx"].status == "已纳入" for i in (0, 1, 2, 4, 5))
+
+
+def test_annotated_macro_copies_and_hidden_folders_are_not_inputs(county: County, tmp_path: Path) -> None:
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    shutil.copy(county.folder / "dept00.xlsx", inbox / "dept00.xlsx")
+    # `validate --annotate` of a macro workbook writes …检查结果.xlsm: the same department again, not a duplicate
+    shutil.copy(county.folder / "dept00.xlsx", inbox / "dept00.检查结果.XLSM")
+    hidden = inbox / ".备份"
+    hidden.mkdir()
+    shutil.copy(county.folder / "dept01.xlsx", hidden / "dept01.xlsx")
+    r = merge([inbox], tmp_path / "o.xlsx", jobs=1)
+    assert [Path(e.path).name for e in r.inputs] == ["dept00.xlsx"] and r.count("included") == 1
+    skipped = dict(r.skipped)
+    assert str(inbox / "dept00.检查结果.XLSM") in skipped and str(hidden) in skipped
+
+
+def test_the_roster_is_never_an_output(county: County, tmp_path: Path) -> None:
+    roster = tmp_path / "名单.csv"
+    shutil.copy(county.roster, roster)
+    before = roster.read_bytes()
+    with pytest.raises(OutputError):
+        merge([county.folder / "dept00.xlsx"], tmp_path / "o.xlsx", jobs=1, roster=roster, json_path=roster,
+              force=True)
+    assert roster.read_bytes() == before

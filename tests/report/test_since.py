@@ -60,3 +60,12 @@ def test_unreadable_now(tmp_path: Path, broken: Path) -> None:
     broken.write_bytes(b"")
     code, out = invoke("validate", broken, "--since", prev)
     assert code == 3 and "无法与上次的检查结果比较" in out
+
+
+def test_damaged_previous_entries_are_ignored(tmp_path: Path, broken: Path) -> None:
+    doc = {"schema": "xltools-validate-report", "version": 1,
+           "files": [{"path": "bad\u0000name.xlsx", "findings": 7}, {"path": str(broken), "findings": "x"}]}
+    prev = tmp_path / "p.json"
+    prev.write_text(json.dumps(doc), encoding="utf-8")
+    code, out = invoke("validate", broken, "--since", prev)
+    assert code == 1 and "已修复 0 / 新增 4 / 剩余 0" in out, out  # 3 errors, 1 warning

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .common import force_option
+from .common import force_option, run
 
 
 def _show_progress() -> bool:
@@ -34,7 +34,6 @@ def command(paths: tuple[Path, ...], out: Path, roster: Path | None, jobs: int |
             export_dir: Path | None, prefer_latest: bool, force: bool) -> None:
     """汇总各部门工作簿（PATH 可以是文件或文件夹）。"""
     from ..merge import merge
-    from .common import run
 
     bar: Any = None
 

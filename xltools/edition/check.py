@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..errors import EditionError
+from . import expr as ex
 from .expr import Expr, Ref
+from .formulas import formula_key
 from .model import Edition, Identity
 
 
@@ -17,8 +19,11 @@ def _check_ref(ed: Edition, ref: Ref, where: str) -> None:
         raise EditionError(f"{where}: 表 {t.id} 没有行 {ref.row!r}")
     if ref.kind == "cell" and t.kind == "list" and not (ref.row == "total" and t.total_row):
         raise EditionError(f"{where}: 清单表 {t.id} 只能引用合计行 total")
-    if ref.kind == "range" and not (t.has_row(ref.row) and t.has_row(ref.last)):
-        raise EditionError(f"{where}: 表 {t.id} 的行范围 {ref.row}..{ref.last} 无效")
+    if ref.kind == "range":
+        # Both ends on the column's side, in order (formulas.row_ids slices between them).
+        ids = [r.id for r in t.rows if r.side == t.column(ref.col).side]
+        if ref.row not in ids or ref.last not in ids or ids.index(ref.row) > ids.index(ref.last):
+            raise EditionError(f"{where}: 表 {t.id} 的行范围 {ref.row}..{ref.last} 无效")
     if ref.kind == "code" and t.kind != "list":
         raise EditionError(f"{where}: 按编码引用只能用于清单表，{t.id} 不是")
 
@@ -41,6 +46,14 @@ def _check_identity(ed: Edition, ident: Identity) -> None:
             lhs = ident.expr.lhs.refs()
             if len(ident.expr.lhs.terms) != 1 or not lhs or lhs[0].kind not in ("cell", "current"):
                 raise EditionError(f"{where}: formula 标识的左边必须是单个单元格")
+    if ident.each_rows:
+        # Expanded per book over the codes present: check its shape once, with a stand-in code.
+        if not ed.has_table(ident.each_rows.split(":", 1)[1]):
+            raise EditionError(f"{where}: each_code 引用了未知的表 {ident.each_rows!r}")
+        try:
+            _check_expr(ed, ex.parse(ident.template.replace("{code}", "0")), where)
+        except ex.ExprError as e:
+            raise EditionError(f"{where}: {e}") from None
     if ident.when is not None:
         _check_expr(ed, ident.when, where)
 
@@ -56,17 +69,25 @@ def check_edition(ed: Edition) -> None:
         for c in t.columns:
             if c.enum and c.enum not in ed.enums:
                 raise EditionError(f"tables/{t.id}.toml: 未知枚举 {c.enum!r}")
+            if c.ref:
+                target, _, col = c.ref.partition(".")
+                if not (ed.has_table(target) and ed.table(target).has_column(col)):
+                    raise EditionError(f"tables/{t.id}.toml: 列 {c.key} 的 ref {c.ref!r} 不是“表.列”")
         for r in t.rows:
             if r.enum and r.enum not in ed.enums:
                 raise EditionError(f"tables/{t.id}.toml: 未知枚举 {r.enum!r}")
         if t.kind == "list" and t.rows_max <= 0:
             raise EditionError(f"tables/{t.id}.toml: 清单表须设置 rows_max")
+    for pair in ed.magnitude[2]:
+        for text in pair:
+            try:
+                _check_ref(ed, ex.parse_ref(text, None), "edition.toml [magnitude] pairs")
+            except ex.ExprError as e:
+                raise EditionError(f"edition.toml [magnitude] pairs: {e}") from None
+    seen: dict[tuple[str, str, str], str] = {}
     for ident in ed.identities:
         _check_identity(ed, ident)
-    seen: dict[tuple[str, str, str], str] = {}
-    from .formulas import formula_cells
-
-    for key, (ident, _) in formula_cells(ed).items():
-        if key in seen and seen[key] != ident.id:
+        # Over the identities, not formula_cells(): that map keeps one identity per cell.
+        key = formula_key(ident)
+        if key is not None and seen.setdefault(key, ident.id) != ident.id:
             raise EditionError(f"单元格 {key} 同时由 {seen[key]} 和 {ident.id} 定义为公式")
-        seen[key] = ident.id

@@ -13,16 +13,28 @@ from .model import Edition, Identity, Table
 Key = tuple[str, str, str]
 
 
+def formula_key(ident: Identity) -> Key | None:
+    """The cell a `formula = true` identity writes (its single left-hand reference), else None."""
+    if not ident.formula or ident.expr is None:
+        return None
+    lhs = ident.expr.lhs.refs()[0]
+    return lhs.table, "*" if lhs.kind == "current" else lhs.row, lhs.col
+
+
 @lru_cache(maxsize=32)
 def formula_cells(ed: Edition) -> dict[Key, tuple[Identity, Side]]:
     out: dict[Key, tuple[Identity, Side]] = {}
     for ident in ed.identities:
-        if not ident.formula or ident.expr is None:
-            continue
-        lhs = ident.expr.lhs.refs()[0]
-        row = "*" if lhs.kind == "current" else lhs.row
-        out[(lhs.table, row, lhs.col)] = (ident, ident.expr.rhs)
+        key = formula_key(ident)
+        if key is not None and ident.expr is not None:
+            out[key] = (ident, ident.expr.rhs)
     return out
+
+
+def formula_spec(ed: Edition, table: str, row: str, col: str) -> tuple[Identity, Side] | None:
+    """The identity and right-hand side behind a formula cell: the cell's own, else its column's per-row one."""
+    cells = formula_cells(ed)
+    return cells.get((table, row, col)) or cells.get((table, "*", col))
 
 
 def total_columns(table: Table) -> list[str]:
@@ -109,10 +121,10 @@ def _excel_formula(ed: Edition, table_id: str, row: str, col: str) -> str:
             code_rng = lay.col_range("code")
             return f"=SUMPRODUCT((LEN({code_rng})={top})*{rng})"
         return f"=SUM({rng})"
-    cells = formula_cells(ed)
-    key = (table.id, row, col) if (table.id, row, col) in cells else (table.id, "*", col)
-    _, rhs = cells[key]
-    return "=" + side_text(ed, table, rhs, row)
+    spec = formula_spec(ed, table.id, row, col)
+    if spec is None:
+        raise KeyError(f"{table.id}: {row}.{col} is not a formula cell")
+    return "=" + side_text(ed, table, spec[1], row)
 
 
 @lru_cache(maxsize=65536)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..cells import col_letter
-from .model import Column, Edition, Row, Table
+from .model import Edition, Table
 
 TITLE_ROW = 1
 INFO_ROW = 2
@@ -47,14 +47,6 @@ class TableLayout:
     def input_rows(self) -> range:
         """Excel rows of a list table's input area."""
         return range(self.first_input, self.first_input + self.table.rows_max)
-
-    def row_key(self, excel_row: int) -> str:
-        for k, v in self.row_index.items():
-            if v == excel_row:
-                return k
-        if self.table.kind == "list" and excel_row in self.input_rows():
-            return f"r{excel_row - self.first_input}"
-        raise KeyError(excel_row)
 
     def col_range(self, col: str) -> str:
         """A list table's input area of one column, e.g. D7:D46."""
@@ -124,11 +116,3 @@ def table_layout(edition: Edition, table_id: str) -> TableLayout:
         last = first_input + table.rows_max - 1
     return TableLayout(table, serial, numbers, depth, data_start, col_index, row_index, first_input, last,
                        offset + len(table.columns), {k: col_letter(v) for k, v in col_index.items()})
-
-
-def row_for(table: Table, row_id: str) -> Row:
-    return table.row(row_id)
-
-
-def column_for(table: Table, key: str) -> Column:
-    return table.column(key)

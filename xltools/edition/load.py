@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EditionError
-from ..tomlfile import load as load_toml
+from ..money import UNIT_FACTORS
+from ..tomlfile import load as _toml
 from . import expr as ex
 from .model import CodeEntry, CodeList, Column, Edition, Identity, Row, Table
 
@@ -45,10 +46,6 @@ def find(name: str) -> Path:
             return d
     known = "、".join(d.name for d in available()) or "（无）"
     raise EditionError(f"找不到版本 {name!r}。可用版本：{known}")
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    return load_toml(path)
 
 
 def _codes(path: Path, cid: str, spec: dict[str, Any], year: int) -> CodeList:
@@ -165,8 +162,8 @@ def _table(path: Path, tid: str, codes: dict[str, CodeList], money_unit: str) ->
     )
 
 
-def _expand(raw: dict[str, Any], codes: dict[str, CodeList]) -> list[tuple[str, dict[str, str]]]:
-    """Expand 'each' and 'each_code: codes:<list>:<level>' into (suffix, substitutions)."""
+def _expand(raw: dict[str, Any], codes: dict[str, CodeList]) -> list[dict[str, str]]:
+    """Expand 'each' and 'each_code: codes:<list>:<level>' into the substitutions of each copy."""
     each = raw.get("each") or [[]]
     code_spec = raw.get("each_code", "")
     code_values: list[str | None] = [None]
@@ -178,8 +175,7 @@ def _expand(raw: dict[str, Any], codes: dict[str, CodeList]) -> list[tuple[str, 
         subs = {str(i): str(v) for i, v in enumerate(tup)}
         if code is not None:
             subs["code"] = code
-        suffix = ".".join([*map(str, tup), *([code] if code else [])])
-        out.append((suffix, subs))
+        out.append(subs)
     return out
 
 
@@ -201,13 +197,16 @@ def _identities(path: Path, codes: dict[str, CodeList]) -> tuple[Identity, ...]:
             continue
         text = raw.get("expr", "")
         each_rows = raw.get("each_code", "") if str(raw.get("each_code", "")).startswith("rows:") else ""
-        for suffix, subs in _expand(raw, codes):
+        try:
+            when = ex.parse(raw["when"]) if raw.get("when") else None
+        except ex.ExprError as e:
+            raise EditionError(f"{where}: {e}") from None
+        for subs in _expand(raw, codes):
+            body = text
+            for k, v in subs.items():  # an each_code = "rows:…" identity keeps {code} for check time
+                body = body.replace("{" + k + "}", v)
             try:
-                body = text.replace("{code}", "{code}" if each_rows else subs.get("code", "{code}"))
-                for k, v in subs.items():
-                    body = body.replace("{" + k + "}", v)
                 parsed = None if each_rows else ex.parse(body, raw.get("per_row") or None)
-                when = ex.parse(raw["when"]) if raw.get("when") else None
             except ex.ExprError as e:
                 raise EditionError(f"{where}: {e}") from None
             out.append(Identity(
@@ -215,8 +214,18 @@ def _identities(path: Path, codes: dict[str, CodeList]) -> tuple[Identity, ...]:
                 per_row=raw.get("per_row", ""), when=when, severity=sev, hint=raw.get("hint", ""),
                 each_rows=each_rows, template=body if each_rows else "",
             ))
-            del suffix
     return tuple(out)
+
+
+def _money_factor(raw: dict[str, Any], where: str) -> int:
+    """The money unit in 元 (Fiscal Data Package's factor): derived from money_unit, which it must agree with."""
+    unit = raw["money_unit"]
+    if unit not in UNIT_FACTORS:
+        raise EditionError(f"{where}: money_unit 只能是 {'、'.join(UNIT_FACTORS)}")
+    factor = int(UNIT_FACTORS[unit])
+    if int(raw.get("money_factor", factor)) != factor:
+        raise EditionError(f"{where}: money_factor 与 money_unit（{unit}）不符，应为 {factor}")
+    return factor
 
 
 def _fingerprint(path: Path) -> str:
@@ -247,7 +256,7 @@ def load_edition(name: str = "hebei-county-2020", year: int | None = None) -> Ed
         edition = Edition(
             id=raw["id"], version=str(raw["version"]),
             accepted_versions=tuple(raw.get("accepted_versions", [raw["version"]])), title=raw["title"],
-            year=year, years=years, money_unit=money_unit, money_factor=int(raw.get("money_factor", 1)),
+            year=year, years=years, money_unit=money_unit, money_factor=_money_factor(raw, where),
             money_decimals=int(raw.get("money_decimals", 2)), tolerance=Decimal(str(raw.get("tolerance", "0"))),
             tables=tables, codes=codes, stale_names=_stale(path, raw.get("codes", {}).get("stale")),
             enums={k: tuple(v) for k, v in raw.get("enums", {}).items()},

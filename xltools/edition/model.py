@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .expr import Expr
 
-MONEY_TYPES = frozenset({"money"})
 NUMBER_TYPES = frozenset({"money", "number", "percent", "year"})
 
 
@@ -71,22 +70,22 @@ class Table:
     blank: str = "zero"  # what a blank number cell means: "zero", or "none" (not provided)
 
     def column(self, key: str) -> Column:
-        c = _column_index(self).get(key)
+        c = _index(self)[0].get(key)
         if c is None:
             raise KeyError(f"{self.id}: no column {key!r}")
         return c
 
     def has_column(self, key: str) -> bool:
-        return any(c.key == key for c in self.columns)
+        return key in _index(self)[0]
 
     def row(self, row_id: str) -> Row:
-        for r in self.rows:
-            if r.id == row_id:
-                return r
-        raise KeyError(f"{self.id}: no row {row_id!r}")
+        r = _index(self)[1].get(row_id)
+        if r is None:
+            raise KeyError(f"{self.id}: no row {row_id!r}")
+        return r
 
     def has_row(self, row_id: str) -> bool:
-        return any(r.id == row_id for r in self.rows)
+        return row_id in _index(self)[1]
 
     def label_column(self, side: int) -> Column | None:
         for c in self.columns:
@@ -192,24 +191,21 @@ class Edition:
     def has_table(self, table_id: str) -> bool:
         return table_id in _table_index(self)
 
-    def unit_of(self, table: Table) -> str:
-        return table.unit
-
-    def by_sheet(self) -> dict[str, Table]:
-        return {t.sheet: t for t in self.tables}
-
 
 @lru_cache(maxsize=64)
 def _table_index(ed: Edition) -> dict[str, Table]:
     return {t.id: t for t in ed.tables}
 
 
-_COLUMNS: dict[int, tuple[Table, dict[str, Column]]] = {}
+_INDEX: dict[int, tuple[Table, dict[str, Column], dict[str, Row]]] = {}
 
 
-def _column_index(t: Table) -> dict[str, Column]:
-    # Keyed by identity: hashing a frozen Table hashes all its columns and rows, on every lookup.
-    hit = _COLUMNS.get(id(t))
+def _index(t: Table) -> tuple[dict[str, Column], dict[str, Row]]:
+    """(columns by key, rows by id) of a table.
+
+    Keyed by identity: hashing a frozen Table hashes all its columns and rows, on every lookup. The table
+    is kept in the entry so a recycled id() is never mistaken for it."""
+    hit = _INDEX.get(id(t))
     if hit is None or hit[0] is not t:
-        hit = _COLUMNS[id(t)] = (t, {c.key: c for c in t.columns})
-    return hit[1]
+        hit = _INDEX[id(t)] = (t, {c.key: c for c in t.columns}, {r.id: r for r in t.rows})
+    return hit[1], hit[2]

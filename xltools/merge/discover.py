@@ -1,8 +1,8 @@
 """Turn the PATH arguments into the list of input files, recording every folder that could not be searched.
 
 Folders are searched recursively for spreadsheets (.xlsx and .xlsm are read; .xls/.et/.ods are inputs
-too, reported as unreadable with the fix). Skipped: Excel/WPS lock files (~$…), hidden files,
-the tool's own outputs (…检查结果.xlsx, the merge's temporary files, the output being written).
+too, reported as unreadable with the fix). Skipped and recorded: Excel/WPS lock files (~$…), hidden files
+and folders, the tool's own outputs (…检查结果.xlsx/.xlsm, the merge's temporary files, the output being written).
 A file named explicitly is always an input, whatever its name. The same file reached twice (named
 twice, or through a symbolic link) is one input. Symbolic links to folders are followed once; a link
 that leads back into a folder already searched (a loop) is skipped and recorded.
@@ -19,7 +19,8 @@ from pathlib import Path
 # Spreadsheets a department may send: .xlsx is read; the others are inputs too, so the bureau learns that a
 # .xls or WPS .et file cannot be used (and why) instead of the department silently counting as 未报送.
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
-OUTPUT_SUFFIXES = (".检查结果.xlsx",)
+# `validate --annotate` copies (…检查结果.xlsx, or .xlsm for a macro workbook): the department's own data again.
+OUTPUT_SUFFIXES = (".检查结果.xlsx", ".检查结果.xlsm")
 
 
 @dataclass
@@ -40,7 +41,7 @@ def _skip_reason(name: str, exclude: set[str], real: str) -> str:
         return "Excel/WPS 临时锁定文件"
     if name.startswith("."):
         return "隐藏文件或临时文件"
-    if name.endswith(OUTPUT_SUFFIXES):
+    if name.lower().endswith(OUTPUT_SUFFIXES):
         return "xltools 生成的检查结果"
     if real in exclude:
         return "本次汇总的输出或名单文件"
@@ -92,7 +93,9 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
                 out.skipped.append((full, f"符号链接无法访问（{e.strerror or e}），已跳过"))
                 continue
             if is_dir:
-                if not entry.name.startswith("."):
+                if entry.name.startswith("."):
+                    out.skipped.append((full, "隐藏文件夹，已跳过"))
+                else:
                     subdirs.append(full)
                 continue
             if not entry.name.lower().endswith(SPREADSHEETS):

@@ -19,7 +19,6 @@ from typing import Any
 from .. import __version__
 from ..edition.layout import table_layout
 from ..edition.model import Edition
-from ..money import UNIT_FACTORS
 from ..outputs import atomic_write
 from . import spec
 from .merge import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, InputEntry, MergeResult, Spool
@@ -119,6 +118,14 @@ def write_json(r: MergeResult, path: Path) -> None:
 
 # ---- open-data export ----
 
+def _level(ed: Edition, code: str, code_list: str = "") -> str:
+    """科目级次 of a code ("" when it is not a code of a list): in the table's list, else in the first list that has it."""
+    if not code:
+        return ""
+    cl = ed.codes.get(code_list) if code_list else next((x for x in ed.codes.values() if code in x.entries), None)
+    return str(cl.level_of(code) or "") if cl is not None else ""
+
+
 def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...]]:
     """One row per non-zero money cell of every stacked table of every included department."""
     tables = [t for t in spec.stacked_tables(ed) if t.unit == ed.money_unit]
@@ -127,34 +134,31 @@ def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...
     for t in tables:
         cols = table_columns(t)
         keys = [c.key for c in cols]
-        meta[t.id] = (cols, keys.index("code") if "code" in keys else -1, keys.index("name") if "name" in keys else -1,
-                      keys.index("unit") if "unit" in keys else -1, table_layout(ed, t.id),
-                      [spec.header_text(t, c.key) for c in cols])
+        where = {k: keys.index(k) if k in keys else -1 for k in ("code", "name", "unit")}
+        # fixed tables: (code, label, 科目级次) of each row, worked out once
+        fixed = {row.id: (row.code, row.label, _level(ed, row.code)) for row in t.rows} if t.kind == "fixed" else {}
+        money = [(i, c.key, spec.header_text(t, c.key)) for i, c in enumerate(cols) if c.type == "money"]
+        meta[t.id] = (where, fixed, money, table_layout(ed, t.id))
     for e in r.included:
         data = spool.get(e.spool)  # type: ignore[arg-type]
         for t in tables:
             part = data["tables"].get(t.id)
             if part is None:
                 continue
-            cols, code_i, name_i, unit_i, lay, heads = meta[t.id]
-            code_list = ed.codes.get(t.code_list) if t.code_list else None
+            where, fixed, money, lay = meta[t.id]
             for row_key, vals in part["rows"]:
                 if t.kind == "fixed":
-                    row = t.row(row_key)
-                    code, name, sub = row.code, row.label, ""
-                    cl = next((x for x in ed.codes.values() if code in x.entries), None) if code else None
+                    code, name, level = fixed[row_key]
+                    sub = ""
                 else:
-                    code = (vals[code_i] or "") if code_i >= 0 else ""
-                    name = (vals[name_i] or "") if name_i >= 0 else ""
-                    sub = (vals[unit_i] or "") if unit_i >= 0 else ""
-                    cl = code_list
-                level = str(cl.level_of(code) or "") if cl is not None and code else ""
-                for i, (c, v) in enumerate(zip(cols, vals, strict=True)):
-                    if c.type != "money" or v is None or float(v) == 0:
+                    code, name, sub = ((vals[i] or "") if i >= 0 else "" for i in where.values())
+                    level = _level(ed, code, t.code_list) if t.code_list else ""
+                for i, key, head in money:
+                    v = vals[i]
+                    if v is None or Decimal(v) == 0:
                         continue
-                    yield (e.unit_code, e.unit_name, t.sheet, code, name, heads[i], money_str(v, decimals), t.unit,
-                           level, sub,
-                           f"{t.sheet}!{lay.cell(row_key, c.key)}")
+                    yield (e.unit_code, e.unit_name, t.sheet, code, name, head, money_str(v, decimals), t.unit,
+                           level, sub, f"{t.sheet}!{lay.cell(row_key, key)}")
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ...]], amount_col: int = -1) -> None:
@@ -179,7 +183,7 @@ def _field(name: str, type_: str, description: str) -> dict[str, str]:
 
 
 def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
-    factor = int(UNIT_FACTORS.get(ed.money_unit, ed.money_factor))
+    factor = ed.money_factor
     dialect = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
     lines = [
         _field("单位编码", "string", "部门（预算单位）编码，取自工作簿封面"),

@@ -367,23 +367,26 @@ def aggregate(included: list[InputEntry], spool: Spool, ed: Edition) -> Totals:
 
 # ---- the whole merge ----
 
-def _targets(out: Path, json_path: Path | None, export_dir: Path | None, inputs: list[str], force: bool) -> None:
+def _targets(out: Path, json_path: Path | None, export_dir: Path | None, inputs: list[Path], force: bool) -> None:
+    """Refuse, before any work, an output that would replace an input (a workbook or the roster) or another output."""
     from ..outputs import check_target
 
     if out.suffix.lower() != ".xlsx":
         raise OutputError(f"汇总结果须保存为 .xlsx 文件：{out}")
-    resolved_inputs = [Path(p) for p in inputs]
-    check_target(out, resolved_inputs, force)
+    check_target(out, inputs, force)
+    written = [out]
     if json_path is not None:
-        check_target(json_path, resolved_inputs + [out], force)
+        check_target(json_path, inputs + written, force)
+        written.append(json_path)
     if export_dir is not None:
-        if export_dir.exists() and not export_dir.is_dir():
+        if not export_dir.exists():
+            if not export_dir.parent.exists():
+                raise OutputError(f"输出文件夹不存在：{export_dir.parent}")
+        elif not export_dir.is_dir():
             raise OutputError(f"--export-dir 须为文件夹：{export_dir}")
-        if not export_dir.exists() and not export_dir.parent.exists():
-            raise OutputError(f"输出文件夹不存在：{export_dir.parent}")
-        for name in EXPORT_FILES:
-            if export_dir.exists():
-                check_target(export_dir / name, resolved_inputs, force)
+        else:
+            for name in EXPORT_FILES:
+                check_target(export_dir / name, inputs + written, force)
 
 
 def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | None = None, jobs: int | None = None,
@@ -396,7 +399,7 @@ def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | Non
     export_p = Path(export_dir) if export_dir is not None else None
     roster_p = Path(roster) if roster is not None else None
     found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
-    _targets(out, json_p, export_p, found.files, force)
+    _targets(out, json_p, export_p, [Path(p) for p in found.files] + ([roster_p] if roster_p else []), force)
     the_roster = read_roster(roster_p) if roster_p is not None else None
     jobs = max(1, jobs or default_jobs())
 

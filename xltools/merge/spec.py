@@ -22,16 +22,20 @@ def _raw() -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def text(key: str, **params: Any) -> str:
-    """A sentence of merge.toml's [text], with its {placeholders} filled."""
-    raw = _raw()["text"][key]
+def _fill(raw: Any, params: dict[str, Any]) -> str:
     if not params:
         return str(raw)
     return string.Formatter().vformat(str(raw), (), {k: str(v) for k, v in params.items()})
 
 
-def text_list(key: str) -> list[str]:
-    return list(_raw()["text"][key])
+def text(key: str, **params: Any) -> str:
+    """A sentence of merge.toml's [text], with its {placeholders} filled."""
+    return _fill(_raw()["text"][key], params)
+
+
+def text_list(key: str, **params: Any) -> list[str]:
+    """A list of merge.toml's [text], each item with its {placeholders} filled."""
+    return [_fill(item, params) for item in _raw()["text"][key]]
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ def classifications(ed: Edition) -> tuple[Classification, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
 def unit_refs() -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     """(table, row, col) of the 单位编码 and 单位名称 cells."""
     u = _raw()["units"]
@@ -111,18 +116,15 @@ def unit_refs() -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     return code, name  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=16)
 def stacked_tables(ed: Edition) -> tuple[Table, ...]:
-    """The tables stacked across departments in OUT.xlsx and the export: the official ones, and those the
-    classification sheets sum (so every county total is a formula over rows the reader can see)."""
+    """The tables stacked across departments in OUT.xlsx and the export (and so the tables whose rows a worker
+    sends back): the official ones, and those the classification sheets sum (so every county total is a
+    formula over rows the reader can see)."""
     ids = {t.id for t in ed.tables if t.official}
     for c in classifications(ed):
         ids |= {col.table for col in c.columns}
     return tuple(t for t in ed.tables if t.id in ids)
-
-
-def extracted_tables(ed: Edition) -> tuple[str, ...]:
-    """Every table whose rows a worker sends back."""
-    return tuple(t.id for t in stacked_tables(ed))
 
 
 def header_text(t: Table, key: str) -> str:

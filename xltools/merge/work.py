@@ -12,8 +12,14 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..book import Book
+    from ..edition.model import Column, Edition, Table
 
 # Worker verdicts (the merge turns them into the Chinese statuses).
 OK, INVALID, UNREADABLE, INTERNAL = "ok", "invalid", "unreadable", "internal"
@@ -49,7 +55,7 @@ def _finding_dict(f: Any) -> dict[str, str]:
             "message": f.message, "hint": f.hint}
 
 
-def _cell_value(book: Any, t: Any, row: str, col: Any) -> str | None:
+def _cell_value(book: Book, t: Table, row: str, col: Column) -> str | None:
     """One cell as plain text: recomputed amounts for numbers, the code list's name for an auto name."""
     if col.is_numeric:
         return dec_str(book.amount(t.id, row, col.key))
@@ -62,37 +68,60 @@ def _cell_value(book: Any, t: Any, row: str, col: Any) -> str | None:
     return book.text(t.id, row, col.key) or None
 
 
-def table_columns(t: Any) -> list[Any]:
+def table_columns(t: Table) -> list[Column]:
     """The columns a worker sends for a table, in order (the merge writes them in the same order)."""
     if t.kind == "list":
         return [c for c in t.columns if c.type != "label"]
     return list(t.value_columns())
 
 
-def extract(book: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _TablePlan:
+    table: Table
+    cols: tuple[Column, ...]
+    rows: tuple[tuple[str, tuple[bool, ...]], ...]  # fixed tables: (row id, which of cols the row has)
+
+
+@lru_cache(maxsize=16)
+def _plan(ed: Edition) -> tuple[_TablePlan, ...]:
+    """What `extract` sends for each stacked table, worked out once per edition (not once per file)."""
+    from . import spec
+
+    out = []
+    for t in spec.stacked_tables(ed):
+        cols = tuple(table_columns(t))
+        rows = []
+        if t.kind == "fixed":
+            for r in t.rows:
+                mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
+                rows.append((r.id, tuple(c.key in mine for c in cols)))
+        out.append(_TablePlan(t, cols, tuple(rows)))
+    return tuple(out)
+
+
+def extract(book: Book) -> dict[str, Any]:
     """The figures of a valid book the merge outputs need: key figures and the rows of each table."""
     from . import spec
 
     ed = book.edition
     figures = {f.id: dec_str(book.eval_side(f.side)) for f in spec.figures(ed)}
     tables: dict[str, Any] = {}
-    for tid in spec.extracted_tables(ed):
-        t = ed.table(tid)
-        if tid in book.missing_tables:
+    for p in _plan(ed):
+        t = p.table
+        if t.id in book.missing_tables:
             continue
         rows: list[tuple[str, tuple[str | None, ...]]] = []
-        cols = table_columns(t)
         if t.kind == "list":
-            for r in book.rows(tid):
-                rows.append((r, tuple(_cell_value(book, t, r, c) for c in cols)))
+            for r in book.rows(t.id):
+                rows.append((r, tuple(_cell_value(book, t, r, c) for c in p.cols)))
         else:
-            for r in t.rows:
-                mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
-                vals = tuple(_cell_value(book, t, r.id, c) if c.key in mine else None for c in cols)
+            for rid, mine in p.rows:
+                vals = tuple(_cell_value(book, t, rid, c) if m else None for c, m in zip(p.cols, mine, strict=True))
                 # fixed rows whose amounts are all zero carry no information in a county stack
-                if any(v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(cols, vals, strict=True)):
-                    rows.append((r.id, vals))
-        tables[tid] = {"cols": [c.key for c in cols], "rows": rows}
+                if any(v is not None and (not c.is_numeric or Decimal(v) != 0)
+                       for c, v in zip(p.cols, vals, strict=True)):
+                    rows.append((rid, vals))
+        tables[t.id] = {"cols": [c.key for c in p.cols], "rows": rows}
     return {"figures": figures, "tables": tables}
 
 

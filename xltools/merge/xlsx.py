@@ -32,6 +32,11 @@ def _num(v: Decimal | str | None) -> float:
     return float(v) if v is not None else 0.0
 
 
+def _first_value_col(t: Table) -> int:
+    """Column of a stacked sheet holding the table's first sent column: after 单位编码, 单位名称 (and 项目)."""
+    return 3 if t.kind == "fixed" else 2
+
+
 class _Writer:
     def __init__(self, result: MergeResult, spool: Spool, path: Path) -> None:
         import xlsxwriter
@@ -107,7 +112,7 @@ class _Writer:
         # per table: (sheet, label of each fixed row or None, [(column, numeric?)]), bound once: this loop writes
         # every stacked cell of the county, the bulk of the output
         plan = {tid: (stacked[tid], {r.id: r.label for r in t.rows} if t.kind == "fixed" else None,
-                      [(i + (3 if t.kind == "fixed" else 2), c.is_numeric) for i, c in enumerate(cols[tid])])
+                      [(_first_value_col(t) + i, c.is_numeric) for i, c in enumerate(cols[tid])])
                 for tid, t in tables.items()}
         money = self.f_money
         included = self.r.included
@@ -155,7 +160,7 @@ class _Writer:
             summary.autofilter(0, 0, last, 2 + len(figs))
         for tid, ws in stacked.items():
             if rows[tid]:
-                ws.autofilter(0, 0, rows[tid], 1 + (1 if tables[tid].kind == "fixed" else 0) + len(cols[tid]))
+                ws.autofilter(0, 0, rows[tid], _first_value_col(tables[tid]) + len(cols[tid]) - 1)
         return rows
 
     # ---- county totals by classification: SUMIFS over the stacked sheets, cached values from Decimal sums ----
@@ -168,11 +173,11 @@ class _Writer:
         for col in c.columns:
             t: Table = ed.table(col.table)
             keys = [x.key for x in table_columns(t)]
-            offset = 3 if t.kind == "fixed" else 2
             n = last_rows.get(col.table, 0)
             sheet = quote_sheet(t.sheet)
             if n:
-                v, k = col_letter(offset + keys.index(col.col)), col_letter(offset + keys.index("code"))
+                first = _first_value_col(t)
+                v, k = col_letter(first + keys.index(col.col)), col_letter(first + keys.index("code"))
                 sources.append((f"{sheet}!${v}$2:${v}${n + 1}", f"{sheet}!${k}$2:${k}${n + 1}"))
             else:
                 sources.append(None)
@@ -271,14 +276,12 @@ class _Writer:
         ed, r = self.ed, self.r
         ws.set_column(0, 0, 110)
         ws.write_string(0, 0, spec.text("about_title"), self.f_title)
-        params = {"edition": ed.id if ed else "", "edition_title": ed.title if ed else "",
-                  "version": ed.version if ed else "", "year": ed.year if ed else "",
-                  "money_unit": ed.money_unit if ed else "", "inputs": len(r.inputs), "summary": r.summary_line(),
-                  "generator": f"xltools {__version__}"}
-        import string
-
-        for i, line in enumerate(spec.text_list("about_lines"), start=2):
-            ws.write_string(i, 0, string.Formatter().vformat(line, (), params))
+        lines = spec.text_list("about_lines", edition=ed.id if ed else "", edition_title=ed.title if ed else "",
+                               version=ed.version if ed else "", year=ed.year if ed else "",
+                               money_unit=ed.money_unit if ed else "", inputs=len(r.inputs),
+                               summary=r.summary_line(), generator=f"xltools {__version__}")
+        for i, line in enumerate(lines, start=2):
+            ws.write_string(i, 0, line)
 
 
 def roster_status(files: list[InputEntry]) -> str:

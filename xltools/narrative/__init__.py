@@ -44,6 +44,6 @@ def compile_narrative(book: Book, config: NarrativeConfig | None = None) -> Narr
     placeholders = [p for p in ctx.placeholders if p.label in shown]
     unit = ctx.data["unit"]["name"]
     year = ctx.data["year"]
-    docx = build_docx(parse(md), ctx.config.docx, title=f"{unit}{year}年部门预算信息公开情况说明", author=unit,
+    docx = build_docx(parse(md), ctx.config.docx, title=ctx.config.narrative_title(unit, year), author=unit,
                       when=fixed_date(year))
     return Narrative(md, docx, ctx, placeholders)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..edition.model import Edition
 from ..errors import EditionError
@@ -50,6 +49,14 @@ class NarrativeConfig:
     empty_notes: dict[str, str]
     terms: tuple[Term, ...] = field(default_factory=tuple)
 
+    def narrative_title(self, name: str, year: int) -> str:
+        """The 情况说明's title and file stem, e.g. 某单位2020年部门预算信息公开情况说明."""
+        return self.narrative_name.format(name=name, year=year)
+
+    def tables_title(self, name: str, year: int) -> str:
+        """The 公开表 workbook's title and file stem."""
+        return self.tables_name.format(name=name, year=year)
+
     def title(self, ed: Edition, table_id: str) -> str:
         return self.titles.get(table_id) or ed.table(table_id).title
 
@@ -62,17 +69,13 @@ class NarrativeConfig:
         return note.replace("{year}", str(year)).replace("{prior_year}", str(year - 1))
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    return load_toml(path)
-
-
 @lru_cache(maxsize=16)
 def load_config(ed: Edition) -> NarrativeConfig:
     folder = ed.path / FOLDER
     if not (folder / "narrative.toml").is_file():
         raise EditionError(f"版本 {ed.id} 没有情况说明模板（缺少 {folder / 'narrative.toml'}）")
-    raw = _toml(folder / "narrative.toml")
     where = folder / "narrative.toml"
+    raw = load_toml(where)
     docs = raw.get("documents", {})
     pub = raw.get("publication", {})
     style_raw = raw.get("docx", {})
@@ -83,7 +86,7 @@ def load_config(ed: Edition) -> NarrativeConfig:
     for tid in [*pub.get("narrative_tables", []), *raw.get("empty_notes", {}), *pub.get("titles", {})]:
         if not ed.has_table(tid):
             raise EditionError(f"{where}: 未知表 {tid!r}")
-    terms_raw = _toml(folder / "terms.toml").get("term", []) if (folder / "terms.toml").is_file() else []
+    terms_raw = load_toml(folder / "terms.toml").get("term", []) if (folder / "terms.toml").is_file() else []
     try:
         terms = tuple(Term(str(t["name"]), str(t["text"])) for t in terms_raw)
     except KeyError as e:

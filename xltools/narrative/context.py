@@ -5,6 +5,7 @@ Book, never a cached value), the list tables as records, the free texts, the pri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import MAXYEAR, MINYEAR
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +63,7 @@ def table_is_empty(book: Book, t: Table) -> bool:
 
 def table_number(t: Table) -> str:
     """'表8' from the sheet name '表8 政府性基金表'; '' for tables without a number."""
-    head = t.sheet.split()[0] if t.sheet.split() else ""
+    head = t.sheet.split(maxsplit=1)[0] if t.sheet.strip() else ""
     return head if head.startswith("表") and head[1:].isdigit() else ""
 
 
@@ -79,8 +80,9 @@ def published_tables(book: Book, config: NarrativeConfig) -> list[str]:
 
 
 def budget_year(book: Book) -> int:
+    """The cover's 预算年度; the edition's year when it is blank or not a usable year (validate reports it)."""
     cell = book.cell("cover", "year", "value")
-    if cell is not None and isinstance(cell.value, Decimal):
+    if cell is not None and isinstance(cell.value, Decimal) and MINYEAR <= cell.value <= MAXYEAR:
         return int(cell.value)
     return book.edition.year
 
@@ -124,9 +126,9 @@ def _project_items(book: Book) -> list[dict[str, Any]]:
     for level in (2, 1):
         picked = [r for r in rows if codes.level_of(book.code("pe", r)) == level]
         if picked:
-            return [{"code": book.code("pe", r), "name": code_name(book, "pe", r),
-                     "amount": _amount(book, "pe", r, "amount")}
-                    for r in picked if _amount(book, "pe", r, "amount") != ZERO]
+            items = ({"code": book.code("pe", r), "name": code_name(book, "pe", r),
+                      "amount": _amount(book, "pe", r, "amount")} for r in picked)
+            return [i for i in items if i["amount"] != ZERO]
     return []
 
 
@@ -167,8 +169,7 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
     ed = book.edition
     config = config or load_config(ed)
     year = budget_year(book)
-    phrases = Phrases(prior_year=year - 1, unit=ed.money_unit, decimals=ed.money_decimals,
-                      words={**config.phrases})
+    phrases = Phrases(prior_year=year - 1, unit=ed.money_unit, decimals=ed.money_decimals, words=config.phrases)
     a = _amount
     # Income lines as the edition declares them (2020: 事业收入 … 其他收入; 一体化: 单位资金); the lines
     # beyond the four fiscal sources add up to other_sources (其他来源收入).
@@ -199,8 +200,7 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
     empty = EmptyNotes({tid: config.empty_note(ed, tid, year) for tid in published
                         if table_is_empty(book, ed.table(tid))})
     data: dict[str, Any] = {
-        "unit": {"name": book.text("cover", "name", "value").strip(), "code": book.text("cover", "code", "value"),
-                 "nature": book.text("cover", "nature", "value")},
+        "unit": {k: book.text("cover", k, "value").strip() for k in ("name", "code", "nature")},
         "year": year, "prior_year": year - 1, "money_unit": ed.money_unit, "decimals": ed.money_decimals,
         "inc": inc, "exp": exp, "project_items": _project_items(book),
         "opex": a(book, "opex", "amount", "amount"), "sg": sg, "proc": proc, "prior": prior,

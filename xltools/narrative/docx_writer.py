@@ -24,7 +24,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from .. import __version__
 from .config import DocxStyle
-from .markdown import Block, Heading, Paragraph, Run, Table
+from .markdown import Block, Heading, Paragraph, Run, Table, runs_text
 
 TEXT_STYLE = "Table Text"
 CAPTION_STYLE = "Table Caption"
@@ -146,7 +146,7 @@ def _add_runs(par: Any, runs: tuple[Run, ...], east_asia: str, latin: str, bold:
 
 def _half_widths(runs: tuple[Run, ...]) -> int:
     """Width of a cell's longest line in half-width units (CJK and full-width signs count 2)."""
-    lines = "".join("\n" if r.br else r.text for r in runs).split("\n")
+    lines = runs_text(runs).split("\n")
     return max(sum(2 if ord(ch) > 0x7F else 1 for ch in line) for line in lines)
 
 

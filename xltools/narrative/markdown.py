@@ -41,7 +41,7 @@ class Paragraph:
 
     @property
     def text(self) -> str:
-        return "".join("\n" if r.br else r.text for r in self.runs)
+        return runs_text(self.runs)
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,11 @@ class Table:
 
 
 Block = Heading | Paragraph | Table
+
+
+def runs_text(runs: tuple[Run, ...]) -> str:
+    """The text a reader sees, line breaks as newlines."""
+    return "".join("\n" if r.br else r.text for r in runs)
 
 
 def unescape(text: str) -> str:
@@ -74,7 +79,7 @@ def inline(text: str) -> tuple[Run, ...]:
 
 def plain(text: str) -> str:
     """Inline Markdown -> the text a reader sees (line breaks as newlines)."""
-    return "".join("\n" if r.br else r.text for r in inline(text))
+    return runs_text(inline(text))
 
 
 def _cells(line: str) -> list[str]:

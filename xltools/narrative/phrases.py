@@ -37,7 +37,7 @@ def amount_text(value: Decimal | None, unit: str = "", decimals: int = 2) -> str
 
 def number_text(value: Decimal | None, decimals: int = 2) -> str:
     """A plain amount without unit, '' for None (table cells)."""
-    return fmt(value, decimals) if value is not None else ""
+    return fmt(value, decimals)
 
 
 def quantity_text(value: Decimal | None) -> str:
@@ -75,7 +75,8 @@ class Phrases:
     decimals: int = 2
     words: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
 
-    def _w(self, key: str) -> str:
+    def word(self, key: str) -> str:
+        """A phrase of narrative.toml [phrases], else its default."""
         return self.words.get(key, DEFAULT_PHRASES[key])
 
     def direction(self, current: Decimal, prior: Decimal | None) -> str:
@@ -83,10 +84,10 @@ class Phrases:
         if prior is None:
             return ""
         if current > prior:
-            return self._w("word_increase")
+            return self.word("word_increase")
         if current < prior:
-            return self._w("word_decrease")
-        return self._w("word_unchanged")
+            return self.word("word_decrease")
+        return self.word("word_unchanged")
 
     def change(self, current: Decimal, prior: Decimal | None) -> str:
         """'较2019年增加277884.00元，增长138.94%'; '' when the prior figure is blank (no comparison)."""
@@ -94,12 +95,12 @@ class Phrases:
             return ""
         diff = current - prior
         if diff == ZERO:
-            return self._w("unchanged").format(prior_year=self.prior_year)
+            return self.word("unchanged").format(prior_year=self.prior_year)
         key = "increase" if diff > ZERO else "decrease"
         if prior == ZERO:
             key += "_zero_base"
         pct = change_percent(current, prior, self.decimals)
-        return self._w(key).format(prior_year=self.prior_year, amount=amount_text(abs(diff), self.unit, self.decimals),
+        return self.word(key).format(prior_year=self.prior_year, amount=amount_text(abs(diff), self.unit, self.decimals),
                                    percent=percent_text(pct, self.decimals))
 
     def change_amount(self, current: Decimal, prior: Decimal | None) -> Decimal | None:
@@ -110,7 +111,7 @@ class Phrases:
         if prior is None:
             return ""
         if prior == ZERO:
-            return "0.00%" if current == ZERO else self._w("no_base")
+            return percent_text(ZERO, self.decimals) if current == ZERO else self.word("no_base")
         pct = change_percent(current, prior, self.decimals)
         sign = "+" if current > prior else ("-" if current < prior else "")
         return f"{sign}{percent_text(pct, self.decimals)}"

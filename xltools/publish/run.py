@@ -37,9 +37,9 @@ def safe_name(text: str) -> str:
 
 def output_paths(book: Book, out_dir: Path) -> tuple[Path, Path, Path]:
     cfg = load_config(book.edition)
-    subs = {"name": book.text("cover", "name", "value").strip(), "year": str(budget_year(book))}
-    narrative = safe_name(cfg.narrative_name.format(**subs))
-    tables = safe_name(cfg.tables_name.format(**subs))
+    name, year = book.text("cover", "name", "value").strip(), budget_year(book)
+    narrative = safe_name(cfg.narrative_title(name, year))
+    tables = safe_name(cfg.tables_title(name, year))
     return out_dir / f"{narrative}.docx", out_dir / f"{narrative}.md", out_dir / f"{tables}.xlsx"
 
 

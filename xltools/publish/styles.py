@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..template.styles import BODY_FONT, MONEY, NUMBER, PERCENT, TITLE_FONT
+from ..template.styles import BODY_FONT, MONEY, MONEY_HIDE_ZERO, NUMBER, PERCENT, TITLE_FONT
 
-MONEY_HIDE_ZERO = '#,##0.00;-#,##0.00;""'
 RATE = "0.00%"
 HEADER_FILL = "#E7E6E6"
 
@@ -17,7 +16,6 @@ class PubStyles:
         cell = {**base, "border": 1}
         self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"})
         self.info = wb.add_format({**base})
-        self.info_center = wb.add_format({**base, "align": "center"})
         self.info_right = wb.add_format({**base, "align": "right"})
         self.header = wb.add_format({**cell, "bold": True, "align": "center", "text_wrap": True,
                                      "bg_color": HEADER_FILL})

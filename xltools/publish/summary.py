@@ -15,7 +15,7 @@ from ..edition.model import Edition
 from ..errors import EditionError
 from ..money import ZERO
 from ..template.styles import BODY_FONT, TITLE_FONT
-from ..tomlfile import tomllib
+from ..tomlfile import load as load_toml
 from .styles import PubStyles
 
 Ref = tuple[str, str, str]
@@ -24,6 +24,7 @@ DATA_COL = 7  # chart data block (column H), outside the print area
 PIE_SIZE = (330, 260)  # pixels; columns A–E are about 680 px wide
 WIDE_SIZE = (670, 300)
 CHART_ROWS = 14  # rows of 20 px a pie covers
+DEFAULT_TITLE = "{name}{year}年部门预算概览"
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,9 @@ def _ref(ed: Edition, text: str, where: str) -> Ref:
 def load_summary(ed: Edition) -> Summary:
     path = ed.path / "narrative" / "summary.toml"
     where = str(path)
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        return Summary("{name}{year}年部门预算概览", (), ())
-    except tomllib.TOMLDecodeError as e:
-        raise EditionError(f"{where}: TOML 格式错误：{e}") from None
+    if not path.is_file():
+        return Summary(DEFAULT_TITLE, (), ())
+    raw = load_toml(path)
     prior_rows = {r.id for r in ed.table("prior").rows} if ed.has_table("prior") else set()
     try:
         groups = []
@@ -101,7 +98,7 @@ def load_summary(ed: Edition) -> Summary:
         charts = tuple(Chart(c["type"], c["title"], tuple(c["items"])) for c in raw.get("chart", []))
     except KeyError as e:
         raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
-    summary = Summary(raw.get("title", "{name}{year}年部门预算概览"), tuple(groups), charts)
+    summary = Summary(raw.get("title", DEFAULT_TITLE), tuple(groups), charts)
     for c in charts:
         if c.type not in ("pie", "column"):
             raise EditionError(f"{where}: 图表类型只能是 pie 或 column：{c.type!r}")
@@ -122,7 +119,8 @@ def prior_of(book: Book, item: Item) -> Decimal | None:
 
 
 def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: str, published: set[str],
-                  unit_name: str, unit_line: str, year: int) -> None:
+                  unit_name: str, unit_line: str, year: int, no_base: str) -> None:
+    """no_base: the 增减率 of a figure new this year (narrative.toml [phrases] no_base, 上年无此项)."""
     ed = book.edition
     ws = wb.add_worksheet(sheet)
     title = summary.title.replace("{name}", unit_name).replace("{year}", str(year))
@@ -143,11 +141,10 @@ def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: s
         ws.merge_range(r, 0, r, N_COLS - 1, head, st.section)
         r += 1
         for item in g.items:
-            _item_row(ws, st, book, item, r, published)
-            rows[item.id] = (r, value_of(book, item), prior_of(book, item))
+            rows[item.id] = (r, *_item_row(ws, st, book, item, r, published, no_base))
             r += 1
     r += 1
-    ws.write_string(r, 0, "说明：上年数为空表示上年数未提供，不作比较；上年数为0时增减率记为“上年无此项”。", st.info)
+    ws.write_string(r, 0, f"说明：上年数为空表示上年数未提供，不作比较；上年数为0时增减率记为“{no_base}”。", st.info)
     r += 2
     end = _charts(wb, ws, summary, rows, r, year)
     ws.set_landscape()
@@ -160,15 +157,14 @@ def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: s
     ws.activate()
 
 
-def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published: set[str]) -> None:
+def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published: set[str],
+              no_base: str) -> tuple[Decimal, Decimal | None]:
+    """One key figure with its prior year and change; returns (value, prior) for the charts."""
     ed = book.edition
     value = value_of(book, item)
     ws.write_string(r, 0, item.label, st.text)
     if all(t in published for t, _, _ in item.refs):
-        cells = []
-        for t, row, col in item.refs:
-            lay = table_layout(ed, t)
-            cells.append(f"{quote_sheet(ed.table(t).sheet)}!{a1(lay.excel_row(row), lay.col_index[col])}")
+        cells = [f"{quote_sheet(ed.table(t).sheet)}!{table_layout(ed, t).cell(row, col)}" for t, row, col in item.refs]
         ws.write_formula(r, 1, "=" + "+".join(cells), st.money, float(value))
     else:
         ws.write_number(r, 1, float(value), st.money)
@@ -177,7 +173,7 @@ def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published:
         ws.write_string(r, 2, "—" if not item.prior else "（未提供）", st.text_right)
         ws.write_blank(r, 3, None, st.text)
         ws.write_blank(r, 4, None, st.text)
-        return
+        return value, prior
     ws.write_number(r, 2, float(prior), st.money)
     diff = value - prior
     ws.write_formula(r, 3, f"={a1(r + 1, 1)}-{a1(r + 1, 2)}", st.money, float(diff))
@@ -185,9 +181,10 @@ def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published:
         if diff == ZERO:
             ws.write_number(r, 4, 0.0, st.rate)
         else:
-            ws.write_string(r, 4, "上年无此项", st.text_right)
+            ws.write_string(r, 4, no_base, st.text_right)
     else:
         ws.write_formula(r, 4, f"={a1(r + 1, 3)}/{a1(r + 1, 2)}", st.rate, float(diff / prior))
+    return value, prior
 
 
 def _charts(wb: Any, ws: Any, summary: Summary, rows: dict[str, tuple[int, Decimal, Decimal | None]], top: int,

@@ -78,7 +78,7 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
         value = Decimal(raw) if isinstance(raw, int) else from_float(raw)
         if abs(value) >= MAX_AMOUNT:  # reported at the cell and left out of every sum (1e300 breaks rounding)
             return Parsed(None, [("cell.out-of-range", {"raw": str(raw), "low": "-1e13", "high": "1e13",
-                                                         "range_hint": "数值过大，请检查是否多输了位数或单位错误。"})])
+                                                         "range_hint": "large"})])
         return Parsed(value)
     if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
@@ -94,7 +94,7 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
             return Parsed(None)
         return Parsed(Decimal(0), [("cell.text-number", {"raw": shown, "why": "表示无金额", "value": "0"})])
     for suffix in ("万元", "万", "亿元", "亿"):
-        if text.endswith(suffix) and not (suffix.startswith("万") and unit == "万元" and suffix == "万元"):
+        if text.endswith(suffix) and not (suffix == "万元" and unit == "万元"):  # 万元 in a 万元 table: stripped below
             return Parsed(None, [("cell.unit-in-cell", {"raw": shown, "suffix": suffix})])
     for suffix in ("元", "%", "％"):
         if text.endswith(suffix) and (suffix != "元" or unit == "元") and (suffix == "元" or percent):
@@ -113,7 +113,7 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
     if value is None:
         return Parsed(None, [("cell.not-a-number", {"raw": shown})])
     if abs(value) >= MAX_AMOUNT or (value and abs(value) < MIN_AMOUNT):  # not used: reported at the cell only
-        hint = "数值过大，请检查是否多输了位数或单位错误。" if abs(value) >= MAX_AMOUNT else "数值过小（绝对值小于 1e-10），请检查是否输入有误。"
+        hint = "large" if abs(value) >= MAX_AMOUNT else "small"  # texts in the catalogue
         return Parsed(None, [("cell.out-of-range", {"raw": shown, "low": "-1e13", "high": "1e13", "range_hint": hint})])
     why.insert(0, "是以文本形式存储的数字")
     notes: list[tuple[str, dict[str, Any]]] = [("cell.text-number", {"raw": shown, "why": "，".join(why),

@@ -14,11 +14,13 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
+from ..cells import a1, col_index
 from ..errors import UnreadableError
 from ..rules.finding import ERROR, Finding, finding
 
@@ -96,8 +98,6 @@ class Package:
     def extent(self, sheet: str) -> tuple[int, int, str]:
         """(rows, columns, farthest cell) of a sheet's used range, or an upper bound of it, counted in the XML
         before a parser builds its grid. Cells without an r attribute (rare, legal) make the bound conservative."""
-        from ..cells import a1, col_index
-
         part = self.sheets.get(sheet)
         if part is None or self._zip is None:
             return 0, 0, ""
@@ -154,7 +154,8 @@ def _unescape(s: str) -> str:
     return html.unescape(s) if "&" in s else s
 
 
-def _fail(rule: str, path: Path, **params: object) -> UnreadableError:
+def unreadable(rule: str, path: Path, **params: object) -> UnreadableError:
+    """The exception for a file that cannot be used, carrying its read.* finding."""
     return UnreadableError(finding(rule, ERROR, path=str(path), **params))
 
 
@@ -209,21 +210,21 @@ def _check_file(path: Path) -> None:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise _fail("read.not-found", path) from None
+        raise unreadable("read.not-found", path) from None
     except PermissionError:
-        raise _fail("read.permission", path) from None
+        raise unreadable("read.permission", path) from None
     except OSError as e:  # a symlink loop, a name too long, …
-        raise _fail("read.inaccessible", path, detail=_os_reason(e)) from None
+        raise unreadable("read.inaccessible", path, detail=_os_reason(e)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise _fail("read.is-directory", path)
+        raise unreadable("read.is-directory", path)
     if not stat.S_ISREG(st.st_mode):
-        raise _fail("read.not-xlsx", path, looks_like="特殊文件（不是普通文件）")
+        raise unreadable("read.not-xlsx", path, looks_like="特殊文件（不是普通文件）")
     if st.st_size == 0:
-        raise _fail("read.empty-file", path)
+        raise unreadable("read.empty-file", path)
     if st.st_size > MAX_FILE:
-        raise _fail("read.too-large", path, detail=f"大小为 {st.st_size // 1048576} MB", limit="50 MB")
+        raise unreadable("read.too-large", path, detail=f"大小为 {st.st_size // 1048576} MB", limit="50 MB")
     if not os.access(path, os.R_OK):
-        raise _fail("read.permission", path)
+        raise unreadable("read.permission", path)
 
 
 def _xml_declares_dtd(fh: object, limit: int = MAX_PROLOG) -> bool:
@@ -288,12 +289,12 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
             fh.seek(info.header_offset)
             head = fh.read(30)
             if len(head) < 30 or head[:4] != b"PK\x03\x04":
-                raise _fail("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的位置信息有误")
+                raise unreadable("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的位置信息有误")
             n, m = struct.unpack("<HH", head[26:30])
             fh.seek(info.header_offset + 30 + n + m)
             if info.compress_type == zipfile.ZIP_STORED:
                 if info.compress_size != info.file_size:
-                    raise _fail("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的大小信息不一致")
+                    raise unreadable("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的大小信息不一致")
                 continue
             inflater = zlib.decompressobj(-15)
             left, out, crc = info.compress_size, 0, 0
@@ -308,17 +309,17 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
                     try:
                         data = inflater.decompress(chunk, 1 << 20)
                     except zlib.error:
-                        raise _fail("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的数据已损坏") from None
+                        raise unreadable("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的数据已损坏") from None
                     out += len(data)
                     crc = zlib.crc32(data, crc)
                     if keep:
                         pieces.append(data)
                     if out > info.file_size:
-                        raise _fail("read.corrupt", path, detail=f"部件 {info.filename} 解压后的实际大小超过文件头声明的 "
+                        raise unreadable("read.corrupt", path, detail=f"部件 {info.filename} 解压后的实际大小超过文件头声明的 "
                                     f"{info.file_size} 字节（文件损坏或被篡改，可能是压缩炸弹）")
                     chunk = inflater.unconsumed_tail
             if out != info.file_size or crc != info.CRC:
-                raise _fail("read.corrupt", path, detail=f"部件 {info.filename} 校验失败（数据不完整或已损坏）")
+                raise unreadable("read.corrupt", path, detail=f"部件 {info.filename} 校验失败（数据不完整或已损坏）")
             if keep:
                 kept[info.filename] = b"".join(pieces)
     return kept
@@ -340,16 +341,23 @@ def _part_label(zf: zipfile.ZipFile, part: str) -> str:
     return f"工作表“{_unescape(sheet.group(1))}”（{part}）" if sheet else part
 
 
+@lru_cache(maxsize=1024)
+def _part_name(target: str) -> str:
+    """The zip part a workbook relationship targets (relative targets are under xl/). Cached: every workbook
+    names the same parts, and building a PurePosixPath per relationship is a measurable share of a read."""
+    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+
+
 def _parse_xml(zf: zipfile.ZipFile, name: str, path: Path) -> object:
     data = zf.read(name)
     if _ENTITY.search(data[:4096]) or _ENTITY.search(data):
-        raise _fail("read.unsafe-xml", path, part=name)
+        raise unreadable("read.unsafe-xml", path, part=name)
     try:
         return DET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
-        raise _fail("read.unsafe-xml", path, part=name) from None
+        raise unreadable("read.unsafe-xml", path, part=name) from None
     except Exception as e:  # malformed XML inside a well-formed zip
-        raise _fail("read.corrupt", path, detail=f"{name} 内容有误（{type(e).__name__}）") from None
+        raise unreadable("read.corrupt", path, detail=f"{name} 内容有误（{type(e).__name__}）") from None
 
 
 def open_package(path: str | Path) -> Package:
@@ -360,22 +368,22 @@ def open_package(path: str | Path) -> Package:
         with path.open("rb") as fh:
             head = fh.read(512)
     except PermissionError:
-        raise _fail("read.permission", path) from None
+        raise unreadable("read.permission", path) from None
     except OSError as e:
-        raise _fail("read.inaccessible", path, detail=_os_reason(e)) from None
+        raise unreadable("read.inaccessible", path, detail=_os_reason(e)) from None
     if head.startswith(OLE_MAGIC):
         with path.open("rb") as fh:
             blob = fh.read(min(path.stat().st_size, 4 * 1024 * 1024))
         if "EncryptedPackage".encode("utf-16-le") in blob or "EncryptionInfo".encode("utf-16-le") in blob:
-            raise _fail("read.encrypted", path)
-        raise _fail("read.xls", path)
+            raise unreadable("read.encrypted", path)
+        raise unreadable("read.xls", path)
     if not head.startswith(b"PK"):
-        raise _fail("read.not-xlsx", path, looks_like=_looks_like(head))
+        raise unreadable("read.not-xlsx", path, looks_like=_looks_like(head))
     try:
         zf = zipfile.ZipFile(path)
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
-        raise _fail("read.corrupt", path, detail="压缩包结构不完整（文件末尾的目录缺失，多见于下载或复制中断）") from None
+        raise unreadable("read.corrupt", path, detail="压缩包结构不完整（文件末尾的目录缺失，多见于下载或复制中断）") from None
     try:
         return _read_directory(zf, infos, path)
     except UnreadableError:
@@ -384,31 +392,31 @@ def open_package(path: str | Path) -> Package:
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError,
             zlib.error) as e:
         zf.close()
-        raise _fail("read.corrupt", path, detail=f"压缩包内容有误（{type(e).__name__}）") from None
+        raise unreadable("read.corrupt", path, detail=f"压缩包内容有误（{type(e).__name__}）") from None
 
 
 def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Path) -> Package:
     if len(infos) > MAX_MEMBERS:
-        raise _fail("read.too-large", path, detail=f"含 {len(infos)} 个部件", limit=f"{MAX_MEMBERS} 个")
+        raise unreadable("read.too-large", path, detail=f"含 {len(infos)} 个部件", limit=f"{MAX_MEMBERS} 个")
     total = 0
     names: set[str] = set()
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _fail("read.encrypted", path)
+            raise unreadable("read.encrypted", path)
         if info.filename in names:  # two parts of one name: two readers could see two different workbooks
-            raise _fail("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 出现了两次（文件可能被篡改）")
+            raise unreadable("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 出现了两次（文件可能被篡改）")
         names.add(info.filename)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _fail("read.corrupt", path, detail=f"部件 {info.filename} 使用了 Excel 不用的压缩方式")
+            raise unreadable("read.corrupt", path, detail=f"部件 {info.filename} 使用了 Excel 不用的压缩方式")
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_MEMBER or (info.file_size > 10 * 1024 * 1024 and ratio > MAX_RATIO):
-            raise _fail("read.too-large", path, detail=f"中的{_part_label(zf, info.filename)}解压后有 "
+            raise unreadable("read.too-large", path, detail=f"中的{_part_label(zf, info.filename)}解压后有 "
                         f"{info.file_size // 1048576} MB", limit=f"{MAX_MEMBER // 1048576} MB")
     if total > MAX_TOTAL:
-        raise _fail("read.too-large", path, detail=f"解压后共 {total // 1048576} MB", limit=f"{MAX_TOTAL // 1048576} MB")
+        raise unreadable("read.too-large", path, detail=f"解压后共 {total // 1048576} MB", limit=f"{MAX_TOTAL // 1048576} MB")
     if "xl/workbook.xml" not in names:
-        raise _fail("read.not-xlsx", path, looks_like=_zip_looks_like(names))
+        raise unreadable("read.not-xlsx", path, looks_like=_zip_looks_like(names))
     pkg = Package(path, _zip=zf, _parts=_check_sizes(path, infos))
     # A bad CRC in any part means a damaged download; check the parts we will read.
     wb = _parse_xml(zf, "xl/workbook.xml", path)
@@ -416,9 +424,7 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
     targets: dict[str, str] = {}
     if rels is not None:
         for rel in rels.iter(f"{NS_PKG_REL}Relationship"):  # type: ignore[attr-defined]
-            target = rel.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            targets[rel.get("Id", "")] = part
+            targets[rel.get("Id", "")] = _part_name(rel.get("Target", ""))
     for sh in wb.iter(f"{NS_MAIN}sheet"):  # type: ignore[attr-defined]
         name = sh.get("name", "")
         part = targets.get(sh.get(f"{NS_REL}id", ""), "")
@@ -440,5 +446,5 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
             kept = pkg._parts.get(info.filename)
             with (io.BytesIO(kept) if kept is not None else zf.open(info)) as fh:
                 if _xml_declares_dtd(fh):
-                    raise _fail("read.unsafe-xml", path, part=info.filename)
+                    raise unreadable("read.unsafe-xml", path, part=info.filename)
     return pkg

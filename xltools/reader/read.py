@@ -12,15 +12,16 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, Book, Cell
-from ..edition import load_edition
+from ..cells import a1
+from ..edition import available, load_edition
 from ..edition.formulas import excel_formula, is_formula, normalise_formula
 from ..edition.layout import table_layout
 from ..edition.model import Column, Edition, Row, Table
-from ..errors import EditionError, UnreadableError
+from ..errors import EditionError
 from ..rules.finding import ERROR, WARNING, Finding, finding
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
-from .open import MAX_GRID, Package, formula_text, open_package
+from .open import MAX_GRID, Package, formula_text, open_package, unreadable
 
 try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, …) share this base
     from python_calamine import CalamineError
@@ -38,10 +39,6 @@ class ReadResult:
     book: Book
     package: Package
     findings: list[Finding] = field(default_factory=list)
-
-
-def _fail(rule: str, path: Path, **params: Any) -> UnreadableError:
-    return UnreadableError(finding(rule, ERROR, path=str(path), **params))
 
 
 def _too_big(pkg: Package, sheet: str) -> tuple[int, int, str] | None:
@@ -67,27 +64,23 @@ def _stamp(pkg: Package, wb: Any) -> dict[str, str]:
 
 
 def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edition | None) -> Edition:
-    from ..edition.load import available
-
     if "edition" not in stamp:
-        from ..edition.load import load_edition as _le
-
         guess = ""
         try:
-            ed = expected or _le()
+            ed = expected or load_edition()
             overlap = set(pkg.sheets) & {t.sheet for t in ed.tables}
             if overlap:
                 guess = f"其中有 {len(overlap)} 张工作表与模板同名，可能是把工作表复制到了新工作簿。"
         except EditionError:
             pass
-        raise _fail("read.not-xltools", path, guess=guess)
+        raise unreadable("read.not-xltools", path, guess=guess)
     eid = stamp["edition"]
     try:
         year = int(float(stamp.get("year", "0") or 0)) or None
     except (ValueError, OverflowError):
         year = None
     if expected is not None and (eid != expected.id or (year is not None and year != expected.year)):
-        raise _fail("read.wrong-edition", path, edition=eid, year=year or "未知", expected=expected.id,
+        raise unreadable("read.wrong-edition", path, edition=eid, year=year or "未知", expected=expected.id,
                     expected_year=expected.year)
     try:
         ed = load_edition(eid, year)
@@ -96,12 +89,12 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
         try:
             load_edition(eid)
         except EditionError:
-            raise _fail("read.unknown-edition", path, edition=eid, known=known) from None
-        raise _fail("read.wrong-year", path, year=year, edition=eid,
+            raise unreadable("read.unknown-edition", path, edition=eid, known=known) from None
+        raise unreadable("read.wrong-year", path, year=year, edition=eid,
                     years="、".join(map(str, load_edition(eid).years))) from None
     version = stamp.get("version", "")
     if version not in ed.accepted_versions:
-        raise _fail("read.wrong-version", path, edition=eid, version=version or "未知",
+        raise unreadable("read.wrong-version", path, edition=eid, version=version or "未知",
                     accepted="、".join(ed.accepted_versions))
     return ed
 
@@ -122,8 +115,8 @@ class _Reader:
         self.findings: list[Finding] = []
         self.errors: dict[str, str] = {}  # A1 -> Excel error value (#DIV/0!) of the sheet being read
 
-    def note(self, rule: str, severity: str, t: Table, a1: str, **params: Any) -> None:
-        self.findings.append(finding(rule, severity, t.sheet, a1, table=t.id, **params))
+    def note(self, rule: str, severity: str, t: Table, ref: str, **params: Any) -> None:
+        self.findings.append(finding(rule, severity, t.sheet, ref, table=t.id, **params))
 
     def run(self) -> None:
         present = set(self.wb.sheet_names)
@@ -165,7 +158,7 @@ class _Reader:
         if t.kind != "list":
             return None
         lay = table_layout(self.ed, t.id)
-        typed = [lay.col_index[c.key] for c in t.columns if not is_formula(self.ed, t, "r0", c.key)]
+        typed = [col for _, col, _, formula in _list_plan(self.ed, t.id) if not formula]
         last = lay.first_input - 1
         for row in range(min(len(grid), lay.last_row), lay.first_input - 1, -1):
             line = grid[row - 1]
@@ -183,7 +176,7 @@ class _Reader:
                 continue  # the common case, without normalising
             got = clean_text(raw).value or ""
             if got.replace("\n", "") != text:
-                self.note("read.header-changed", ERROR, t, lay_a1(r0, c0), expected=text, actual=got)
+                self.note("read.header-changed", ERROR, t, a1(r0, c0), expected=text, actual=got)
                 return False
         if t.kind == "fixed":
             for label_text, row, col in _label_plan(self.ed, t.id):
@@ -192,13 +185,13 @@ class _Reader:
                     continue
                 got = clean_text(raw).value or ""
                 if got != label_text:
-                    self.note("read.row-label-changed", ERROR, t, lay_a1(row, col), expected=label_text, actual=got)
+                    self.note("read.row-label-changed", ERROR, t, a1(row, col), expected=label_text, actual=got)
                     return False
         else:
             last = lay.last_row
             for row in range(last + 1, len(grid) + 1):
                 if any(v not in ("", None) for v in grid[row - 1][: lay.n_cols]):
-                    self.note("read.rows-beyond-area", ERROR, t, lay_a1(row, 0), row=row, last=last)
+                    self.note("read.rows-beyond-area", ERROR, t, a1(row, 0), row=row, last=last)
                     break
         return True
 
@@ -335,12 +328,6 @@ def _sheet_error(e: BaseException) -> str:
     return f"{what}（{name}）"
 
 
-def lay_a1(row: int, col: int) -> str:
-    from ..cells import a1
-
-    return a1(row, col)
-
-
 def _label(t: Table, r: Row | None, c: Column) -> str:
     if r is not None:
         if len(t.value_columns(r.side)) == 1:
@@ -359,7 +346,7 @@ def read_workbook(path: str | Path, edition: Edition | None = None) -> ReadResul
         try:
             wb = CalamineWorkbook.from_path(str(path))
         except Exception as e:  # calamine raises its own error types for damaged content
-            raise _fail("read.corrupt", path, detail=_sheet_error(e)) from None
+            raise unreadable("read.corrupt", path, detail=_sheet_error(e)) from None
         stamp = _stamp(pkg, wb)
         ed = _edition_for(pkg, stamp, path, edition)
         reader = _Reader(ed, pkg, wb, path)

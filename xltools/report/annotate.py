@@ -175,10 +175,6 @@ def _relative(source_part: str, target_part: str) -> str:
     return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
 
 
-def _cell_key(ref: str) -> tuple[int, int]:
-    return parse_a1(ref)
-
-
 # ---------------------------------------------------------------- the package
 class _Package:
     """The zip's parts in order; edited parts replace their bytes, new parts are appended."""
@@ -488,7 +484,7 @@ def _mark_cells(root: Any, marks: dict[str, str], styles: _Styles) -> None:
     rows = _index_rows(sheet_data, ns)
     col_styles = _cols_style(root, ns)
     created: list[str] = []
-    for ref in sorted(marks, key=_cell_key):
+    for ref in sorted(marks, key=parse_a1):
         row_n, col = parse_a1(ref)
         row = rows.get(row_n)
         if row is None:
@@ -593,7 +589,7 @@ def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
     existing = {(c.get("ref") or "").upper(): c for c in clist.iter(_q(cns, "comment"))}
     threaded = rels.of_type(RT_THREADED) is not None
     new_refs: list[str] = []
-    for ref in sorted(notes, key=_cell_key):
+    for ref in sorted(notes, key=parse_a1):
         runs = etree.fromstring(f'<text xmlns="{cns}">{_comment_runs(notes[ref], "xltools 检查结果：")}</text>',
                                 _parser())
         if ref in existing:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..cells import a1, parse_a1
 from ..edition.model import Edition
-from ..rules.finding import ERROR, Finding
+from ..rules.finding import ERROR, SEVERITY_ZH, Finding
 
 MAX_RANGE_CELLS = 2000  # a finding on a huge range marks its first cells only
 
@@ -77,8 +77,6 @@ def worst(severities: Collection[str]) -> str:
 
 def comment_text(f: Finding) -> str:
     """The note on a marked cell: severity, message, expected/actual, fix."""
-    from ..rules.finding import SEVERITY_ZH
-
     j = f.to_json()
     lines = [f"【{SEVERITY_ZH.get(f.severity, f.severity)}】{f.message}"]
     if "expected" in j or "actual" in j:

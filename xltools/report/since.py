@@ -52,10 +52,15 @@ def load_previous(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _list(value: Any) -> list[Any]:
+    """A list from a hand-edited or damaged report; anything else counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return a == b or Path(a).resolve() == Path(b).resolve()
-    except OSError:
+    except (OSError, ValueError, RuntimeError):  # a path with a NUL byte, a symbolic link loop
         return False
 
 
@@ -75,7 +80,7 @@ def compare(report: FileReport, doc: dict[str, Any]) -> Progress | None:
     entry = previous_entry(doc, report.path)
     if entry is None:
         return None
-    before = {key_of(f) for f in entry.get("findings", []) if isinstance(f, dict)}
+    before = {key_of(f) for f in _list(entry.get("findings")) if isinstance(f, dict)}
     now = {key_of(f.to_json()) for f in report.findings}
     return Progress(frozenset(before - now), frozenset(now - before), frozenset(now & before),
                     str(entry.get("path", "")))

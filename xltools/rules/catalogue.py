@@ -39,13 +39,10 @@ def render(rule: str, part: str, params: Mapping[str, Any]) -> str:
     entry = catalogue().get(rule)
     if entry is None:
         return rule if part == "title" else ""
-    text = entry.get(part, "")
-    return string.Formatter().vformat(text, (), _Params({k: _show(v) for k, v in params.items()}))
-
-
-def placeholders(rule: str) -> set[str]:
-    entry = catalogue().get(rule, {})
-    out: set[str] = set()
-    for part in ("title", "message", "hint"):
-        out |= {name for _, name, _, _ in string.Formatter().parse(entry.get(part, "")) if name}
-    return out
+    values = _Params({k: _show(v) for k, v in params.items()})
+    for name, texts in entry.items():
+        # A sub-table of the entry holds alternative texts for the placeholder of its name; the finding's
+        # parameter picks one ("default" when it gives none), so the wording stays in the catalogue.
+        if isinstance(texts, dict):
+            values[name] = texts.get(str(params.get(name, "default")), texts.get("default", ""))
+    return string.Formatter().vformat(entry.get(part, ""), (), values)

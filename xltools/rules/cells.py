@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from ..book import INPUT, Book
-from ..edition.model import Table
+from ..edition.expr import Ref, parse_ref
+from ..edition.model import Edition, Table
 from .finding import ERROR, WARNING, Finding, finding
 from .labels import cell_label
 
@@ -39,7 +41,7 @@ def check_fixed(book: Book, t: Table) -> Iterator[Finding]:
             pattern = r.pattern or c.pattern
             if pattern and not re.match(pattern, str(v)):
                 yield finding("cell.bad-pattern", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=v,
-                              pattern_hint="单位编码应为 3 至 12 位数字。" if r.id == "code" else "请按要求的格式填写。")
+                              pattern_hint="unit_code" if r.id == "code" else "default")
     if t.id == "cover":
         yield from _cover(book, t)
 
@@ -85,12 +87,9 @@ def check_references(book: Book, t: Table) -> Iterator[Finding]:
 
 def check_magnitude(book: Book) -> Iterator[Finding]:
     """A value about 10,000 times its prior-year or sibling figure: 元 typed as 万元 or the reverse."""
-    from ..edition import expr as ex
-
     ed = book.edition
-    low, high, pairs = ed.magnitude
-    for a_text, b_text in pairs:
-        a, b = ex.parse_ref(a_text, None), ex.parse_ref(b_text, None)
+    low, high, _ = ed.magnitude
+    for a, b in _magnitude_pairs(ed):
         if {a.table, b.table} & book.missing_tables:
             continue
         if book.is_blank(a) or book.is_blank(b):
@@ -107,3 +106,9 @@ def check_magnitude(book: Book) -> Iterator[Finding]:
                           label=cell_label(ed, a.table, a.row, a.col), actual=va,
                           other=cell_label(ed, b.table, b.row, b.col), expected=vb,
                           ratio=f"{ratio:.4g}" if ratio >= 1 else f"1/{1 / ratio:.4g}", unit=t.unit)
+
+
+@lru_cache(maxsize=16)
+def _magnitude_pairs(ed: Edition) -> tuple[tuple[Ref, Ref], ...]:
+    """The edition's magnitude pairs as references, parsed once rather than per workbook."""
+    return tuple((parse_ref(a, None), parse_ref(b, None)) for a, b in ed.magnitude[2])

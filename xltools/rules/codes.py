@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from decimal import Decimal
+from functools import lru_cache
 
-from ..book import FORMULA, INPUT, Book
+from ..book import CHANGED, FORMULA, INPUT, Book
 from ..cells import parse_a1
 from ..edition.formulas import total_columns
-from ..edition.model import Table
+from ..edition.model import Edition, Table
+from ..money import ZERO
 from .finding import ERROR, WARNING, Finding, finding
 from .labels import cell_label, short
 
@@ -59,9 +60,9 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                 if not children:
                     continue
                 for col in cols:
-                    actual = sum((book.amount(t.id, r, col) or Decimal(0) for r in rows), Decimal(0))
-                    expected = sum((book.amount(t.id, r, col) or Decimal(0) for c in children for r in codes[c]),
-                                   Decimal(0))
+                    actual = sum((book.amount(t.id, r, col) or ZERO for r in rows), ZERO)
+                    expected = sum((book.amount(t.id, r, col) or ZERO for c in children for r in codes[c]),
+                                   ZERO)
                     figures = len(rows) + sum(len(codes[c]) for c in children)
                     if abs(actual - expected) > ed.tolerance_for(figures):
                         cell = book.cell(t.id, rows[0], col)
@@ -78,9 +79,9 @@ def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
     level = "类" if t.code_list else "各行"
     for col in total_columns(t):
         cell = book.cell(t.id, "total", col)
-        if cell is None or cell.state == FORMULA or (cell.state == "formula-changed" and cell.amount is None):
+        if cell is None or cell.state == FORMULA or (cell.state == CHANGED and cell.amount is None):
             continue
-        actual = cell.amount or Decimal(0)
+        actual = cell.amount or ZERO
         expected = book.computed(t.id, "total", col)
         if abs(actual - expected) > ed.tolerance_for(len(book.top_rows(t.id)) + 1):
             yield finding("table.column-total", ERROR, t.sheet, cell.a1, table=t.id,
@@ -95,9 +96,7 @@ def check_stale_text(book: Book) -> Iterator[Finding]:
     budget year, e.g. 医疗卫生与计划生育支出 in a 2021 workbook (spec §2, SH-checker R33227). Name cells of
     coded list tables are checked against their code by check_codes instead."""
     ed = book.edition
-    current = [e.name for cl in ed.codes.values() for e in cl.entries.values()]
-    stale = [(old, new, since) for old, (_code, new, since) in ed.stale_names.items()
-             if since <= ed.year and not any(old in name for name in current)]
+    stale = _stale_names(ed)
     if not stale:
         return
     for cell in book.cells.values():
@@ -113,3 +112,12 @@ def check_stale_text(book: Book) -> Iterator[Finding]:
                 yield finding("cell.stale-name-text", WARNING, t.sheet, cell.a1, table=t.id,
                               label=cell_label(ed, t.id, cell.row, cell.col, book), actual=old, expected=new,
                               since=since, year=ed.year)
+
+
+@lru_cache(maxsize=16)
+def _stale_names(ed: Edition) -> tuple[tuple[str, str, int], ...]:
+    """(old name, new name, since) of the renames in force in the budget year, leaving out an old name that is
+    part of a current one (it would match correct text). Depends on the edition only: computed once."""
+    current = [e.name for cl in ed.codes.values() for e in cl.entries.values()]
+    return tuple((old, new, since) for old, (_code, new, since) in ed.stale_names.items()
+                 if since <= ed.year and not any(old in name for name in current))

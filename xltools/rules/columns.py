@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from ..book import Book
+from ..book import INPUT, Book
 from ..cells import parse_a1
 from ..edition.model import Edition, Table
 from .finding import ERROR, Finding, finding
@@ -62,7 +62,7 @@ def _value(book: Book, t: Table, row: str, col: str) -> Any:
     cell = book.cell(t.id, row, col)
     if cell is None:
         return None
-    if t.column(col).is_numeric and cell.state != "input":
+    if t.column(col).is_numeric and cell.state != INPUT:
         return book.amount(t.id, row, col)
     return cell.value
 
@@ -167,6 +167,4 @@ def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | N
     elif rule == "cell.duplicate":
         first = next(r for r in book.rows(t.id) if _value(book, t, r, col) == v)
         params["other_row"] = parse_a1(book.cell(t.id, first, col).a1)[0]  # type: ignore[union-attr]
-    elif rule == "cell.bad-pattern":
-        params["pattern_hint"] = "请按要求的格式填写。"
     return finding(rule, ERROR, t.sheet, cell.a1, table=t.id, **params)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from ..book import CHANGED, FORMULA, OVERWRITTEN, Book
 from ..edition import expr as ex
 from ..edition.expr import Expr, Ref
-from ..edition.formulas import formula_cells, row_ids
+from ..edition.formulas import formula_spec, row_ids
 from ..edition.layout import table_layout
 from ..edition.model import Edition, Identity
 from .finding import ERROR, WARNING, Finding, finding
@@ -26,7 +26,6 @@ def _tables(e: Expr) -> set[str]:
 def _depends(ed: Edition, e: Expr) -> frozenset[str]:
     """Every table an expression's value comes from, following the template's formula cells: a total
     recomputed from a sheet that could not be read is unknown, not zero, so it must not raise an error."""
-    cells = formula_cells(ed)
     out: set[str] = set()
     seen: set[tuple[Ref, str]] = set()
     stack: list[tuple[Ref, str]] = [(r, "") for r in e.lhs.refs() + e.rhs.refs()]
@@ -46,7 +45,7 @@ def _depends(ed: Edition, e: Expr) -> frozenset[str]:
         else:  # a per-row identity or a code reference: any row of the table
             rows = ["*", *(r.id for r in t.rows)]
         for row in rows:
-            spec = cells.get((ref.table, row, ref.col)) or cells.get((ref.table, "*", ref.col))
+            spec = formula_spec(ed, ref.table, row, ref.col)
             if spec is not None:
                 stack.extend((r, row) for r in spec[1].refs())
     return frozenset(out)
@@ -97,7 +96,8 @@ def _tolerance(book: Book, e: Expr, row: str) -> Decimal:
 
 
 def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[Finding]:
-    lhs_ref = e.lhs.refs()[0] if e.lhs.terms and e.lhs.refs() else None
+    lhs_refs = e.lhs.refs()
+    lhs_ref = lhs_refs[0] if lhs_refs else None
     if ident.formula and lhs_ref is not None:
         r = row if lhs_ref.kind == "current" else lhs_ref.row
         cell = book.cell(lhs_ref.table, r, lhs_ref.col)
@@ -143,6 +143,12 @@ def _mismatch(book: Book, ident: Identity, e: Expr, row: str, actual: Decimal, e
                    check=ident.id, table=table, **params)
 
 
+@lru_cache(maxsize=4096)
+def _each_code(template: str, code: str) -> Expr:
+    """An each_code = "rows:…" identity for one code (the same codes recur in every workbook)."""
+    return ex.parse(template.replace("{code}", code))
+
+
 def check_identities(book: Book) -> Iterator[Finding]:
     ed = book.edition
     for ident in ed.identities:
@@ -153,7 +159,7 @@ def check_identities(book: Book) -> Iterator[Finding]:
         if ident.each_rows:
             table = ident.each_rows.split(":", 1)[1]
             codes = sorted(c for c in {book.code(table, r) for r in book.rows(table)} if c.isdigit())
-            exprs = [ex.parse(ident.template.replace("{code}", c)) for c in codes]
+            exprs = [_each_code(ident.template, c) for c in codes]
         elif ident.expr is not None:
             exprs = [ident.expr]
         for e in exprs:

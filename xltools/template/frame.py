@@ -4,12 +4,18 @@ their labels and 序号, the bordered blanks of two-sided tables, and a list tab
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from ..book import Book
 from ..edition.formulas import excel_formula, total_columns
 from ..edition.layout import TableLayout
 from ..edition.model import Column, Edition, Row, Table
+
+
+def cached_value(value: Decimal | None) -> float:
+    """A formula's cached value as written beside it (0 when there is none)."""
+    return float(value) if value is not None else 0.0
 
 
 def write_fixed_rows(ws: Any, t: Table, lay: TableLayout, label_fmt: Any, serial_fmt: Any,
@@ -45,8 +51,7 @@ def write_total_row(ws: Any, ed: Edition, t: Table, lay: TableLayout, book: Book
     for c in t.columns:
         col = lay.col_index[c.key]
         if c.key in totals:
-            value = book.amount(t.id, "total", c.key)
             ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), money_fmt,
-                             float(value) if value is not None else 0.0)
+                             cached_value(book.amount(t.id, "total", c.key)))
         else:
             ws.write_string(row, col, "合计" if c is label_col else "", label_fmt)

@@ -17,15 +17,11 @@ from ..cells import a1, col_letter, quote_sheet
 from ..edition.formulas import excel_formula, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import Column, Edition, Row, Table
-from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET  # noqa: F401  (re-exported)
-from .frame import write_fixed_rows, write_total_row
+from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
+from .frame import cached_value, write_fixed_rows, write_total_row
 from .styles import Styles
 
 COVER = "cover"
-
-
-def _num(v: Decimal | None) -> float:
-    return float(v) if v is not None else 0.0
 
 
 class TemplateWriter:
@@ -198,7 +194,7 @@ class TemplateWriter:
         cell = self.book.cell(t.id, key, c.key)
         if is_formula(ed, t, key, c.key) and not (cell is not None and cell.state == OVERWRITTEN):
             value = self.book.amount(t.id, key, c.key)
-            ws.write_formula(row, col, excel_formula(ed, t, key, c.key), st.f_money, _num(value))
+            ws.write_formula(row, col, excel_formula(ed, t, key, c.key), st.f_money, cached_value(value))
             return
         ctype = t.cell_type(r, c)
         value = cell.value if cell is not None else None
