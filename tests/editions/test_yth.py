@@ -207,8 +207,8 @@ def test_cross_table_rounding_drift(yth: Edition, tmp_path: Path, drift: str, fl
     """表5 and 表6 typed from separately rounded 万元 exports may differ by a cent; 0.50 is an error."""
     data = department(yth, 0)
     t06 = data["t06"]
-    cls = next(r for r in t06 if r["code"] == "301")
-    child = next(r for r in t06 if r["code"].startswith("301") and len(r["code"]) == 5)
+    cls = next(r for r in t06 if len(r["code"]) == 3 and "personnel" in r)  # a 类 with 人员经费 (301 or 303)
+    child = next(r for r in t06 if r["code"].startswith(cls["code"]) and len(r["code"]) == 5 and "personnel" in r)
     for r in (cls, child):
         r["personnel"] += Decimal(drift)
     path = tmp_path / "drift.xlsx"
