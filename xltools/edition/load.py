@@ -62,9 +62,12 @@ def _codes(path: Path, cid: str, spec: dict[str, Any], year: int) -> CodeList:
         with target.open(encoding="utf-8", newline="") as fh:
             for line, rec in enumerate(csv.DictReader(fh), start=2):
                 code = (rec.get("code") or "").strip()
-                if not code or code in entries:
-                    raise EditionError(f"{target}:{line}: 编码为空或重复：{code!r}")
-                entries[code] = CodeEntry(code, rec["name"].strip(), (rec.get("status") or "R").strip(),
+                name = (rec.get("name") or "").strip()
+                if not code or code in entries or not code.isdigit():
+                    raise EditionError(f"{target}:{line}: 编码为空、重复或不是数字：{code!r}")
+                if not name:
+                    raise EditionError(f"{target}:{line}: 编码 {code} 没有名称")
+                entries[code] = CodeEntry(code, name, (rec.get("status") or "R").strip(),
                                           (rec.get("note") or "").strip(), (rec.get("group") or "").strip())
     except FileNotFoundError:
         raise EditionError(f"{target}: 代码表文件不存在（{cid}）") from None
@@ -75,9 +78,17 @@ def _stale(path: Path, spec: dict[str, Any] | None) -> dict[str, tuple[str, str,
     if not spec:
         return {}
     out: dict[str, tuple[str, str, int]] = {}
-    with (path / spec["file"]).open(encoding="utf-8", newline="") as fh:
-        for rec in csv.DictReader(fh):
-            out[rec["old_name"].strip()] = (rec["code"].strip(), rec["new_name"].strip(), int(rec["since_year"]))
+    file = path / spec["file"]
+    try:
+        with file.open(encoding="utf-8", newline="") as fh:
+            for line, rec in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    out[rec["old_name"].strip()] = (rec["code"].strip(), rec["new_name"].strip(),
+                                                    int(rec["since_year"]))
+                except (KeyError, AttributeError, TypeError, ValueError):
+                    raise EditionError(f"{file}:{line}: 需要 code、old_name、new_name、since_year 四列") from None
+    except FileNotFoundError:
+        raise EditionError(f"{file}: 文件不存在") from None
     return out
 
 
@@ -86,7 +97,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         return Column(
             key=raw["key"], header=tuple(raw["header"]), type=raw.get("type", "money"), side=int(raw.get("side", 0)),
             width=float(raw.get("width", 14)), required=str(raw.get("required", "")), enum=raw.get("enum", ""),
-            strict=bool(raw.get("strict", True)), pattern=raw.get("pattern", ""), unique=bool(raw.get("unique", False)),
+            strict=bool(raw.get("strict", True)), pattern=raw.get("pattern", ""), pattern_hint=raw.get("pattern_hint", ""), unique=bool(raw.get("unique", False)),
             ref=raw.get("ref", ""), total=bool(raw.get("total", True)), wrap=bool(raw.get("wrap", False)),
         )
     except KeyError as e:
@@ -127,6 +138,7 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
             rows.append(Row(id=raw["id"], label=raw["label"], side=int(raw.get("side", 0)),
                             bottom=bool(raw.get("bottom", False)), type=raw.get("type", ""), enum=raw.get("enum", ""),
                             required=str(raw.get("required", "")), pattern=raw.get("pattern", ""),
+                            pattern_hint=raw.get("pattern_hint", ""),
                             na=tuple(raw.get("na", ()))))
         except KeyError as e:
             raise EditionError(f"{where}: 行缺少 {e.args[0]}") from None

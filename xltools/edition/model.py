@@ -23,6 +23,7 @@ class Column:
     enum: str = ""
     strict: bool = True
     pattern: str = ""
+    pattern_hint: str = ""  # how to write a value that fails the pattern, shown to the clerk
     unique: bool = False
     ref: str = ""  # "<table>.<column>" this column must refer to
     total: bool = True  # include in the 合计 row (money/number columns of list tables)
@@ -47,6 +48,7 @@ class Row:
     enum: str = ""
     required: str = ""
     pattern: str = ""
+    pattern_hint: str = ""  # how to write a value that fails the pattern, shown to the clerk
     na: tuple[str, ...] = ()
     code: str = ""  # rows generated from a code list
 

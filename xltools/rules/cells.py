@@ -40,8 +40,9 @@ def check_fixed(book: Book, t: Table) -> Iterator[Finding]:
                               allowed="、".join(ed.enums[enum]))
             pattern = r.pattern or c.pattern
             if pattern and not re.match(pattern, str(v)):
+                hint = r.pattern_hint or c.pattern_hint
                 yield finding("cell.bad-pattern", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=v,
-                              pattern_hint="unit_code" if r.id == "code" else "default")
+                              pattern_hint="default", **({"hint": hint} if hint else {}))
     if t.id == "cover":
         yield from _cover(book, t)
 

@@ -164,6 +164,8 @@ def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | N
         params["allowed"] = "、".join(ed.enums[c.enum])
     elif rule == "table.plan-range":
         params["actual"] = v
+    elif rule == "cell.bad-pattern" and c.pattern_hint:
+        params["hint"] = c.pattern_hint
     elif rule == "cell.duplicate":
         first = next(r for r in book.rows(t.id) if _value(book, t, r, col) == v)
         params["other_row"] = parse_a1(book.cell(t.id, first, col).a1)[0]  # type: ignore[union-attr]
