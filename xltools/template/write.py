@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from ..edition.formulas import excel_formula, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
+from ..tomlfile import load as load_toml
 from .frame import cached_value, write_fixed_rows, write_total_row
 from .styles import Styles
 
@@ -39,7 +41,8 @@ class TemplateWriter:
         ed, wb = self.ed, self.wb
         created = dt.datetime(ed.year - 1, 12, 1)  # fixed, so the file is byte-deterministic
         wb.set_properties({
-            "title": f"{ed.title} {ed.year}年 填报工作簿", "subject": "部门预算信息公开", "author": "xltools",
+            "title": text("properties", "title", title=ed.title, year=ed.year),
+            "subject": text("properties", "subject"), "author": "xltools",
             "company": "", "comments": f"edition={ed.id} version={ed.version}", "created": created,
         })
         for name, value in self.stamp().items():
@@ -71,9 +74,9 @@ class TemplateWriter:
     def _code_sheet(self, ws: Any) -> None:
         col = 0
         for cid, cl in sorted(self.ed.codes.items()):
-            ws.write_string(0, col, f"{cl.title}编码")
-            ws.write_string(0, col + 1, "名称")
-            ws.write_string(0, col + 2, "核实状态")
+            ws.write_string(0, col, text("code_sheet", "code", list=cl.title))
+            ws.write_string(0, col + 1, text("code_sheet", "name"))
+            ws.write_string(0, col + 2, text("code_sheet", "status"))
             entries = sorted(cl.entries.values(), key=lambda e: e.code)
             for i, e in enumerate(entries, start=1):
                 ws.write_string(i, col, e.code)
@@ -105,18 +108,19 @@ class TemplateWriter:
         ws.set_column(0, 0, 110)
         row = 0
         for line in lines:
-            text = line
+            filled = line
             for k, v in subs.items():
-                text = text.replace("{" + k + "}", v)
-            ws.write_string(row, 0, text, self.st.plain_bold if line.startswith("#") else self.st.plain)
+                filled = filled.replace("{" + k + "}", v)
+            ws.write_string(row, 0, filled, self.st.plain_bold if line.startswith("#") else self.st.plain)
             row += 1
         row += 1
-        ws.write_string(row, 0, "工作表一览：", self.st.plain_bold)
+        ws.write_string(row, 0, text("guide", "heading"), self.st.plain_bold)
         for t in ed.tables:
             row += 1
-            unit = f"（金额单位：{t.unit}）" if t.unit else ""
-            kind = "按行填写，可增减行数" if t.kind == "list" else "固定行"
-            ws.write_string(row, 0, f"「{t.sheet}」 {t.title}{unit}，{kind}", self.st.plain)
+            unit = text("guide", "unit", unit=t.unit) if t.unit else ""
+            kind = text("guide", "list" if t.kind == "list" else "fixed")
+            ws.write_string(row, 0, text("guide", "line", sheet=t.sheet, title=t.title, unit=unit, kind=kind),
+                            self.st.plain)
         ws.activate()
         ws.protect()
 
@@ -131,24 +135,25 @@ class TemplateWriter:
                 cover = ed.table(COVER)
                 name_cell = table_layout(ed, COVER).cell("name", "value")
                 name = self.book.text(COVER, "name", "value")
-                ws.write_formula(INFO_ROW - 1, 0, f'="编制单位："&{quote_sheet(cover.sheet)}!{name_cell}', st.info,
-                                 f"编制单位：{name}")
+                label = text("info", "unit_name")
+                ws.write_formula(INFO_ROW - 1, 0, f'="{label}"&{quote_sheet(cover.sheet)}!{name_cell}', st.info,
+                                 f"{label}{name}")
             right = t.info.replace("{prior_year}", str(ed.year - 1)).replace("{year}", str(ed.year))
             if t.unit:
-                right = (right + "    " if right else "") + f"金额单位：{t.unit}"
+                right = (right + "    " if right else "") + text("info", "money_unit", unit=t.unit)
             if right:
                 ws.write_string(INFO_ROW - 1, last_col, right, st.info_right)
-        for r0, c0, r1, c1, text in lay.header_cells():
+        for r0, c0, r1, c1, head in lay.header_cells():
             if (r0, c0) == (r1, c1):
-                ws.write_string(r0 - 1, c0, text, st.header)
+                ws.write_string(r0 - 1, c0, head, st.header)
             else:
-                ws.merge_range(r0 - 1, c0, r1 - 1, c1, text, st.header)
+                ws.merge_range(r0 - 1, c0, r1 - 1, c1, head, st.header)
         if lay.column_numbers:
             # 栏次: every column numbered 1, 2, … left to right, as in 平山2025 T1 (序号 | 项目 | 预算数 | 项目 |
             # 预算数 over 栏次 | 1 | 2 | 3 | 4); the 序号 column holds the word 栏次.
             row = lay.data_start - 2
             if lay.serial:
-                ws.write_string(row, 0, "栏次", st.numbers_row)
+                ws.write_string(row, 0, text("info", "column_numbers"), st.numbers_row)
             for n, c in enumerate(t.columns, start=1):
                 ws.write_number(row, lay.col_index[c.key], n, st.numbers_row)
         for c in t.columns:
@@ -204,7 +209,7 @@ class TemplateWriter:
             entry = ed.codes[t.code_list].entries.get(code)
             cached = entry.name if entry else ""
             ws.write_formula(row, col, f'=IF({code_cell}="","",IFERROR(VLOOKUP({code_cell}&"",names_{t.code_list},'
-                                       f'2,FALSE),"（编码不在代码表中）"))', st.in_name, cached)
+                                       f'2,FALSE),"{text("info", "unknown_code")}"))', st.in_name, cached)
             return
         fmt = st.input_for(ctype, c.wrap)
         if value is None:
@@ -225,26 +230,36 @@ class TemplateWriter:
         opts: dict[str, Any] | None = None
         if ctype == "money":
             opts = {"validate": "decimal", "criteria": "between", "minimum": -1e13, "maximum": 1e13,
-                    "error_title": "请输入数字", "error_message": f"这里只能填数字，金额单位：{unit}。不要输入文字、空格或“万元”。"}
+                    **prompts("money", unit=unit)}
         elif ctype == "number":
-            opts = {"validate": "decimal", "criteria": ">=", "value": 0,
-                    "error_title": "请输入数字", "error_message": "这里只能填不小于0的数字。"}
+            opts = {"validate": "decimal", "criteria": ">=", "value": 0, **prompts("number")}
         elif ctype == "percent":
-            opts = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                    "error_title": "请输入百分数", "error_message": "填0到100之间的数字，例如25表示25%。"}
+            opts = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, **prompts("percent")}
         elif ctype == "year":
-            opts = {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100,
-                    "error_title": "请输入年度", "error_message": "请填四位数年度，例如2020。"}
+            opts = {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100, **prompts("year")}
         elif ctype == "code" and t.code_list:
-            opts = {"validate": "list", "source": f"=codes_{t.code_list}", "error_type": "stop",
-                    "input_title": "科目编码", "input_message": "从下拉列表选择编码，名称自动带出。",
-                    "error_title": "编码不在代码表中", "error_message": "请从下拉列表选择本年度有效的科目编码。"}
+            opts = {"validate": "list", "source": f"=codes_{t.code_list}", "error_type": "stop", **prompts("code")}
         elif enum:
             opts = {"validate": "list", "source": f"=enum_{enum}",
                     "error_type": "stop" if (r.enum if r is not None and r.enum else "") or c.strict else "information",
-                    "error_title": "请从列表选择", "error_message": "建议从下拉列表中选择。"}
+                    **prompts("enum")}
         if opts is not None:
             ws.data_validation(rng, opts)
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict[str, Any]:
+    return load_toml(Path(__file__).with_name("texts.toml"))
+
+
+def text(section: str, key: str, **values: object) -> str:
+    """A word of the template from texts.toml, with its named placeholders filled."""
+    return str(_texts()[section][key]).format(**values)
+
+
+def prompts(kind: str, **values: object) -> dict[str, str]:
+    """The data-validation titles and messages for one cell type."""
+    return {k: str(v).format(**values) for k, v in _texts()["validation"][kind].items()}
 
 
 def _with_cover_defaults(ed: Edition, data: Data) -> Data:
