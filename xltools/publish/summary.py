@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ..book import Book
@@ -110,6 +111,20 @@ def load_summary(ed: Edition) -> Summary:
     return summary
 
 
+@lru_cache(maxsize=16)
+def _words(ed: Edition) -> dict[str, str]:
+    """The sheet's words: xltools/publish/texts.toml, overridden by the edition's summary.toml [texts]."""
+    out = {k: str(v) for k, v in load_toml(Path(__file__).with_name("texts.toml")).items()}
+    path = ed.path / "narrative" / "summary.toml"
+    if path.is_file():
+        out.update({k: str(v) for k, v in load_toml(path).get("texts", {}).items()})
+    return out
+
+
+def words(ed: Edition, key: str, **values: object) -> str:
+    return _words(ed)[key].format(**values)
+
+
 def value_of(book: Book, item: Item) -> Decimal:
     return sum((book.amount(*ref) or ZERO for ref in item.refs), ZERO)
 
@@ -127,9 +142,11 @@ def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: s
     ws.merge_range(0, 0, 0, N_COLS - 1, title, st.title)
     ws.set_row(0, 30)
     ws.write_string(1, 0, unit_line, st.info)
-    ws.write_string(1, N_COLS - 1, f"金额单位：{ed.money_unit}", st.info_right)
-    for j, text in enumerate(("项目", f"{year}年预算数", f"{year - 1}年预算数", "增减额", "增减率")):
-        ws.write_string(2, j, text, st.header)
+    ws.write_string(1, N_COLS - 1, words(ed, "money_unit", unit=ed.money_unit), st.info_right)
+    heads = (words(ed, "item"), words(ed, "this_year", year=year), words(ed, "prior_year", year=year - 1),
+             words(ed, "change"), words(ed, "rate"))
+    for j, head in enumerate(heads):
+        ws.write_string(2, j, head, st.header)
     ws.set_column(0, 0, 30)
     ws.set_column(1, N_COLS - 1, 16)
     rows: dict[str, tuple[int, Decimal, Decimal | None]] = {}  # item id -> (0-based row, value, prior)
@@ -137,23 +154,23 @@ def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: s
     for g in summary.groups:
         head = g.title.replace("{prior_year}", str(year - 1)).replace("{year}", str(year))
         if g.unit != ed.money_unit:
-            head += f"（金额单位：{g.unit}）"
+            head += words(ed, "group_unit", unit=g.unit)
         ws.merge_range(r, 0, r, N_COLS - 1, head, st.section)
         r += 1
         for item in g.items:
             rows[item.id] = (r, *_item_row(ws, st, book, item, r, published, no_base))
             r += 1
     r += 1
-    ws.write_string(r, 0, f"说明：上年数为空表示上年数未提供，不作比较；上年数为0时增减率记为“{no_base}”。", st.info)
+    ws.write_string(r, 0, words(ed, "note", no_base=no_base), st.info)
     r += 2
-    end = _charts(wb, ws, summary, rows, r, year)
+    end = _charts(wb, ws, ed, summary, rows, r, year)
     ws.set_landscape()
     ws.set_paper(9)
     ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
     ws.center_horizontally()
     ws.fit_to_pages(1, 0)
     ws.print_area(0, 0, end, N_COLS - 1)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.set_footer(words(ed, "footer"))
     ws.activate()
 
 
@@ -170,7 +187,7 @@ def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published:
         ws.write_number(r, 1, float(value), st.money)
     prior = prior_of(book, item)
     if prior is None:
-        ws.write_string(r, 2, "—" if not item.prior else "（未提供）", st.text_right)
+        ws.write_string(r, 2, words(ed, "not_provided" if item.prior else "no_prior_item"), st.text_right)
         ws.write_blank(r, 3, None, st.text)
         ws.write_blank(r, 4, None, st.text)
         return value, prior
@@ -187,24 +204,24 @@ def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published:
     return value, prior
 
 
-def _charts(wb: Any, ws: Any, summary: Summary, rows: dict[str, tuple[int, Decimal, Decimal | None]], top: int,
+def _charts(wb: Any, ws: Any, ed: Edition, summary: Summary, rows: dict[str, tuple[int, Decimal, Decimal | None]], top: int,
             year: int) -> int:
     """Each chart reads a small contiguous block (column H on) that points at the figures above."""
     name = ws.get_name()
     data_row = 2
-    ws.write_string(data_row - 1, DATA_COL, "图表数据（引用左侧数字，供图表使用）", None)
+    ws.write_string(data_row - 1, DATA_COL, words(ed, "chart_data"), None)
     ws.set_column(DATA_COL, DATA_COL, 24)
     ws.set_column(DATA_COL + 1, DATA_COL + 2, 14)
     anchor_row = top
     pies = 0
     for chart in summary.charts:
         ws.write_string(data_row, DATA_COL, chart.title)
-        ws.write_string(data_row, DATA_COL + 1, f"{year}年")
-        ws.write_string(data_row, DATA_COL + 2, f"{year - 1}年")
+        ws.write_string(data_row, DATA_COL + 1, words(ed, "chart_year", year=year))
+        ws.write_string(data_row, DATA_COL + 2, words(ed, "chart_year", year=year - 1))
         first = data_row + 1
         for k, item_id in enumerate(chart.items):
             src, value, prior = rows[item_id]
-            label = summary.item(item_id).label.replace("其中：", "").strip("　 ")
+            label = summary.item(item_id).label.replace(words(ed, "label_prefix"), "").strip("　 ")
             ws.write_string(first + k, DATA_COL, label)
             this_cell, prior_cell = ws_cell(src, 1), ws_cell(src, 2)
             ws.write_formula(first + k, DATA_COL + 1, f"={this_cell}", None, float(value))
