@@ -13,7 +13,7 @@ from ..edition.formulas import excel_formula, formula_cells, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..narrative.context import code_name
-from ..template.frame import write_fixed_rows, write_total_row
+from ..template.frame import write_fixed_rows, write_header, write_total_row
 from .styles import PubStyles
 
 
@@ -45,17 +45,9 @@ class SheetWriter:
         ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, title or t.title, st.title)
         ws.set_row(TITLE_ROW - 1, 30)
         self._info(ws, t, last_col)
-        for r0, c0, r1, c1, text in lay.header_cells():
-            if (r0, c0) == (r1, c1):
-                ws.write_string(r0 - 1, c0, text, st.header)
-            else:
-                ws.merge_range(r0 - 1, c0, r1 - 1, c1, text, st.header)
+        write_header(ws, t, lay, st.header)
         if lay.column_numbers:
             self._column_numbers(ws, t, lay)
-        for c in t.columns:
-            ws.set_column(lay.col_index[c.key], lay.col_index[c.key], c.width)
-        if lay.serial:
-            ws.set_column(0, 0, 5)
         last = self._fixed(ws, t, lay) if t.kind == "fixed" else self._list(ws, t, lay)
         if empty_note:
             last += 2

@@ -55,3 +55,16 @@ def write_total_row(ws: Any, ed: Edition, t: Table, lay: TableLayout, book: Book
                              cached_value(book.amount(t.id, "total", c.key)))
         else:
             ws.write_string(row, col, "合计" if c is label_col else "", label_fmt)
+
+
+def write_header(ws: Any, t: Table, lay: TableLayout, header_fmt: Any) -> None:
+    """The multi-row header with its merged blocks, and the column widths the edition declares."""
+    for r0, c0, r1, c1, head in lay.header_cells():
+        if (r0, c0) == (r1, c1):
+            ws.write_string(r0 - 1, c0, head, header_fmt)
+        else:
+            ws.merge_range(r0 - 1, c0, r1 - 1, c1, head, header_fmt)
+    for c in t.columns:
+        ws.set_column(lay.col_index[c.key], lay.col_index[c.key], c.width)
+    if lay.serial:
+        ws.set_column(0, 0, 5)

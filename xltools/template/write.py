@@ -20,7 +20,7 @@ from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
 from ..tomlfile import load as load_toml
-from .frame import cached_value, write_fixed_rows, write_total_row
+from .frame import cached_value, write_fixed_rows, write_header, write_total_row
 from .styles import Styles
 
 COVER = "cover"
@@ -143,11 +143,7 @@ class TemplateWriter:
                 right = (right + "    " if right else "") + text("info", "money_unit", unit=t.unit)
             if right:
                 ws.write_string(INFO_ROW - 1, last_col, right, st.info_right)
-        for r0, c0, r1, c1, head in lay.header_cells():
-            if (r0, c0) == (r1, c1):
-                ws.write_string(r0 - 1, c0, head, st.header)
-            else:
-                ws.merge_range(r0 - 1, c0, r1 - 1, c1, head, st.header)
+        write_header(ws, t, lay, st.header)
         if lay.column_numbers:
             # 栏次: every column numbered 1, 2, … left to right, as in 平山2025 T1 (序号 | 项目 | 预算数 | 项目 |
             # 预算数 over 栏次 | 1 | 2 | 3 | 4); the 序号 column holds the word 栏次.
@@ -156,10 +152,6 @@ class TemplateWriter:
                 ws.write_string(row, 0, text("info", "column_numbers"), st.numbers_row)
             for n, c in enumerate(t.columns, start=1):
                 ws.write_number(row, lay.col_index[c.key], n, st.numbers_row)
-        for c in t.columns:
-            ws.set_column(lay.col_index[c.key], lay.col_index[c.key], c.width)
-        if lay.serial:
-            ws.set_column(0, 0, 5)
         if t.kind == "fixed":
             self._fixed(ws, t)
         else:
