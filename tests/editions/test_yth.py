@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from xltools.book import iter_data_cells
 from xltools.cli import cli
 from xltools.edition import Edition, load_edition
 from xltools.edition.layout import table_layout
@@ -120,20 +121,13 @@ def _fill_like_a_clerk(yth: Edition, blank: Path, data: dict[str, Any], out: Pat
     """Type plain data into a blank template with openpyxl, at the cells the layout names."""
     wb = openpyxl.load_workbook(blank)
     typed: dict[tuple[str, str, str], Any] = {}
-    for t in yth.tables:
-        part = data.get(t.id)
-        if not part:
-            continue
-        lay = table_layout(yth, t.id)
-        items = ([(f"r{i}", rec) for i, rec in enumerate(part)] if t.kind == "list" else list(part.items()))
-        for row, rec in items:
-            for col, value in rec.items():
-                if t.column(col).type == "name":
-                    continue  # the template's own lookup formula stays
-                cell = wb[t.sheet][lay.cell(row, col)]
-                assert not (isinstance(cell.value, str) and cell.value.startswith("=")), (t.id, row, col)
-                cell.value = float(value) if isinstance(value, Decimal) else value
-                typed[(t.id, row, col)] = value
+    for t, row, col, value in iter_data_cells(yth, data):
+        if t.column(col).type == "name":
+            continue  # the template's own lookup formula stays
+        cell = wb[t.sheet][table_layout(yth, t.id).cell(row, col)]
+        assert not (isinstance(cell.value, str) and cell.value.startswith("=")), (t.id, row, col)
+        cell.value = float(value) if isinstance(value, Decimal) else value
+        typed[(t.id, row, col)] = value
     wb.save(out)
     return typed
 
