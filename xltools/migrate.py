@@ -20,7 +20,7 @@ from typing import Any
 from .book import INPUT, Book
 from .edition import expr as ex
 from .edition.check import _check_ref
-from .edition.formulas import formula_cells, is_formula, row_ids
+from .edition.formulas import is_formula, source_tables
 from .edition.load import find, load_edition
 from .edition.model import Edition, Table
 from .errors import EditionError
@@ -127,30 +127,6 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
 
 # ---- migrating a Book ----
 
-def _sources(ed: Edition, side: ex.Side) -> set[str]:
-    """Every table a source expression's value comes from, following the template's formulas (表1 收入总计
-    is computed from 表2: if 表2 could not be read, the total is unknown, not zero)."""
-    cells = formula_cells(ed)
-    out: set[str] = set()
-    seen: set[ex.Ref] = set()
-    stack = list(side.refs())
-    while stack:
-        ref = stack.pop()
-        if ref in seen:
-            continue
-        seen.add(ref)
-        out.add(ref.table)
-        t = ed.table(ref.table)
-        if t.kind != "fixed":
-            continue  # a list table's totals and per-row formulas stay within the table
-        rows = [ref.row] if ref.kind == "cell" else row_ids(t, ref) if ref.kind in ("range", "prefix") else []
-        for row in rows:
-            spec = cells.get((t.id, row, ref.col)) or cells.get((t.id, "*", ref.col))
-            if spec is not None:
-                stack.extend(spec[1].refs())
-    return out
-
-
 def _put(data: dict[str, Any], t: Table, row: str, col: str, value: Any) -> None:
     data.setdefault(t.id, {}).setdefault(row, {})[col] = value
 
@@ -183,7 +159,7 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
     for ref, side, _text in m.amounts:
         dst = target.table(ref.table)
         refs = side.refs()
-        missing = sorted(_sources(source, side) & book.missing_tables)
+        missing = sorted(source_tables(source, tuple(side.refs())) & book.missing_tables)
         key = (ref.table, ref.row, ref.col)
         if missing:
             out.unmapped.append(Unmapped("target", dst.id, dst.sheet, f"“{dst.row(ref.row).label}”",

@@ -18,10 +18,11 @@ from .common import edition_option, force_option, run, year_option
 def command(edition: str | None, year: int | None, output: Path, force: bool) -> None:
     """生成空白填报模板。"""
     from ..edition import load_edition
+    from ..edition.load import DEFAULT_EDITION
     from ..outputs import atomic_write, check_target
     from ..template.write import write_template
 
-    ed = run(load_edition, edition or "hebei-county-2020", year)
+    ed = run(load_edition, edition or DEFAULT_EDITION, year)
     run(check_target, output, overwrite=force)
     atomic_write(output, lambda tmp: write_template(ed, tmp))
     click.echo(f"已生成模板：{output}（{ed.id} {ed.year}年，模板版本 {ed.version}）")

@@ -132,3 +132,32 @@ def normalise_formula(text: str) -> str:
     """Compare formulas regardless of $, spaces, quotes around sheet names and case."""
     t = text.lstrip("=")
     return t.replace("$", "").replace(" ", "").replace("'", "").replace("_xlfn.", "").upper()
+
+
+@lru_cache(maxsize=4096)
+def source_tables(ed: Edition, refs: tuple[Ref, ...]) -> frozenset[str]:
+    """Every table the value of these references comes from, following the template's formula cells: a
+    total recomputed from a sheet that could not be read is unknown, not zero."""
+    out: set[str] = set()
+    seen: set[tuple[Ref, str]] = set()
+    stack: list[tuple[Ref, str]] = [(r, "") for r in refs]
+    while stack:
+        ref, here = stack.pop()  # here: the row a per-row formula was reached from
+        if (ref, here) in seen:
+            continue
+        seen.add((ref, here))
+        out.add(ref.table)
+        t = ed.table(ref.table)
+        if ref.kind == "cell":
+            rows = [ref.row]
+        elif ref.kind in ("range", "prefix"):
+            rows = row_ids(t, ref)
+        elif ref.kind == "current" and here:
+            rows = [here]
+        else:  # a per-row identity or a code reference: any row of the table
+            rows = ["*", *(r.id for r in t.rows)]
+        for row in rows:
+            spec = formula_spec(ed, ref.table, row, ref.col)
+            if spec is not None:
+                stack.extend((r, row) for r in spec[1].refs())
+    return frozenset(out)

@@ -19,6 +19,7 @@ from . import expr as ex
 from .model import CodeEntry, CodeList, Column, Edition, Identity, Row, Table
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_EDITION = "hebei-county-2020"  # what `xltools template` writes when no --edition is given
 
 
 def search_path() -> list[Path]:
@@ -252,7 +253,7 @@ def _fingerprint(path: Path) -> str:
 
 
 @lru_cache(maxsize=16)
-def load_edition(name: str = "hebei-county-2020", year: int | None = None) -> Edition:
+def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Edition:
     path = find(name).resolve()
     raw = _toml(path / "edition.toml")
     where = str(path / "edition.toml")

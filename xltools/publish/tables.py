@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..book import Book
-from ..edition.formulas import excel_formula, formula_cells, is_formula
+from ..edition.formulas import excel_formula, formula_spec, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..narrative.context import code_name
@@ -25,8 +25,7 @@ def formula_inputs_published(ed: Edition, t: Table, row: str, col: str, publishe
     """True when every sheet a formula reads is in the publication workbook (else write the value)."""
     if t.kind == "list" and row == "total":
         return True
-    cells = formula_cells(ed)
-    spec = cells.get((t.id, row, col)) or cells.get((t.id, "*", col))
+    spec = formula_spec(ed, t.id, row, col)
     if spec is None:
         return False
     return all(ref.table in published for _, ref in spec[1].terms if hasattr(ref, "table"))

@@ -9,46 +9,21 @@ from functools import lru_cache
 from ..book import CHANGED, FORMULA, OVERWRITTEN, Book
 from ..edition import expr as ex
 from ..edition.expr import Expr, Ref
-from ..edition.formulas import formula_spec, row_ids
+from ..edition.formulas import source_tables
 from ..edition.layout import table_layout
-from ..edition.model import Edition, Identity
+from ..edition.model import Identity
 from .finding import ERROR, WARNING, Finding, finding
 from .labels import side_label
 
 RELATION = {"<=": "应不大于", ">=": "应不小于"}
 
 
+def _refs(e: Expr) -> tuple[Ref, ...]:
+    return tuple(e.lhs.refs() + e.rhs.refs())
+
+
 def _tables(e: Expr) -> set[str]:
-    return {r.table for r in e.lhs.refs() + e.rhs.refs()}
-
-
-@lru_cache(maxsize=4096)
-def _depends(ed: Edition, e: Expr) -> frozenset[str]:
-    """Every table an expression's value comes from, following the template's formula cells: a total
-    recomputed from a sheet that could not be read is unknown, not zero, so it must not raise an error."""
-    out: set[str] = set()
-    seen: set[tuple[Ref, str]] = set()
-    stack: list[tuple[Ref, str]] = [(r, "") for r in e.lhs.refs() + e.rhs.refs()]
-    while stack:
-        ref, here = stack.pop()  # here: the row a per-row formula was reached from
-        if (ref, here) in seen:
-            continue
-        seen.add((ref, here))
-        out.add(ref.table)
-        t = ed.table(ref.table)
-        if ref.kind == "cell":
-            rows = [ref.row]
-        elif ref.kind in ("range", "prefix"):
-            rows = row_ids(t, ref)
-        elif ref.kind == "current" and here:
-            rows = [here]
-        else:  # a per-row identity or a code reference: any row of the table
-            rows = ["*", *(r.id for r in t.rows)]
-        for row in rows:
-            spec = formula_spec(ed, ref.table, row, ref.col)
-            if spec is not None:
-                stack.extend((r, row) for r in spec[1].refs())
-    return frozenset(out)
+    return {r.table for r in _refs(e)}
 
 
 def _anchor(book: Book, ref: Ref, row: str) -> tuple[str, str, str]:
@@ -67,10 +42,10 @@ def _anchor(book: Book, ref: Ref, row: str) -> tuple[str, str, str]:
 
 
 def _applies(book: Book, ident: Identity, e: Expr, row: str) -> bool:
-    if book.missing_tables and _depends(book.edition, e) & book.missing_tables:
+    if book.missing_tables and source_tables(book.edition, _refs(e)) & book.missing_tables:
         return False
     if ident.when is not None:
-        if book.missing_tables and _depends(book.edition, ident.when) & book.missing_tables:
+        if book.missing_tables and source_tables(book.edition, _refs(ident.when)) & book.missing_tables:
             return False
         if any(book.is_blank(r) for r in ident.when.lhs.refs() + ident.when.rhs.refs()):
             return False
