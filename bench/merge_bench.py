@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 # ---- corpus ----
 
+
 def _kind(i: int, broken: float) -> str:
     """'ok', 'corrupt' or 'errors': every round(1/broken)-th book is broken, alternating the two kinds."""
     if broken <= 0:
@@ -94,8 +95,10 @@ def generate(n: int, broken: float, jobs: int) -> list[Path]:
 
 # ---- measuring one thing in a fresh process ----
 
+
 def _tree_rss_kb(pid: int) -> int:
     """RSS of pid and its direct children (the pool workers), in kB."""
+
     def rss(p: str) -> int:
         try:
             with open(f"/proc/{p}/status") as fh:
@@ -179,8 +182,12 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
             t = time.perf_counter()
             r = merge(files, out, jobs=jobs, json_path=js, force=True)
             result["wall"] = time.perf_counter() - t
-        result.update(sampled_peak_mb=s.peak_kb / 1024, summary=r.summary_line(), timings=r.timings,
-                      out_mb=out.stat().st_size / 1e6)
+        result.update(
+            sampled_peak_mb=s.peak_kb / 1024,
+            summary=r.summary_line(),
+            timings=r.timings,
+            out_mb=out.stat().st_size / 1e6,
+        )
     elif what == "floor":
         from concurrent.futures import ProcessPoolExecutor
 
@@ -228,6 +235,7 @@ def run_child(what: str, files: list[Path], jobs: int) -> dict[str, Any]:
 
 # ---- the report ----
 
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, nargs="+", default=[250, 1000], help="numbers of workbooks (default 250 1000)")
@@ -256,30 +264,40 @@ def main() -> None:
         rows.append((n, m, a, b, b_wall, len(sample)))
         if n == max(args.n):
             breakdown = run_child("breakdown", sample, 1)
-        print(f"N={n}: merge {m['wall']:.2f} s, floor {a['wall']:.2f} s, naive {b_wall:.1f} s (from {len(sample)})",
-              file=sys.stderr)
+        print(
+            f"N={n}: merge {m['wall']:.2f} s, floor {a['wall']:.2f} s, naive {b_wall:.1f} s (from {len(sample)})",
+            file=sys.stderr,
+        )
     import platform
 
-    print(f"\nmachine: {os.cpu_count()} cores, Python {platform.python_version()}, jobs={args.jobs}, "
-          f"broken share {args.broken:.0%}, load average before: {load[0]:.2f} {load[1]:.2f}, "
-          f"after: {os.getloadavg()[0]:.2f}\n")
-    print("| N | merge | (a) calamine floor | merge/(a) | (b) naive openpyxl+validate, 1 process | (b)/merge "
-          "| CPU s merge / (a) / (b) | peak RSS main / largest worker | peak RSS sum, process tree | merge phases |")
+    print(
+        f"\nmachine: {os.cpu_count()} cores, Python {platform.python_version()}, jobs={args.jobs}, "
+        f"broken share {args.broken:.0%}, load average before: {load[0]:.2f} {load[1]:.2f}, "
+        f"after: {os.getloadavg()[0]:.2f}\n"
+    )
+    print(
+        "| N | merge | (a) calamine floor | merge/(a) | (b) naive openpyxl+validate, 1 process | (b)/merge "
+        "| CPU s merge / (a) / (b) | peak RSS main / largest worker | peak RSS sum, process tree | merge phases |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for n, m, a, b, b_wall, k in rows:
         phases = ", ".join(f"{k2} {v:.2f} s" for k2, v in m["timings"].items())
         b_cpu = b["cpu"] * n / k
-        print(f"| {n} | {m['wall']:.2f} s | {a['wall']:.2f} s | {m['wall'] / a['wall']:.2f}× "
-              f"| {b_wall:.1f} s (extrapolated from {k} books: {b['wall'] / k * 1000:.0f} ms/book) "
-              f"| {b_wall / m['wall']:.1f}× | {m['cpu']:.1f} / {a['cpu']:.1f} / {b_cpu:.0f} "
-              f"| {m['self_maxrss_mb']:.0f} / {m['children_maxrss_mb']:.0f} MB "
-              f"| {m['sampled_peak_mb']:.0f} MB | {phases} |")
+        print(
+            f"| {n} | {m['wall']:.2f} s | {a['wall']:.2f} s | {m['wall'] / a['wall']:.2f}× "
+            f"| {b_wall:.1f} s (extrapolated from {k} books: {b['wall'] / k * 1000:.0f} ms/book) "
+            f"| {b_wall / m['wall']:.1f}× | {m['cpu']:.1f} / {a['cpu']:.1f} / {b_cpu:.0f} "
+            f"| {m['self_maxrss_mb']:.0f} / {m['children_maxrss_mb']:.0f} MB "
+            f"| {m['sampled_peak_mb']:.0f} MB | {phases} |"
+        )
     print(f"\nmerge result ({rows[-1][0]} books): {rows[-1][1]['summary']}; OUT.xlsx {rows[-1][1]['out_mb']:.1f} MB")
     n, m = rows[-1][0], rows[-1][1]
-    print(f"\nper-book CPU, one process, {len(sample)} books (best of 3): bare calamine read "
-          f"{breakdown['calamine_read_ms']:.1f} ms, validate_file {breakdown['validate_file_ms']:.1f} ms, "
-          f"process (validate + extract + sha256) {breakdown['process_ms']:.1f} ms; "
-          f"merge main-process writing {m['timings'].get('write_xlsx', 0) / n * 1000:.1f} ms per book (wall)")
+    print(
+        f"\nper-book CPU, one process, {len(sample)} books (best of 3): bare calamine read "
+        f"{breakdown['calamine_read_ms']:.1f} ms, validate_file {breakdown['validate_file_ms']:.1f} ms, "
+        f"process (validate + extract + sha256) {breakdown['process_ms']:.1f} ms; "
+        f"merge main-process writing {m['timings'].get('write_xlsx', 0) / n * 1000:.1f} ms per book (wall)"
+    )
     (OUT / "merge_bench.json").write_text(json.dumps([r[:4] for r in rows], ensure_ascii=False, indent=2))
 
 

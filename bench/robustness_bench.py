@@ -32,8 +32,10 @@ def bench_corpus(tmp: Path) -> None:
     bad = [k for k, r in zip(kinds, runs, strict=True) if r["exit"] != EXPECTED[k].exit and k != "no-permission"]
     slowest = sorted(zip(kinds, runs, strict=True), key=lambda kr: -float(kr[1]["cpu_s"]))[:5]  # type: ignore[arg-type]
     peak = max(float(r["maxrss_mb"]) for r in runs)  # type: ignore[arg-type]
-    print(f"corpus: {len(kinds) - 1} kinds of bad input (+1 control), made in {made:.1f} s; "
-          f"exit codes as expected: {len(kinds) - len(bad)}/{len(kinds)}; peak memory {peak:.0f} MB")
+    print(
+        f"corpus: {len(kinds) - 1} kinds of bad input (+1 control), made in {made:.1f} s; "
+        f"exit codes as expected: {len(kinds) - len(bad)}/{len(kinds)}; peak memory {peak:.0f} MB"
+    )
     for k, r in slowest:
         print(f"  {k:28s} {float(r['cpu_s']):.2f} s CPU  {float(r['wall_s']):.2f} s wall")  # type: ignore[arg-type]
     for k in bad:
@@ -47,8 +49,10 @@ def bench_false_alarms(tmp: Path, n: int) -> None:
     files = through_files(corpus.edition(), range(n), tmp)
     took = time.monotonic() - start
     mem = in_memory(corpus.edition(), range(n, 10 * n))
-    print(f"false alarms: {files.clean}/{files.checked} generated workbooks validate with 0 errors "
-          f"({took:.0f} s, {1000 * took / max(files.checked, 1):.0f} ms each); in memory {mem.clean}/{mem.checked}")
+    print(
+        f"false alarms: {files.clean}/{files.checked} generated workbooks validate with 0 errors "
+        f"({took:.0f} s, {1000 * took / max(files.checked, 1):.0f} ms each); in memory {mem.clean}/{mem.checked}"
+    )
     for seed, errs in list(files.failures.items())[:10]:
         print(f"  seed {seed}: {errs[:3]}")
 

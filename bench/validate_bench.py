@@ -59,13 +59,17 @@ def main() -> None:
     for name, path in files.items():
         floor = median_time(lambda p=path: bare_read(p), args.runs)
         ours = median_time(lambda p=path: validate_file(p), args.runs)
-        proc = median_time(lambda p=path: subprocess.run([sys.executable, "-m", "xltools", "validate", str(p)],
-                                                         capture_output=True), max(5, args.runs // 2))
+        proc = median_time(
+            lambda p=path: subprocess.run([sys.executable, "-m", "xltools", "validate", str(p)], capture_output=True),
+            max(5, args.runs // 2),
+        )
         print(f"| {name} | {floor * 1000:.1f} ms | {ours * 1000:.1f} ms | {ours / floor:.1f}× | {proc:.3f} s |")
-    helps = median_time(lambda: subprocess.run([sys.executable, "-m", "xltools", "--help"], capture_output=True),
-                        max(5, args.runs // 2))
-    bare = median_time(lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True),
-                       max(5, args.runs // 2))
+    helps = median_time(
+        lambda: subprocess.run([sys.executable, "-m", "xltools", "--help"], capture_output=True), max(5, args.runs // 2)
+    )
+    bare = median_time(
+        lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True), max(5, args.runs // 2)
+    )
     print(f"\n`xltools --help` (process): {helps:.3f} s; bare interpreter start: {bare:.3f} s")
 
 

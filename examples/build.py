@@ -22,8 +22,7 @@ from xltools.template.write import write_template  # noqa: E402
 EXAMPLES = {
     # output file: (edition, year, data file, corrections file or None)
     "longyao-cac-2020.as-published.xlsx": ("hebei-county-2020", 2020, "longyao-cac-2020.toml", None),
-    "longyao-cac-2020.xlsx": ("hebei-county-2020", 2020, "longyao-cac-2020.toml",
-                              "longyao-cac-2020.corrections.toml"),
+    "longyao-cac-2020.xlsx": ("hebei-county-2020", 2020, "longyao-cac-2020.toml", "longyao-cac-2020.corrections.toml"),
 }
 
 

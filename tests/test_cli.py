@@ -69,17 +69,20 @@ def test_every_command_has_help() -> None:
 
 def test_cli_import_is_light() -> None:
     """`xltools --help` must not pay for pandas, pandera, openpyxl or xlsxwriter."""
-    code = ("import sys, xltools.cli; heavy = [m for m in ('pandas', 'pandera', 'openpyxl', 'xlsxwriter', 'docx') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, xltools.cli; heavy = [m for m in ('pandas', 'pandera', 'openpyxl', 'xlsxwriter', 'docx') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_validate_does_not_import_pandas() -> None:
-    code = ("import sys; from xltools.validate import validate_file; validate_file(sys.argv[1]); "
-            "print([m for m in ('pandas', 'pandera', 'openpyxl') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from xltools.validate import validate_file; validate_file(sys.argv[1]); "
+        "print([m for m in ('pandas', 'pandera', 'openpyxl') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 

@@ -19,7 +19,8 @@ def test_committed_examples_equal_the_build(tmp_path: Path) -> None:
 def test_as_published_reports_the_asset_error_and_opex_warning_only() -> None:
     r = validate_file(AS_PUBLISHED)
     assert [(f.rule, f.sheet, f.cell, f.check) for f in r.errors] == [
-        ("table.not-exceed", "资产占用", "B6", "assets.office-area")]
+        ("table.not-exceed", "资产占用", "B6", "assets.office-area")
+    ]
     assert "37.70" in r.errors[0].message and "0.00" in r.errors[0].message
     assert [(f.sheet, f.cell, f.check) for f in r.warnings] == [("机关运行经费", "B4", "opex-t06.public")]
     assert "8800.00" in r.warnings[0].message and "31000.00" in r.warnings[0].message

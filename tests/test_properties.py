@@ -42,8 +42,12 @@ def test_generated_workbooks_validate_clean_from_disk(seed: int) -> None:
 @given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["t03", "t05", "t06"]), st.data())
 def test_one_cent_off_is_caught_at_the_cell_or_its_totals(seed: int, table: str, data: st.DataObject) -> None:
     d = department(ED, seed)
-    rows = [(i, c) for i, rec in enumerate(d[table]) for c, v in rec.items()
-            if isinstance(v, Decimal) and c not in ("total", "basic")]
+    rows = [
+        (i, c)
+        for i, rec in enumerate(d[table])
+        for c, v in rec.items()
+        if isinstance(v, Decimal) and c not in ("total", "basic")
+    ]
     if not rows:
         return
     i, col = data.draw(st.sampled_from(rows))

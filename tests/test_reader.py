@@ -43,21 +43,26 @@ def _stamp(path: Path, tmp: Path, **values: str) -> Path:
             row[1].value = values[row[0].value]
     props = wb.custom_doc_props
     for p in list(props.props):
-        if p.name[len("xltools_"):] in values:
-            p.value = values[p.name[len("xltools_"):]]
+        if p.name[len("xltools_") :] in values:
+            p.value = values[p.name[len("xltools_") :]]
     out = tmp / "stamped.xlsx"
     wb.save(out)
     return out
 
 
-@pytest.mark.parametrize("content,rule", [
-    (b"name,amount\n\xe5\x8a\x9e,1\n", "read.not-xlsx"),
-    (b"%PDF-1.4 ...", "read.not-xlsx"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "read.xls"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64,
-     "read.encrypted"),
-    (b"", "read.empty-file"),
-])
+@pytest.mark.parametrize(
+    "content,rule",
+    [
+        (b"name,amount\n\xe5\x8a\x9e,1\n", "read.not-xlsx"),
+        (b"%PDF-1.4 ...", "read.not-xlsx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "read.xls"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64,
+            "read.encrypted",
+        ),
+        (b"", "read.empty-file"),
+    ],
+)
 def test_not_a_workbook(tmp_path: Path, content: bytes, rule: str) -> None:
     p = tmp_path / "部门.xlsx"
     p.write_bytes(content)
@@ -89,8 +94,10 @@ def test_foreign_workbook(tmp_path: Path) -> None:
 
 
 def test_other_edition_version_and_year(tmp_path: Path) -> None:
-    assert validate_file(_stamp(EXAMPLE, tmp_path, edition="shanghai-district-2020")).findings[0].rule == \
-        "read.unknown-edition"
+    assert (
+        validate_file(_stamp(EXAMPLE, tmp_path, edition="shanghai-district-2020")).findings[0].rule
+        == "read.unknown-edition"
+    )
     assert validate_file(_stamp(EXAMPLE, tmp_path, version="2019.3")).findings[0].rule == "read.wrong-version"
     assert validate_file(_stamp(EXAMPLE, tmp_path, year="1999")).findings[0].rule == "read.wrong-year"
 
@@ -158,5 +165,6 @@ def test_openpyxl_resaved_workbook_still_validates(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE, p)
     wb = openpyxl.load_workbook(p)
     wb.save(p)
-    assert [(f.rule, f.cell) for f in validate_file(p).findings] == \
-        [(f.rule, f.cell) for f in validate_file(EXAMPLE).findings]
+    assert [(f.rule, f.cell) for f in validate_file(p).findings] == [
+        (f.rule, f.cell) for f in validate_file(EXAMPLE).findings
+    ]

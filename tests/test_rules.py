@@ -28,12 +28,14 @@ def at(ed, table: str, row: str, col: str) -> tuple[str, str]:
 def _set(table: str, index: int, col: str, value: Any) -> Callable[[Data], None]:
     def apply(d: Data) -> None:
         d[table][index][col] = value
+
     return apply
 
 
 def _fixed(table: str, row: str, col: str, value: Any) -> Callable[[Data], None]:
     def apply(d: Data) -> None:
         d.setdefault(table, {}).setdefault(row, {})[col] = value
+
     return apply
 
 
@@ -59,8 +61,12 @@ CASES: list[tuple[str, str, Callable[[Data], None], tuple[str, str, str]]] = [
     ("cell.text-number", "warning", _set("t02", 0, "general", "４７７，８８４"), ("t02", "r0", "general")),
     ("cell.not-a-number", "error", _set("t06", 1, "personnel", "N/A"), ("t06", "r1", "personnel")),
     ("cell.unit-in-cell", "error", _set("t06", 1, "personnel", "29.6884万"), ("t06", "r1", "personnel")),
-    ("cell.excess-precision", "warning", _set("t06", 1, "personnel", Decimal("296884.001")),
-     ("t06", "r1", "personnel")),
+    (
+        "cell.excess-precision",
+        "warning",
+        _set("t06", 1, "personnel", Decimal("296884.001")),
+        ("t06", "r1", "personnel"),
+    ),
     ("cell.out-of-range", "error", _set("t06", 1, "personnel", 1e300), ("t06", "r1", "personnel")),
     ("cell.negative", "error", _set("pe", 5, "amount", -30000), ("pe", "r5", "amount")),
     ("cell.required", "error", _fixed("cover", "name", "value", None), ("cover", "name", "value")),
@@ -71,14 +77,22 @@ CASES: list[tuple[str, str, Callable[[Data], None], tuple[str, str, str]]] = [
     ("cell.code-not-in-list", "error", _set("t05", 3, "code", "2013698"), ("t05", "r3", "code")),
     ("cell.code-format", "error", _set("t05", 3, "code", "2013-602"), ("t05", "r3", "code")),
     ("cell.code-name-mismatch", "warning", _set("t03", 3, "name", "错误名称"), ("t03", "r3", "name")),
-    ("cell.stale-name", "warning", lambda d: d.__setitem__("t08", [{"code": "210", "name": "医疗卫生与计划生育支出"}]),
-     ("t08", "r0", "name")),
+    (
+        "cell.stale-name",
+        "warning",
+        lambda d: d.__setitem__("t08", [{"code": "210", "name": "医疗卫生与计划生育支出"}]),
+        ("t08", "r0", "name"),
+    ),
     ("cell.duplicate", "error", _dup_project, ("proj", "r1", "code")),
     ("cell.unknown-reference", "error", _set("ind", 0, "project", "288-XXXX"), ("ind", "r0", "project")),
     ("cell.formula-overwritten", "warning", _set("t03", 2, "basic", Pasted(327884)), ("t03", "r2", "basic")),
     ("cell.control-chars", "warning", _fixed("text", "duties", "text", "负责\x07网络安全"), ("text", "duties", "text")),
-    ("cell.too-long", "warning", _fixed("text", "other_matters", "text", "长" * 10001),
-     ("text", "other_matters", "text")),
+    (
+        "cell.too-long",
+        "warning",
+        _fixed("text", "other_matters", "text", "长" * 10001),
+        ("text", "other_matters", "text"),
+    ),
     ("table.sum-of-parts", "error", _set("t03", 0, "total", Pasted(477000)), ("t03", "r0", "total")),
     ("table.not-exceed", "error", _fixed("assets", "housing", "quantity", 0), ("assets", "office", "quantity")),
     ("table.column-total", "error", lambda d: None, ("t03", "total", "total")),  # see _column_total_book
@@ -89,11 +103,19 @@ CASES: list[tuple[str, str, Callable[[Data], None], tuple[str, str, str]]] = [
     ("table.plan-final", "error", _set("proj", 0, "plan_dec", 90), ("proj", "r0", "plan_dec")),
     ("table.plan-range", "error", _set("proj", 0, "plan_dec", 120), ("proj", "r0", "plan_dec")),
     ("table.project-no-indicators", "warning", lambda d: d.__setitem__("ind", []), ("proj", "r0", "code")),
-    ("cross.totals-agree", "error", lambda d: (_set("t06", 2, "public", 30000)(d), _set("t06", 3, "public", 30000)(d)),
-     ("t05", "total", "public")),
+    (
+        "cross.totals-agree",
+        "error",
+        lambda d: (_set("t06", 2, "public", 30000)(d), _set("t06", 3, "public", 30000)(d)),
+        ("t05", "total", "public"),
+    ),
     ("cross.not-exceed", "error", _x10, ("t06", "r4", "total")),
-    ("cross.unit-magnitude", "warning", _fixed("prior", "inc_total", "amount", Decimal("47.7884")),
-     ("t01", "inc_total", "inc")),
+    (
+        "cross.unit-magnitude",
+        "warning",
+        _fixed("prior", "inc_total", "amount", Decimal("47.7884")),
+        ("t01", "inc_total", "inc"),
+    ),
 ]
 
 
@@ -107,8 +129,9 @@ def test_rule_fires_where_expected(rule, severity, mutate, where, ed, example, w
     report = validate_file(path)
     sheet, cell = at(ed, *where)
     hits = [f for f in report.findings if f.rule == rule]
-    assert (rule, severity, sheet, cell) in [(f.rule, f.severity, f.sheet, f.cell) for f in hits], \
-        [(f.rule, f.sheet, f.cell, f.message) for f in report.findings]
+    assert (rule, severity, sheet, cell) in [(f.rule, f.severity, f.sheet, f.cell) for f in hits], [
+        (f.rule, f.sheet, f.cell, f.message) for f in report.findings
+    ]
     for f in hits:  # every placeholder filled
         assert "{" not in f.message and "{" not in f.hint, f.message
 

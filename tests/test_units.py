@@ -28,26 +28,29 @@ def test_money() -> None:
     assert fmt(Decimal("150000")) == "150000.00"
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
 def test_yuan_wan_round_trip_is_exact(v: Decimal) -> None:
     assert convert(convert(v, "元", "万元"), "万元", "元") == v
 
 
-@pytest.mark.parametrize("raw,value,rule", [
-    (477884.0, "477884", None),
-    ("477884", "477884", "cell.text-number"),
-    ("477,884.00", "477884.00", "cell.text-number"),
-    ("４７７８８４", "477884", "cell.text-number"),
-    ("—", "0", "cell.text-number"),
-    ("1,234元", "1234", "cell.text-number"),
-    ("(12)", "-12", "cell.text-number"),
-    ("2000万", None, "cell.unit-in-cell"),
-    ("N/A", None, "cell.not-a-number"),
-    (float("nan"), None, "cell.not-a-number"),
-    (float("inf"), None, "cell.not-a-number"),
-    (True, None, "cell.not-a-number"),
-    ("", None, None),
-])
+@pytest.mark.parametrize(
+    "raw,value,rule",
+    [
+        (477884.0, "477884", None),
+        ("477884", "477884", "cell.text-number"),
+        ("477,884.00", "477884.00", "cell.text-number"),
+        ("４７７８８４", "477884", "cell.text-number"),
+        ("—", "0", "cell.text-number"),
+        ("1,234元", "1234", "cell.text-number"),
+        ("(12)", "-12", "cell.text-number"),
+        ("2000万", None, "cell.unit-in-cell"),
+        ("N/A", None, "cell.not-a-number"),
+        (float("nan"), None, "cell.not-a-number"),
+        (float("inf"), None, "cell.not-a-number"),
+        (True, None, "cell.not-a-number"),
+        ("", None, None),
+    ],
+)
 def test_parse_number(raw, value, rule) -> None:
     p = parse_number(raw, "元")
     assert (format(p.value, "f") if p.value is not None else None) == value

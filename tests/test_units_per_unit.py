@@ -12,9 +12,12 @@ from xltools.validate import validate_file
 def _two_units(example: dict) -> None:
     """Split the example's 行政运行 spending between 本级 (blank) and a school 288002001, in T2 and T3."""
     example["t02"] = [
-        {"code": "201", "general": 400000}, {"code": "20136", "general": 400000},
-        {"code": "2013601", "general": 250000}, {"code": "2013602", "general": 150000},
-        {"unit": "288002001", "code": "201", "general": 77884}, {"unit": "288002001", "code": "20136", "general": 77884},
+        {"code": "201", "general": 400000},
+        {"code": "20136", "general": 400000},
+        {"code": "2013601", "general": 250000},
+        {"code": "2013602", "general": 150000},
+        {"unit": "288002001", "code": "201", "general": 77884},
+        {"unit": "288002001", "code": "20136", "general": 77884},
         {"unit": "288002001", "code": "2013601", "general": 77884},
     ]
     example["t03"] = [

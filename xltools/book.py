@@ -210,14 +210,16 @@ def book_from_data(ed: Edition, data: Data, path: str = "") -> Book:
         if t.kind == "list":
             book.list_rows[t.id] = [f"r{i}" for i in range(len(data.get(t.id, [])))]
             for col in total_columns(t) if t.total_row else []:
-                book.cells[(t.id, "total", col)] = Cell(t.id, "total", col, t.sheet, lay.cell("total", col),
-                                                        state=FORMULA)
+                book.cells[(t.id, "total", col)] = Cell(
+                    t.id, "total", col, t.sheet, lay.cell("total", col), state=FORMULA
+                )
         else:
             for r in t.rows:
                 for c in t.value_columns(r.side):
                     state = FORMULA if is_formula(ed, t, r.id, c.key) else INPUT
-                    book.cells[(t.id, r.id, c.key)] = Cell(t.id, r.id, c.key, t.sheet, lay.cell(r.id, c.key),
-                                                           state=state)
+                    book.cells[(t.id, r.id, c.key)] = Cell(
+                        t.id, r.id, c.key, t.sheet, lay.cell(r.id, c.key), state=state
+                    )
     for t, row, col, v in iter_data_cells(ed, data):
         lay = table_layout(ed, t.id)
         state = FORMULA if is_formula(ed, t, row, col) else INPUT
@@ -229,9 +231,9 @@ def book_from_data(ed: Edition, data: Data, path: str = "") -> Book:
             for row in book.list_rows[t.id]:
                 for col in t.columns:
                     if (t.id, row, col.key) not in book.cells and is_formula(ed, t, row, col.key):
-                        book.cells[(t.id, row, col.key)] = Cell(t.id, row, col.key, t.sheet,
-                                                                table_layout(ed, t.id).cell(row, col.key),
-                                                                state=FORMULA)
+                        book.cells[(t.id, row, col.key)] = Cell(
+                            t.id, row, col.key, t.sheet, table_layout(ed, t.id).cell(row, col.key), state=FORMULA
+                        )
     return book
 
 

@@ -41,8 +41,7 @@ class LazyGroup(click.Group):
         return module.command  # type: ignore[no-any-return]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, help_) for name, (mod, help_) in COMMANDS.items()
-                if importlib.util.find_spec(mod) is not None]
+        rows = [(name, help_) for name, (mod, help_) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
         with formatter.section("命令"):
             formatter.write_dl(rows)
 
@@ -72,8 +71,11 @@ def main(argv: list[str] | None = None) -> Any:
         import os
         import traceback
 
-        click.echo(f"内部错误（{type(e).__name__}: {e}）。这是 xltools 的问题，不是您的数据的问题；"
-                   "请把命令和文件发给维护人员。设置环境变量 XLTOOLS_DEBUG=1 可查看详细信息。", err=True)
+        click.echo(
+            f"内部错误（{type(e).__name__}: {e}）。这是 xltools 的问题，不是您的数据的问题；"
+            "请把命令和文件发给维护人员。设置环境变量 XLTOOLS_DEBUG=1 可查看详细信息。",
+            err=True,
+        )
         if os.environ.get("XLTOOLS_DEBUG"):
             traceback.print_exc()
         sys.exit(EXIT_INTERNAL)

@@ -72,6 +72,7 @@ class Migration:
 
 # ---- the mapping file ----
 
+
 def mapping_path(source_id: str, target: Edition) -> Path:
     return target.path / MAPPING_DIR / f"from-{source_id}.toml"
 
@@ -127,6 +128,7 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
 
 # ---- migrating a Book ----
 
+
 def _put(data: dict[str, Any], t: Table, row: str, col: str, value: Any) -> None:
     data.setdefault(t.id, {}).setdefault(row, {})[col] = value
 
@@ -162,8 +164,15 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
         missing = sorted(source_tables(source, tuple(side.refs())) & book.missing_tables)
         key = (ref.table, ref.row, ref.col)
         if missing:
-            out.unmapped.append(Unmapped("target", dst.id, dst.sheet, f"“{dst.row(ref.row).label}”",
-                                         f"上年工作簿缺少或无法读取“{source.table(missing[0]).sheet}”，未带入"))
+            out.unmapped.append(
+                Unmapped(
+                    "target",
+                    dst.id,
+                    dst.sheet,
+                    f"“{dst.row(ref.row).label}”",
+                    f"上年工作簿缺少或无法读取“{source.table(missing[0]).sheet}”，未带入",
+                )
+            )
             continue
         if refs and all(book.is_blank(r) for r in refs):
             continue  # not provided last year: stays blank (not compared)
@@ -192,13 +201,14 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
     out.unmapped.extend(_not_carried(book, m, used))
     out.unmapped.extend(_no_source(target, m, filled))
     if book.edition.year + 1 != target.year:
-        out.notes.append(f"上年工作簿是 {book.edition.year} 年的，新工作簿是 {target.year} 年的："
-                         f"带入的“上年数”是 {book.edition.year} 年的预算数，请核对。")
+        out.notes.append(
+            f"上年工作簿是 {book.edition.year} 年的，新工作簿是 {target.year} 年的："
+            f"带入的“上年数”是 {book.edition.year} 年的预算数，请核对。"
+        )
     return out
 
 
-def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, out: Migration,
-          used: set[Key]) -> int:
+def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, out: Migration, used: set[Key]) -> int:
     src, dst = book.edition.table(tid), target.table(tid)
     if tid in book.missing_tables:
         out.unmapped.append(Unmapped("target", tid, dst.sheet, "全部内容", "上年工作簿缺少或无法读取该表，未带入"))
@@ -222,8 +232,15 @@ def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, ou
             if rec:
                 records.append(rec)
         if len(records) > dst.rows_max:
-            out.unmapped.append(Unmapped("source", tid, src.sheet, f"第 {dst.rows_max + 1} 行起的 "
-                                         f"{len(records) - dst.rows_max} 行", f"新模板本表最多 {dst.rows_max} 行"))
+            out.unmapped.append(
+                Unmapped(
+                    "source",
+                    tid,
+                    src.sheet,
+                    f"第 {dst.rows_max + 1} 行起的 {len(records) - dst.rows_max} 行",
+                    f"新模板本表最多 {dst.rows_max} 行",
+                )
+            )
             records = records[: dst.rows_max]
         out.data[tid] = records
         return sum(len(r) for r in records)
@@ -268,19 +285,39 @@ def _no_source(target: Edition, m: MigrationMap, filled: set[Key]) -> list[Unmap
     for tid in sorted(mapped, key=[t.id for t in target.tables].index):
         t = target.table(tid)
         declared = {(r.row, r.col) for r, _, _ in m.amounts if r.table == tid}
-        missing = [r for r in t.rows for c in t.value_columns(r.side)
-                   if c.type == "money" and c.key not in r.na and (r.id, c.key) not in declared
-                   and not is_formula(target, t, r.id, c.key)]
+        missing = [
+            r
+            for r in t.rows
+            for c in t.value_columns(r.side)
+            if c.type == "money"
+            and c.key not in r.na
+            and (r.id, c.key) not in declared
+            and not is_formula(target, t, r.id, c.key)
+        ]
         if missing:
-            out.append(Unmapped("target", tid, t.sheet, "、".join(f"“{r.label}”" for r in missing),
-                                "上年工作簿中没有对应数据，请手工填写"))
+            out.append(
+                Unmapped(
+                    "target",
+                    tid,
+                    t.sheet,
+                    "、".join(f"“{r.label}”" for r in missing),
+                    "上年工作簿中没有对应数据，请手工填写",
+                )
+            )
     return out
 
 
 # ---- files ----
 
-def migrate_file(old: str | Path, target_id: str, year: int | None, output: str | Path,
-                 force: bool = False, mapping_file: str | Path | None = None) -> Migration:
+
+def migrate_file(
+    old: str | Path,
+    target_id: str,
+    year: int | None,
+    output: str | Path,
+    force: bool = False,
+    mapping_file: str | Path | None = None,
+) -> Migration:
     """Read last year's workbook, write this year's (refusing to overwrite, atomically), return the result.
     Raises UnreadableError for an unusable input and EditionError for an unknown edition or mapping."""
     from .outputs import atomic_write, check_target
@@ -297,7 +334,8 @@ def migrate_file(old: str | Path, target_id: str, year: int | None, output: str 
     mig = migrate_book(book, target, mapping)
     errors = [f for f in result.findings if f.severity == "error"]
     if errors:
-        mig.notes.append(f"读取上年工作簿时发现 {len(errors)} 个错误（可用 xltools validate 查看），"
-                         "有错误的单元格可能未带入。")
+        mig.notes.append(
+            f"读取上年工作簿时发现 {len(errors)} 个错误（可用 xltools validate 查看），有错误的单元格可能未带入。"
+        )
     atomic_write(output, lambda tmp: write_template(target, tmp, mig.data))
     return mig

@@ -44,8 +44,11 @@ class _Gen:
 
     def leaf_codes(self) -> list[str]:
         fn = self.ed.codes["function"]
-        leaves = [c for c in fn.entries if fn.level_of(c) == 3 and fn.parent(c) in fn.entries
-                  and fn.parent(fn.parent(c)) in fn.entries]
+        leaves = [
+            c
+            for c in fn.entries
+            if fn.level_of(c) == 3 and fn.parent(c) in fn.entries and fn.parent(fn.parent(c)) in fn.entries
+        ]
         k = self.rng.randint(1, 6)
         return sorted(self.rng.sample(sorted(leaves), k))
 
@@ -63,13 +66,15 @@ class _Gen:
             p_g, u_g, j_g = self.amount(5, 200), self.amount(1, 30), self.amount(0, 100) * (rng.random() < 0.7)
             j_f = self.amount(1, 50) if has_fund and rng.random() < 0.5 else 0
             has_other = other_sources and rng.random() < 0.3
-            p_o, u_o, j_o = ((self.amount(0, 20), self.amount(0, 5), self.amount(0, 10)) if has_other else (0, 0, 0))
+            p_o, u_o, j_o = (self.amount(0, 20), self.amount(0, 5), self.amount(0, 10)) if has_other else (0, 0, 0)
             carry = int((p_g + u_g + j_g) * rng.uniform(0, 0.2)) if has_carry else 0
             rows[key] = dict(p_g=p_g, u_g=u_g, j_g=j_g, j_f=j_f, p_o=p_o, u_o=u_o, j_o=j_o, carry=carry)
         data: dict[str, Any] = {}
         data["cover"] = {
-            "name": {"value": f"测试县第{index + 1}局"}, "code": {"value": f"{100 + index:03d}{index % 1000:03d}"},
-            "year": {"value": ed.year}, "unit": {"value": ed.money_unit},
+            "name": {"value": f"测试县第{index + 1}局"},
+            "code": {"value": f"{100 + index:03d}{index % 1000:03d}"},
+            "year": {"value": ed.year},
+            "unit": {"value": ed.money_unit},
             "nature": {"value": rng.choice(ed.enums.get("unit_nature", ("行政单位",)))},
         }
 
@@ -100,8 +105,13 @@ class _Gen:
             return vals
 
         data["t02"] = rollup(t02_row)
-        data["t03"] = rollup(lambda r: {"basic_personnel": r["p_g"] + r["p_o"], "basic_public": r["u_g"] + r["u_o"],
-                                        "project": r["j_g"] + r["j_f"] + r["j_o"]})
+        data["t03"] = rollup(
+            lambda r: {
+                "basic_personnel": r["p_g"] + r["p_o"],
+                "basic_public": r["u_g"] + r["u_o"],
+                "project": r["j_g"] + r["j_f"] + r["j_o"],
+            }
+        )
         # the tables below have no 单位 column: merge the units' leaves
         merged: dict[tuple[str, str], dict[str, int]] = {}
         for (_, c), r in rows.items():
@@ -126,10 +136,13 @@ class _Gen:
         data["t06"] = self.econ_rows(personnel, public, sg)
         data["pe"] = self.project_econ(project)
         data["proj"], data["ind"] = self.projects(project)
-        data["org"] = [{"name": f"{n}股", "nature": rng.choice(("行政", "事业")), "grade": "股级", "funding": "财政拨款"}
-                       for n in rng.sample(("综合", "业务", "办公", "财务", "法规", "信息"), rng.randint(1, 4))]
-        data["proc"] = {k: {"amount": _money(self.amount(0, 20) * (rng.random() < 0.5))}
-                        for k in ("goods", "works", "services")}
+        data["org"] = [
+            {"name": f"{n}股", "nature": rng.choice(("行政", "事业")), "grade": "股级", "funding": "财政拨款"}
+            for n in rng.sample(("综合", "业务", "办公", "财务", "法规", "信息"), rng.randint(1, 4))
+        ]
+        data["proc"] = {
+            k: {"amount": _money(self.amount(0, 20) * (rng.random() < 0.5))} for k in ("goods", "works", "services")
+        }
         data["opex"] = {"amount": {"amount": _money(public)}}
         housing = round(rng.uniform(0, 2000), 2)
         data["assets"] = {
@@ -137,22 +150,29 @@ class _Gen:
             "housing": {"quantity": Decimal(str(housing)), "value": _money(self.amount(0, 100) // self.scale)},
             "office": {"quantity": Decimal(str(round(housing * rng.uniform(0, 1), 2))), "value": Decimal(0)},
             "vehicles": {"quantity": Decimal(vehicles), "value": Decimal(0)},
-            "equipment": {"value": Decimal(0)}, "other": {"value": Decimal(0)},
+            "equipment": {"value": Decimal(0)},
+            "other": {"value": Decimal(0)},
         }
         a = data["assets"]
         a["total"]["value"] = a["total"]["value"] + a["housing"]["value"]
         a["office"]["value"] = _money(int(a["housing"]["value"] * 100 * Decimal(str(rng.uniform(0, 1)))))
-        total_inc = sum(r["p_g"] + r["u_g"] + r["j_g"] + r["j_f"] + r["p_o"] + r["u_o"] + r["j_o"]
-                        for r in rows.values())
-        data["prior"] = {} if rng.random() < 0.2 else {
-            "inc_total": {"amount": _money(int(total_inc * rng.uniform(0.6, 1.4)))},
-            "exp_total": {"amount": _money(int(total_inc * rng.uniform(0.6, 1.4)))},
-            "basic": {"amount": _money(int((personnel + public) * rng.uniform(0.6, 1.4)))},
-            "project": {"amount": _money(int(project * rng.uniform(0.6, 1.4)))},
-            "sg_total": {"amount": _money(0)},
+        total_inc = sum(
+            r["p_g"] + r["u_g"] + r["j_g"] + r["j_f"] + r["p_o"] + r["u_o"] + r["j_o"] for r in rows.values()
+        )
+        data["prior"] = (
+            {}
+            if rng.random() < 0.2
+            else {
+                "inc_total": {"amount": _money(int(total_inc * rng.uniform(0.6, 1.4)))},
+                "exp_total": {"amount": _money(int(total_inc * rng.uniform(0.6, 1.4)))},
+                "basic": {"amount": _money(int((personnel + public) * rng.uniform(0.6, 1.4)))},
+                "project": {"amount": _money(int(project * rng.uniform(0.6, 1.4)))},
+                "sg_total": {"amount": _money(0)},
+            }
+        )
+        data["text"] = {
+            k: {"text": f"测试文字{k}"} for k in ("duties", "change_reason", "sg_reason", "overall_goal", "measures")
         }
-        data["text"] = {k: {"text": f"测试文字{k}"} for k in
-                        ("duties", "change_reason", "sg_reason", "overall_goal", "measures")}
         return data
 
     def econ_rows(self, personnel: int, public: int, sg: dict[str, int]) -> list[dict[str, Any]]:
@@ -181,8 +201,11 @@ class _Gen:
                 slot = acc.setdefault(c, {k: 0 for k in cols})
                 for k, v in vals.items():
                     slot[k] += v
-        return [{"code": c, **{k: _money(v) for k, v in vals.items() if v}} for c, vals in sorted(acc.items())
-                if any(vals.values())]
+        return [
+            {"code": c, **{k: _money(v) for k, v in vals.items() if v}}
+            for c, vals in sorted(acc.items())
+            if any(vals.values())
+        ]
 
     def project_econ(self, project: int) -> list[dict[str, Any]]:
         if not project:
@@ -203,13 +226,36 @@ class _Gen:
             other = int(total * rng.uniform(0, 0.3)) if rng.random() < 0.3 else 0
             q = sorted(rng.sample(range(0, 101, 5), 3))
             code = f"XM-{rng.randint(100, 999)}-{i:02d}"
-            projs.append({"code": code, "name": f"测试项目{i + 1}", "fiscal": _money(total - other),
-                          **({"other": _money(other)} if other else {}), "purpose": "保障工作开展",
-                          "plan_q1": Decimal(q[0]), "plan_h1": Decimal(q[1]), "plan_oct": Decimal(q[2]),
-                          "plan_dec": Decimal(100), "target": "完成年度工作任务"})
-            for lvl1, lvl2 in (("产出指标", "数量指标"), ("效益指标", "社会效益指标"), ("满意度指标", "服务对象满意度指标")):
-                inds.append({"project": code, "level1": lvl1, "level2": lvl2, "level3": "指标", "value": "≥90%",
-                             "description": "说明", "basis": "计划标准"})
+            projs.append(
+                {
+                    "code": code,
+                    "name": f"测试项目{i + 1}",
+                    "fiscal": _money(total - other),
+                    **({"other": _money(other)} if other else {}),
+                    "purpose": "保障工作开展",
+                    "plan_q1": Decimal(q[0]),
+                    "plan_h1": Decimal(q[1]),
+                    "plan_oct": Decimal(q[2]),
+                    "plan_dec": Decimal(100),
+                    "target": "完成年度工作任务",
+                }
+            )
+            for lvl1, lvl2 in (
+                ("产出指标", "数量指标"),
+                ("效益指标", "社会效益指标"),
+                ("满意度指标", "服务对象满意度指标"),
+            ):
+                inds.append(
+                    {
+                        "project": code,
+                        "level1": lvl1,
+                        "level2": lvl2,
+                        "level3": "指标",
+                        "value": "≥90%",
+                        "description": "说明",
+                        "basis": "计划标准",
+                    }
+                )
         return projs, inds
 
 

@@ -23,7 +23,8 @@ def test_corrected_example_passes_with_its_warning_listed(compiled: Compiled) ->
     assert "通过（1 个提醒）" in compiled.output
     assert "机关运行经费应与表6公用经费一致" in compiled.output
     assert sorted(p.name for p in compiled.out.iterdir()) == sorted(
-        [compiled.docx_path.name, compiled.md_path.name, compiled.xlsx_path.name])
+        [compiled.docx_path.name, compiled.md_path.name, compiled.xlsx_path.name]
+    )
     assert "情况说明中有" not in compiled.output  # no placeholders
 
 
@@ -68,8 +69,9 @@ def test_existing_outputs_need_force(tmp_path: Path) -> None:
     assert md.read_text(encoding="utf-8").startswith("# ")
 
 
-def test_missing_required_texts_become_visible_placeholders(example: dict[str, Any],
-                                                            write: Callable[..., Path], tmp_path: Path) -> None:
+def test_missing_required_texts_become_visible_placeholders(
+    example: dict[str, Any], write: Callable[..., Path], tmp_path: Path
+) -> None:
     del example["text"]["duties"]
     del example["text"]["sg_reason"]
     del example["text"]["other_matters"]  # optional: no placeholder

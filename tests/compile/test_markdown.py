@@ -29,8 +29,9 @@ def test_parse_blocks() -> None:
     blocks = parse(MD)
     assert blocks[0] == Heading(0, "标题")
     assert blocks[1] == Heading(1, "一、第一部分")
-    assert blocks[2] == Paragraph((Run("正文"), Run("加粗", bold=True), Run("与"), Run("", br=True),
-                                   Run("换行，|竖线#井号。")))
+    assert blocks[2] == Paragraph(
+        (Run("正文"), Run("加粗", bold=True), Run("与"), Run("", br=True), Run("换行，|竖线#井号。"))
+    )
     assert blocks[3] == Paragraph((Run("表题", bold=True),), caption=True)
     table = blocks[4]
     assert isinstance(table, Table)
@@ -44,9 +45,19 @@ def plain_cell(runs: tuple[Run, ...]) -> str:
     return "".join("\n" if r.br else r.text for r in runs)
 
 
-@pytest.mark.parametrize("text", [
-    "# 不是标题", "| 不是 | 表格 |", "**不是粗体**", "a\\b", "<br>", "=SUM(A1)", "_x_ `y` [z]", "第一行\n第二行",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# 不是标题",
+        "| 不是 | 表格 |",
+        "**不是粗体**",
+        "a\\b",
+        "<br>",
+        "=SUM(A1)",
+        "_x_ `y` [z]",
+        "第一行\n第二行",
+    ],
+)
 def test_escaped_user_text_comes_back_unchanged(text: str) -> None:
     md = f"前缀{md_escape(text)}\n\n| 列 |\n|---|\n| {md_escape(text)} |\n"
     para, table = parse(md)

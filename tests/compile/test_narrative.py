@@ -58,25 +58,36 @@ def test_title_and_nine_section_headings(document: docx.document.Document) -> No
     assert [p.text for p in title] == [f"{NAME}2020年部门预算信息公开情况说明"]
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == SECTIONS
     level2 = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
-    assert level2 == ["1、收入说明", "2、支出说明", "3、比上年增减情况", "第一部分　部门整体绩效目标",
-                      "第二部分　预算项目绩效目标"]
+    assert level2 == [
+        "1、收入说明",
+        "2、支出说明",
+        "3、比上年增减情况",
+        "第一部分　部门整体绩效目标",
+        "第二部分　预算项目绩效目标",
+    ]
     level3 = [p.text for p in document.paragraphs if p.style.name == "Heading 3"]
     assert level3 == ["（一）总体绩效目标", "（二）分项绩效目标", "（三）工作保障措施", "1、网信办工作经费绩效目标表"]
 
 
 def test_income_and_expenditure_figures(document: docx.document.Document) -> None:
     s = section(document, SECTIONS[1])
-    assert ("2020年预算收入477884.00元，其中：一般公共预算拨款收入477884.00元，政府性基金预算拨款收入0.00元，"
-            "国有资本经营预算拨款收入0.00元，财政专户管理资金收入0.00元，其他来源收入0.00元。") in s
-    assert ("2020年部门支出预算为477884.00元，其中：基本支出327884.00元，占支出总计的68.61%，"
-            "包括人员经费296884.00元和日常公用经费31000.00元；项目支出150000.00元，占支出总计的31.39%，"
-            "主要为办公费60000.00元，印刷费50000.00元，邮电费5000.00元，差旅费5000.00元，维修（护）费30000.00元。") in s
+    assert (
+        "2020年预算收入477884.00元，其中：一般公共预算拨款收入477884.00元，政府性基金预算拨款收入0.00元，"
+        "国有资本经营预算拨款收入0.00元，财政专户管理资金收入0.00元，其他来源收入0.00元。"
+    ) in s
+    assert (
+        "2020年部门支出预算为477884.00元，其中：基本支出327884.00元，占支出总计的68.61%，"
+        "包括人员经费296884.00元和日常公用经费31000.00元；项目支出150000.00元，占支出总计的31.39%，"
+        "主要为办公费60000.00元，印刷费50000.00元，邮电费5000.00元，差旅费5000.00元，维修（护）费30000.00元。"
+    ) in s
 
 
 def test_change_against_prior_year_with_reason(document: docx.document.Document) -> None:
     s = section(document, SECTIONS[1])
-    assert ("2020年部门预算收支安排477884.00元，较2019年增加277884.00元，增长138.94%。"
-            "因我单位为2019年机构改革新成立单位，2020年有人员增加情况，增加经费为人员经费与日常办公经费。") in s
+    assert (
+        "2020年部门预算收支安排477884.00元，较2019年增加277884.00元，增长138.94%。"
+        "因我单位为2019年机构改革新成立单位，2020年有人员增加情况，增加经费为人员经费与日常办公经费。"
+    ) in s
     # 基本支出 / 项目支出 have no prior figure in the example: no comparison sentence for them
     assert "其中基本支出较" not in s and "项目支出较" not in s
 
@@ -84,12 +95,15 @@ def test_change_against_prior_year_with_reason(document: docx.document.Document)
 def test_opex_sangong_procurement(document: docx.document.Document) -> None:
     assert "2020年，我部门机关运行经费共计安排8800.00元，主要用于保证机关正常运转" in section(document, SECTIONS[2])
     sg = section(document, SECTIONS[3])
-    assert ("2020年，我部门财政拨款“三公”经费预算安排0.00元，其中：因公出国（境）费0.00元；公务用车购置及运行费0.00元"
-            "（其中：公务用车购置费0.00元，公务用车运行费0.00元）；公务接待费0.00元。") in sg
+    assert (
+        "2020年，我部门财政拨款“三公”经费预算安排0.00元，其中：因公出国（境）费0.00元；公务用车购置及运行费0.00元"
+        "（其中：公务用车购置费0.00元，公务用车运行费0.00元）；公务接待费0.00元。"
+    ) in sg
     assert "增减变化原因：2019年我部门为机构改革新成立单位，根据上级规定，三公经费预算应较上年减少。" in sg
     assert "较2019年" not in sg  # the prior 三公 figures are blank: no comparison
-    assert section(document, SECTIONS[5]) == ("2020年，我部门安排政府采购预算0.00元，其中：货物类0.00元，"
-                                              "工程类0.00元，服务类0.00元。")
+    assert section(document, SECTIONS[5]) == (
+        "2020年，我部门安排政府采购预算0.00元，其中：货物类0.00元，工程类0.00元，服务类0.00元。"
+    )
 
 
 def test_duties_and_the_two_org_rows(document: docx.document.Document) -> None:
@@ -106,9 +120,19 @@ def test_performance_project_plan_and_indicators(document: docx.document.Documen
     assert s.count("2020年县委网信办将始终坚持以习近平新时代中国特色社会主义思想为指导") == 1
     assert "（五）加强宣传培训调研。" in s and "网信办部门职责分类绩效目标情况说明" in s
     assert table_with(document, ["项目编码", "项目名称", "预算数（元）", "其中：财政资金", "其他资金"])[1] == [
-        "288-0204-JXN-KZLZ", "网信办工作经费", "150000.00", "150000.00", "0.00"]
+        "288-0204-JXN-KZLZ",
+        "网信办工作经费",
+        "150000.00",
+        "150000.00",
+        "0.00",
+    ]
     assert table_with(document, ["资金支出计划（%）", "3月底", "6月底", "10月底", "12月底"])[1] == [
-        "累计支出进度", "25.00", "50.00", "75.00", "100.00"]
+        "累计支出进度",
+        "25.00",
+        "50.00",
+        "75.00",
+        "100.00",
+    ]
     assert "资金用途：维护网络安全和推动信息化发展" in s
     assert "年度绩效目标：1、网络舆情处置率\n2、网信队伍建设" in s
     grid = table_with(document, ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"])
@@ -120,8 +144,10 @@ def test_performance_project_plan_and_indicators(document: docx.document.Documen
 
 def test_asset_section_and_table_in_万元(document: docx.document.Document) -> None:
     s = section(document, SECTIONS[6])
-    assert ("截至2019年12月31日，我部门资产总额15.33万元。其中：房屋37.7平方米（含办公用房37.7平方米），价值0.00万元；"
-            "车辆0台（辆），价值0.00万元；单价在20万元以上设备0.00万元；其他固定资产15.33万元。") in s
+    assert (
+        "截至2019年12月31日，我部门资产总额15.33万元。其中：房屋37.7平方米（含办公用房37.7平方米），价值0.00万元；"
+        "车辆0台（辆），价值0.00万元；单价在20万元以上设备0.00万元；其他固定资产15.33万元。"
+    ) in s
     assert table_with(document, ["项目", "数量", "价值（万元）"]) == [
         ["项目", "数量", "价值（万元）"],
         ["资产总额", "——", "15.33"],

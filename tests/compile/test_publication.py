@@ -17,9 +17,25 @@ from xltools.edition import Edition
 
 from .conftest import NAME, NARRATIVE, TABLES, Compiled, run_compile
 
-SHEETS = ["概览", "表1 收支总表", "表2 收入总表", "表3 支出总表", "表4 财政拨款收支总表", "表5 一般公共预算支出表",
-          "表6 基本支出表", "表7 三公经费表", "表8 政府性基金表", "表9 国有资本经营表", "项目支出经济分类", "机构设置",
-          "项目绩效", "绩效指标", "政府采购", "机关运行经费", "资产占用"]
+SHEETS = [
+    "概览",
+    "表1 收支总表",
+    "表2 收入总表",
+    "表3 支出总表",
+    "表4 财政拨款收支总表",
+    "表5 一般公共预算支出表",
+    "表6 基本支出表",
+    "表7 三公经费表",
+    "表8 政府性基金表",
+    "表9 国有资本经营表",
+    "项目支出经济分类",
+    "机构设置",
+    "项目绩效",
+    "绩效指标",
+    "政府采购",
+    "机关运行经费",
+    "资产占用",
+]
 
 
 @pytest.fixture(scope="module")
@@ -81,23 +97,45 @@ def test_totals_are_formulas_with_cached_values(formulas: openpyxl.Workbook, val
 def test_list_tables_print_their_filled_rows(values: openpyxl.Workbook) -> None:
     pe = values["项目支出经济分类"]
     rows = [[pe.cell(r, c).value for c in range(1, 4)] for r in range(4, 11)]
-    assert rows == [["", "合计", 150000], ["302", "商品和服务支出", 150000], ["30201", "办公费", 60000],
-                    ["30202", "印刷费", 50000], ["30207", "邮电费", 5000], ["30211", "差旅费", 5000],
-                    ["30213", "维修（护）费", 30000]]
+    assert rows == [
+        ["", "合计", 150000],
+        ["302", "商品和服务支出", 150000],
+        ["30201", "办公费", 60000],
+        ["30202", "印刷费", 50000],
+        ["30207", "邮电费", 5000],
+        ["30211", "差旅费", 5000],
+        ["30213", "维修（护）费", 30000],
+    ]
     assert pe.max_row == 10
     org = values["机构设置"]
     assert [[org.cell(r, c).value for c in range(1, 5)] for r in (4, 5)] == [
-        ["综合股", "行政", "科级", "财政拨款"], ["业务股", "行政", "科级", "财政拨款"]]
+        ["综合股", "行政", "科级", "财政拨款"],
+        ["业务股", "行政", "科级", "财政拨款"],
+    ]
     proj = values["项目绩效"]
     assert [proj.cell(6, c).value for c in range(1, 11)] == [
-        "288-0204-JXN-KZLZ", "网信办工作经费", 150000, 150000, None, "维护网络安全和推动信息化发展", 25, 50, 75, 100]
+        "288-0204-JXN-KZLZ",
+        "网信办工作经费",
+        150000,
+        150000,
+        None,
+        "维护网络安全和推动信息化发展",
+        25,
+        50,
+        75,
+        100,
+    ]
     assert values["绩效指标"].max_row == 12  # 9 indicators under a 3-row head
 
 
 def test_empty_tables_carry_their_note(values: openpyxl.Workbook) -> None:
     def notes(name: str) -> list[str]:
-        return [c.value for row in values[name].iter_rows() for c in row
-                if isinstance(c.value, str) and c.value.startswith("注：")]
+        return [
+            c.value
+            for row in values[name].iter_rows()
+            for c in row
+            if isinstance(c.value, str) and c.value.startswith("注：")
+        ]
 
     assert notes("表8 政府性基金表") == ["注：本部门2020年无政府性基金预算支出，故本表为空表。"]
     assert notes("表9 国有资本经营表") == ["注：本部门2020年无国有资本经营预算支出，故本表为空表。"]
@@ -122,8 +160,14 @@ def test_summary_figures_prior_year_and_change(formulas: openpyxl.Workbook, valu
     assert line("一般公共预算拨款收入") == [477884, "（未提供）", None, None]
     assert line("基本支出")[0] == 327884 and line("其中：人员经费")[0] == 296884
     assert line("　　　日常公用经费")[0] == 31000 and line("项目支出")[0] == 150000
-    for label in ("“三公”经费合计", "因公出国（境）费", "公务用车购置费", "公务用车运行费", "公务接待费",
-                  "政府采购预算"):
+    for label in (
+        "“三公”经费合计",
+        "因公出国（境）费",
+        "公务用车购置费",
+        "公务用车运行费",
+        "公务接待费",
+        "政府采购预算",
+    ):
         assert line(label)[0] == 0, label
     assert line("机关运行经费")[0] == 8800
     assert line("资产总额") == [15.33, "—", None, None]

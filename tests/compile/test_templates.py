@@ -23,20 +23,26 @@ def md_of(ed: Edition, data: dict[str, Any]) -> str:
 
 
 def part(md: str, start: str, end: str) -> str:
-    return md[md.index(start): md.index(end)]
+    return md[md.index(start) : md.index(end)]
 
 
 def test_prior_year_in_every_direction(ed: Edition, example: dict[str, Any]) -> None:
-    example["prior"].update({
-        "basic": {"amount": 300000}, "project": {"amount": 160000},  # up / down
-        "sg_total": {"amount": 0}, "sg_abroad": {"amount": 0},  # 0 -> 0: 持平
-        "sg_reception": {"amount": 2000},  # down to 0
-        "opex": {"amount": 0},  # zero base
-        "proc_total": {"amount": 0},
-    })
+    example["prior"].update(
+        {
+            "basic": {"amount": 300000},
+            "project": {"amount": 160000},  # up / down
+            "sg_total": {"amount": 0},
+            "sg_abroad": {"amount": 0},  # 0 -> 0: 持平
+            "sg_reception": {"amount": 2000},  # down to 0
+            "opex": {"amount": 0},  # zero base
+            "proc_total": {"amount": 0},
+        }
+    )
     md = md_of(ed, example)
-    assert ("2020年部门预算收支安排477884.00元，较2019年增加277884.00元，增长138.94%；"
-            "其中基本支出较2019年增加27884.00元，增长9.29%；项目支出较2019年减少10000.00元，下降6.25%。") in md
+    assert (
+        "2020年部门预算收支安排477884.00元，较2019年增加277884.00元，增长138.94%；"
+        "其中基本支出较2019年增加27884.00元，增长9.29%；项目支出较2019年减少10000.00元，下降6.25%。"
+    ) in md
     assert "机关运行经费共计安排8800.00元，较2019年增加8800.00元（上年无此项），主要用于" in md
     sg = part(md, "## 四、", "## 五、")
     assert "“三公”经费预算安排0.00元（与2019年持平）" in sg
@@ -94,13 +100,15 @@ def test_bureau_edits_wording_without_code(tmp_path: Path, example: dict[str, An
 def test_template_error_names_the_file_and_line(tmp_path: Path, example: dict[str, Any]) -> None:
     copy = tmp_path / "hebei-county-2020"
     shutil.copytree(load_edition("hebei-county-2020", 2020).path, copy)
-    (copy / "narrative" / "sections" / "3-opex.md.j2").write_text("## 三\n\n{% if opex %}\n没有结束\n",
-                                                                  encoding="utf-8")
+    (copy / "narrative" / "sections" / "3-opex.md.j2").write_text(
+        "## 三\n\n{% if opex %}\n没有结束\n", encoding="utf-8"
+    )
     ed = load_edition(str(copy), 2020)
     with pytest.raises(EditionError, match=r"情况说明模板有误：.*sections/3-opex\.md\.j2第4行：Unexpected end"):
         compile_narrative(book_from_data(ed, example))
-    (copy / "narrative" / "sections" / "3-opex.md.j2").write_text("## 三\n\n{{ no_such_figure | money }}\n",
-                                                                  encoding="utf-8")
+    (copy / "narrative" / "sections" / "3-opex.md.j2").write_text(
+        "## 三\n\n{{ no_such_figure | money }}\n", encoding="utf-8"
+    )
     with pytest.raises(EditionError, match=r"sections/3-opex\.md\.j2第3行：'no_such_figure' is undefined"):
         compile_narrative(book_from_data(ed, example))
 

@@ -62,8 +62,11 @@ def test_template_read_back_and_validate(mini_path: Path, tmp_path: Path) -> Non
 
 def test_its_identities_and_rules_apply(mini_path: Path, tmp_path: Path) -> None:
     ed = load_edition("zz-mini", 2022)
-    data = {**DATA, "summary": {"spending": {"amount": Decimal("400")}},
-            "items": [*DATA["items"][:3], {"code": "202", "amount": Decimal("100.25")}]}
+    data = {
+        **DATA,
+        "summary": {"spending": {"amount": Decimal("400")}},
+        "items": [*DATA["items"][:3], {"code": "202", "amount": Decimal("100.25")}],
+    }
     path = tmp_path / "bad.xlsx"
     write_template(ed, path, data)
     got = {(f.rule, f.sheet, f.cell, f.check) for f in validate_file(path).errors}

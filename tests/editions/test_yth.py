@@ -34,19 +34,36 @@ def test_edition_is_the_yth_format(yth: Edition) -> None:
     assert yth.options == {"serial": True, "column_numbers": True}
     t01 = yth.table("t01")
     income = [r.label for r in t01.rows if r.side == 0 and not r.bottom]
-    assert income == ["一、一般公共预算拨款收入", "二、政府性基金预算拨款收入", "三、国有资本经营预算拨款收入",
-                      "四、财政专户管理资金收入", "五、单位资金"]
+    assert income == [
+        "一、一般公共预算拨款收入",
+        "二、政府性基金预算拨款收入",
+        "三、国有资本经营预算拨款收入",
+        "四、财政专户管理资金收入",
+        "五、单位资金",
+    ]
     classes = [r for r in t01.rows if r.code]
     assert [r.code for r in classes] == sorted(e.code for e in yth.codes["function"].at_level(1))
     assert classes[0].label == "一、一般公共服务支出" and classes[9].label == "十、卫生健康支出"
     assert classes[-1].label == "二十九、债务发行费用支出"
     bottom = [(r.label, r.side) for r in t01.rows if r.bottom]
-    assert bottom == [("本年收入合计", 0), ("上年结转结余", 0), ("收入总计", 0),
-                      ("本年支出合计", 1), ("年终结转结余", 1), ("支出总计", 1)]
+    assert bottom == [
+        ("本年收入合计", 0),
+        ("上年结转结余", 0),
+        ("收入总计", 0),
+        ("本年支出合计", 1),
+        ("年终结转结余", 1),
+        ("支出总计", 1),
+    ]
     t02 = yth.table("t02")
     assert [c.header[-1] for c in t02.columns if c.type == "money"] == [
-        "合计", "上年结转结余", "一般公共预算拨款收入", "政府性基金预算拨款收入", "国有资本经营预算拨款收入",
-        "财政专户管理资金收入", "单位资金"]
+        "合计",
+        "上年结转结余",
+        "一般公共预算拨款收入",
+        "政府性基金预算拨款收入",
+        "国有资本经营预算拨款收入",
+        "财政专户管理资金收入",
+        "单位资金",
+    ]
     assert "inc_unit" in [r.id for r in yth.table("prior").rows]
 
 
@@ -165,8 +182,7 @@ def test_stale_class_name_is_a_warning(yth: Edition, tmp_path: Path) -> None:
     name_cell = table_layout(yth, "t03").cell(row, "name")
     text_cell = table_layout(yth, "text").cell("change_reason", "text")
     stale = {(f.rule, f.sheet, f.cell) for f in report.warnings if "stale" in f.rule}
-    assert stale == {("cell.stale-name", "表3 支出总表", name_cell),
-                     ("cell.stale-name-text", "文字说明", text_cell)}
+    assert stale == {("cell.stale-name", "表3 支出总表", name_cell), ("cell.stale-name-text", "文字说明", text_cell)}
     msg = next(f.message for f in report.warnings if f.rule == "cell.stale-name")
     assert "医疗卫生与计划生育支出" in msg and "卫生健康支出" in msg and "2021" in msg
 
@@ -180,14 +196,15 @@ def test_current_class_name_is_not_flagged(yth: Edition, tmp_path: Path) -> None
 def _hierarchy_data(yth: Edition, class_amount: str) -> dict[str, Any]:
     """A 类 typed from a 万元 export next to three 款 rounded on their own: 3.34 × 3 = 10.02."""
     data: dict[str, Any] = copy.deepcopy(department(yth, 0))
-    data["pe"] = [{"code": "302", "amount": Decimal(class_amount)},
-                  *({"code": c, "amount": Decimal("3.34")} for c in ("30201", "30202", "30207"))]
+    data["pe"] = [
+        {"code": "302", "amount": Decimal(class_amount)},
+        *({"code": c, "amount": Decimal("3.34")} for c in ("30201", "30202", "30207")),
+    ]
     return data
 
 
 @pytest.mark.parametrize("class_amount,flagged", [("10.01", False), ("10.02", False), ("9.99", True)])
-def test_rounding_tolerance_scales_with_figures(yth: Edition, tmp_path: Path, class_amount: str,
-                                                flagged: bool) -> None:
+def test_rounding_tolerance_scales_with_figures(yth: Edition, tmp_path: Path, class_amount: str, flagged: bool) -> None:
     """tolerance_per_term 0.005 万元 per rounded figure: four figures allow 0.02, not 0.03."""
     path = tmp_path / "round.xlsx"
     write_template(yth, path, _hierarchy_data(yth, class_amount))

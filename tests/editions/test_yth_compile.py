@@ -18,8 +18,7 @@ from xltools.template.write import write_template
 def test_generated_2021_workbook_compiles(yth: Edition, tmp_path: Path) -> None:
     path = tmp_path / "部门.xlsx"
     # the first generated department with 单位资金, so the 单位资金 sentence has a figure to show
-    data = next(d for d in map(lambda s: department(yth, s), range(50))
-                if any(r.get("unit_funds") for r in d["t02"]))
+    data = next(d for d in map(lambda s: department(yth, s), range(50)) if any(r.get("unit_funds") for r in d["t02"]))
     write_template(yth, path, data)
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, ["compile", str(path), "-o", str(out)])

@@ -85,7 +85,8 @@ def test_prefer_latest_includes_the_newest(county_copy: Path, tmp_path: Path) ->
 
 
 def test_folder_search_skips_lock_files_and_outputs_and_records_problems(
-        county_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    county_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (county_copy / "~$dept00.xlsx").write_bytes(b"lock")
     (county_copy / "dept00.检查结果.xlsx").write_bytes(b"annotated copy")
     (county_copy / "notes.txt").write_text("x")
@@ -139,8 +140,10 @@ def test_outputs_never_overwrite(county: County, tmp_path: Path) -> None:
 
 def test_roster_as_excel_saves_it(tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes("部门名单（2020年）\r\n单位代码,部门名称,备注\r\n101001,测试县第2局,\r\n\r\n102002,教育局,\r\n"
-                    "101001,重复行,\r\n".encode("gbk"))
+    gbk.write_bytes(
+        "部门名单（2020年）\r\n单位代码,部门名称,备注\r\n101001,测试县第2局,\r\n\r\n102002,教育局,\r\n"
+        "101001,重复行,\r\n".encode("gbk")
+    )
     r = read_roster(gbk)
     assert [(e.code, e.name) for e in r.entries] == [("101001", "测试县第2局"), ("102002", "教育局")]
     assert r.notes and "重复" in r.notes[0]
@@ -174,7 +177,8 @@ def test_process_is_a_pure_function_of_the_path(county: County) -> None:
     assert good["data"]["figures"]["inc_total"] == good["data"]["figures"]["exp_total"]
     t01 = good["data"]["tables"]["t01"]
     assert t01["cols"] == ["inc", "amount"] and ("inc_total", (good["data"]["figures"]["inc_total"], None)) in [
-        (k, v) for k, v in t01["rows"]]
+        (k, v) for k, v in t01["rows"]
+    ]
     bad = process(str(county.folder / "corrupt.xlsx"))
     assert bad["verdict"] == "unreadable" and bad["data"] is None and bad["findings"][0]["rule"] == "read.corrupt"
     assert process(str(county.folder / "nothing-here.xlsx"))["findings"][0]["rule"] == "read.not-found"
@@ -216,6 +220,5 @@ def test_the_roster_is_never_an_output(county: County, tmp_path: Path) -> None:
     shutil.copy(county.roster, roster)
     before = roster.read_bytes()
     with pytest.raises(OutputError):
-        merge([county.folder / "dept00.xlsx"], tmp_path / "o.xlsx", jobs=1, roster=roster, json_path=roster,
-              force=True)
+        merge([county.folder / "dept00.xlsx"], tmp_path / "o.xlsx", jobs=1, roster=roster, json_path=roster, force=True)
     assert roster.read_bytes() == before

@@ -24,13 +24,20 @@ from xltools.template.write import write_template
 from .conftest import DUP_SEED, MISSING, N_VALID, County, code_of
 
 FIGURES = {  # figure id -> (table, row, col) read straight from a Book built from the generator's data
-    "inc_general": ("t01", "inc_general", "inc"), "inc_total": ("t01", "inc_total", "inc"),
-    "inc_carryover": ("t01", "inc_carryover", "inc"), "exp_total": ("t01", "exp_total", "amount"),
-    "basic": ("t03", "total", "basic"), "personnel": ("t03", "total", "basic_personnel"),
-    "public": ("t03", "total", "basic_public"), "project": ("t03", "total", "project"),
-    "sg_total": ("t07", "budget", "total"), "sg_abroad": ("t07", "budget", "abroad"),
-    "sg_vehicle_purchase": ("t07", "budget", "vehicle_purchase"), "sg_vehicle_run": ("t07", "budget", "vehicle_run"),
-    "sg_reception": ("t07", "budget", "reception"), "opex": ("opex", "amount", "amount"),
+    "inc_general": ("t01", "inc_general", "inc"),
+    "inc_total": ("t01", "inc_total", "inc"),
+    "inc_carryover": ("t01", "inc_carryover", "inc"),
+    "exp_total": ("t01", "exp_total", "amount"),
+    "basic": ("t03", "total", "basic"),
+    "personnel": ("t03", "total", "basic_personnel"),
+    "public": ("t03", "total", "basic_public"),
+    "project": ("t03", "total", "project"),
+    "sg_total": ("t07", "budget", "total"),
+    "sg_abroad": ("t07", "budget", "abroad"),
+    "sg_vehicle_purchase": ("t07", "budget", "vehicle_purchase"),
+    "sg_vehicle_run": ("t07", "budget", "vehicle_run"),
+    "sg_reception": ("t07", "budget", "reception"),
+    "opex": ("opex", "amount", "amount"),
     "procurement": ("proc", "total", "amount"),
 }
 
@@ -45,8 +52,13 @@ def by_name(county: County) -> dict[str, Any]:
 
 def test_every_status(county: County) -> None:
     st = {name: e.status for name, e in by_name(county).items()}
-    assert st == {**{n: "已纳入" for n in included_names(county)}, f"dept{DUP_SEED:02d}.xlsx": "重复",
-                  "dup.xlsx": "重复", "errors.xlsx": "有错误未纳入", "corrupt.xlsx": "无法读取"}
+    assert st == {
+        **{n: "已纳入" for n in included_names(county)},
+        f"dept{DUP_SEED:02d}.xlsx": "重复",
+        "dup.xlsx": "重复",
+        "errors.xlsx": "有错误未纳入",
+        "corrupt.xlsx": "无法读取",
+    }
     errors = by_name(county)["errors.xlsx"]
     assert errors.errors >= 1 and errors.findings[0]["rule"] == "table.hierarchy"
     assert errors.findings[0]["sheet"] == "表6 基本支出表" and errors.findings[0]["message"]
@@ -67,8 +79,9 @@ def test_totals_equal_the_sum_of_included_departments(county: County, ed: Editio
         for fid, (t, row, col) in FIGURES.items():
             expected[fid] += book.amount(t, row, col) or Decimal(0)
         for rec in data["t03"]:  # 表3 合计 = 人员经费 + 日常公用经费 + 项目支出, straight from the generator
-            by_function[rec["code"]] += sum((rec.get(k, Decimal(0)) for k in
-                                             ("basic_personnel", "basic_public", "project")), Decimal(0))
+            by_function[rec["code"]] += sum(
+                (rec.get(k, Decimal(0)) for k in ("basic_personnel", "basic_public", "project")), Decimal(0)
+            )
     doc = county.summary()
     got = {f["id"]: Decimal(f["amount"]) for f in doc["totals"]["figures"]}
     for fid, value in expected.items():
@@ -98,8 +111,11 @@ def test_no_input_is_silently_dropped(county: County) -> None:
     assert len(files) == N_VALID + 3
     doc = county.summary()
     assert sorted(Path(i["path"]).name for i in doc["inputs"]) == files
-    assert doc["counts"]["inputs"] == len(files) == sum(v for k, v in doc["counts"].items()
-                                                        if k not in ("inputs", "missing"))
+    assert (
+        doc["counts"]["inputs"]
+        == len(files)
+        == sum(v for k, v in doc["counts"].items() if k not in ("inputs", "missing"))
+    )
     ws = openpyxl.load_workbook(county.out)["校验结果"]
     header = [c.value for c in ws[1]]
     paths = [ws.cell(r, header.index("文件") + 1).value for r in range(2, ws.max_row + 1)]
@@ -130,8 +146,13 @@ def test_merge_is_deterministic(county: County, tmp_path: Path) -> None:
 def test_export_is_a_consistent_data_package(county: County) -> None:
     pkg = json.loads((county.export_dir / "datapackage.json").read_text(encoding="utf-8"))
     assert pkg["profile"] == "tabular-data-package"
-    assert pkg["model"]["measures"]["金额"] == {"source": "金额", "currency": "CNY", "factor": 1, "phase": "approved",
-                                              "title": "预算金额（元）"}
+    assert pkg["model"]["measures"]["金额"] == {
+        "source": "金额",
+        "currency": "CNY",
+        "factor": 1,
+        "phase": "approved",
+        "title": "预算金额（元）",
+    }
     for res in pkg["resources"]:
         with (county.export_dir / res["path"]).open(encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh))
@@ -139,8 +160,9 @@ def test_export_is_a_consistent_data_package(county: County) -> None:
     with (county.export_dir / "budget-lines.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["单位编码"] for r in rows} == {code_of(county.data[n]) for n in included_names(county)}
-    total = sum(Decimal(r["金额"]) for r in rows if r["表"] == "表3 支出总表" and r["指标"] == "合计"
-                and r["科目级次"] == "1")
+    total = sum(
+        Decimal(r["金额"]) for r in rows if r["表"] == "表3 支出总表" and r["指标"] == "合计" and r["科目级次"] == "1"
+    )
     doc = county.summary()
     assert total == Decimal(next(f["amount"] for f in doc["totals"]["figures"] if f["id"] == "exp_total"))
     assert all(r["单位"] == "元" and Decimal(r["金额"]) != 0 for r in rows)

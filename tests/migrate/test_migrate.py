@@ -27,25 +27,39 @@ YTH = "hebei-county-yth"
 EXPECTED_PRIOR = {
     "inc_total": Decimal("47.79"),  # 477884.00 元
     "inc_general": Decimal("47.79"),  # 477884.00 元
-    "inc_fund": Decimal("0.00"), "inc_soe": Decimal("0.00"), "inc_special": Decimal("0.00"),
+    "inc_fund": Decimal("0.00"),
+    "inc_soe": Decimal("0.00"),
+    "inc_special": Decimal("0.00"),
     "inc_unit": Decimal("0.00"),  # 事业收入 … 其他收入: none in the example
     "exp_total": Decimal("47.79"),  # 477884.00 元
     "basic": Decimal("32.79"),  # 327884.00 元
     "personnel": Decimal("29.69"),  # 296884.00 元
     "public": Decimal("3.10"),  # 31000.00 元
     "project": Decimal("15.00"),  # 150000.00 元
-    "sg_total": Decimal("0.00"), "sg_abroad": Decimal("0.00"), "sg_vehicle_purchase": Decimal("0.00"),
-    "sg_vehicle_run": Decimal("0.00"), "sg_reception": Decimal("0.00"),
+    "sg_total": Decimal("0.00"),
+    "sg_abroad": Decimal("0.00"),
+    "sg_vehicle_purchase": Decimal("0.00"),
+    "sg_vehicle_run": Decimal("0.00"),
+    "sg_reception": Decimal("0.00"),
     "opex": Decimal("0.88"),  # 8800.00 元
     "proc_total": Decimal("0.00"),
 }
 
 EXPECTED_UNMAPPED = [
-    ("source", "t02", "4 行"), ("source", "t03", "4 行"), ("source", "t05", "4 行"), ("source", "t06", "4 行"),
-    ("source", "pe", "6 行"), ("source", "proj", "1 行"), ("source", "ind", "9 行"),
+    ("source", "t02", "4 行"),
+    ("source", "t03", "4 行"),
+    ("source", "t05", "4 行"),
+    ("source", "t06", "4 行"),
+    ("source", "pe", "6 行"),
+    ("source", "proj", "1 行"),
+    ("source", "ind", "9 行"),
     ("source", "proc", "“货物”、“工程”、“服务”"),
-    ("source", "assets", "“资产总额”、“1、房屋（平方米）”、“其中：办公用房（平方米）”、“2、车辆（台、辆）”、"
-                         "“3、单价在20万元以上设备”、“4、其他固定资产”"),
+    (
+        "source",
+        "assets",
+        "“资产总额”、“1、房屋（平方米）”、“其中：办公用房（平方米）”、“2、车辆（台、辆）”、"
+        "“3、单价在20万元以上设备”、“4、其他固定资产”",
+    ),
     ("source", "prior", "“收入总计”、“支出总计”"),
 ]
 
@@ -78,8 +92,10 @@ def test_texts_carried_over(migrated: tuple[object, Path]) -> None:
     assert new.text("cover", "unit", "value") == "万元"
     for r in old.edition.table("text").rows:
         assert new.text("text", r.id, "text") == old.text("text", r.id, "text")
-    assert [[new.text("org", r, c) for c in ("name", "nature", "grade", "funding")] for r in new.rows("org")] == \
-        [["综合股", "行政", "科级", "财政拨款"], ["业务股", "行政", "科级", "财政拨款"]]
+    assert [[new.text("org", r, c) for c in ("name", "nature", "grade", "funding")] for r in new.rows("org")] == [
+        ["综合股", "行政", "科级", "财政拨款"],
+        ["业务股", "行政", "科级", "财政拨款"],
+    ]
     assert new.rows("t02") == [] and new.rows("proj") == []  # this year's figures start empty
 
 
@@ -127,8 +143,9 @@ def test_refusals_leave_nothing_behind(tmp_path: Path) -> None:
 
 def test_bad_mapping_names_its_key(tmp_path: Path) -> None:
     bad = tmp_path / "map.toml"
-    bad.write_text('source = "hebei-county-2020"\n[amounts]\n"prior.inc_total.amount" = "t01.no_such_row.inc"\n',
-                   encoding="utf-8")
+    bad.write_text(
+        'source = "hebei-county-2020"\n[amounts]\n"prior.inc_total.amount" = "t01.no_such_row.inc"\n', encoding="utf-8"
+    )
     source, target = load_edition("hebei-county-2020", 2020), load_edition(YTH, 2021)
     with pytest.raises(EditionError, match=r"prior\.inc_total\.amount.*no_such_row"):
         load_mapping(source, target, bad)
@@ -143,9 +160,14 @@ def test_year_to_year_in_the_same_edition(tmp_path: Path) -> None:
     mig = migrate_file(old, YTH, 2022, out)
     book21, book22 = read_workbook(old).book, read_workbook(out).book
     assert book22.edition.year == 2022
-    pairs = {"inc_total": ("t01", "inc_total", "inc"), "inc_unit": ("t01", "inc_unit", "inc"),
-             "basic": ("t03", "total", "basic"), "project": ("t03", "total", "project"),
-             "sg_total": ("t07", "budget", "total"), "opex": ("opex", "amount", "amount")}
+    pairs = {
+        "inc_total": ("t01", "inc_total", "inc"),
+        "inc_unit": ("t01", "inc_unit", "inc"),
+        "basic": ("t03", "total", "basic"),
+        "project": ("t03", "total", "project"),
+        "sg_total": ("t07", "budget", "total"),
+        "opex": ("opex", "amount", "amount"),
+    }
     for prior_row, src in pairs.items():
         assert book22.amount("prior", prior_row, "amount") == book21.amount(*src)
     assert {u.table for u in mig.unmapped if u.side == "target"} == set()
@@ -171,7 +193,13 @@ def test_totals_from_an_unreadable_sheet_are_not_carried_as_zero(tmp_path: Path)
     assert not {k[1] for k in mig.amounts} & set(income)
     assert mig.amounts[("prior", "basic", "amount")] == Decimal("32.79")  # 表3 still read
     blocked = [u.what for u in mig.unmapped if u.side == "target"]
-    assert blocked == ["“收入总计”", "“一般公共预算拨款收入”", "“政府性基金预算拨款收入”", "“国有资本经营预算拨款收入”",
-                       "“财政专户管理资金收入”", "“单位资金”"]
+    assert blocked == [
+        "“收入总计”",
+        "“一般公共预算拨款收入”",
+        "“政府性基金预算拨款收入”",
+        "“国有资本经营预算拨款收入”",
+        "“财政专户管理资金收入”",
+        "“单位资金”",
+    ]
     assert mig.amounts[("prior", "exp_total", "amount")] == Decimal("47.79")  # from 表3, not 表2
     assert "读取上年工作簿时发现" in mig.notes[0]

@@ -30,6 +30,7 @@ Place = tuple[str, str]  # (sheet, cell)
 
 def places(ed: Edition) -> dict[str, Place]:
     """The three broken cells and the example's own warning, from the layout (not hard-coded)."""
+
     def at(table: str, row: str, col: str) -> Place:
         return ed.table(table).sheet, table_layout(ed, table).cell(row, col)
 
@@ -134,10 +135,25 @@ def run_chromium(tmp_path: Path, page: Path, *extra: str) -> subprocess.Complete
     profile = tmp_path / "chromium-profile"
     profile.mkdir(exist_ok=True)
     return subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-         f"--user-data-dir={profile}", *extra, page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=90, check=False)
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            *extra,
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
 
 
 class DomCells(HTMLParser):
@@ -165,7 +181,6 @@ def dom_cells(dom: str) -> DomCells:
     p = DomCells()
     p.feed(dom)
     return p
-
 
 
 def rezip(src: Path, dest: Path, edits: dict[str, Any]) -> Path:

@@ -32,8 +32,7 @@ def test_acceptance_three_broken_cells(broken: Path, ed: Edition) -> None:
     assert sha256(broken) == before  # the original is never touched
 
     # exactly those cells are filled: red for the three errors, yellow for the example's warning
-    assert filled_cells(copy) == {p["total"]: "error", p["code"]: "error", p["text"]: "error",
-                                  p["warning"]: "warning"}
+    assert filled_cells(copy) == {p["total"]: "error", p["code"]: "error", p["text"]: "error", p["warning"]: "warning"}
     wb = openpyxl.load_workbook(copy)
     for key in ("total", "code", "text", "warning"):
         sheet, cell = p[key]
@@ -87,19 +86,29 @@ def test_copy_keeps_what_the_template_gave(broken: Path) -> None:
     # a marked cell keeps its number format and its lock (only the fill changed)
     for sheet, cell in [("表7 三公经费表", "B5"), ("资产占用", "C8"), ("表5 一般公共预算支出表", "A10")]:
         c0, c1 = a[sheet][cell], b[sheet][cell]
-        assert (c1.number_format, c1.protection.locked, c1.font.b, c1.border.left.style) == \
-               (c0.number_format, c0.protection.locked, c0.font.b, c0.border.left.style)
+        assert (c1.number_format, c1.protection.locked, c1.font.b, c1.border.left.style) == (
+            c0.number_format,
+            c0.protection.locked,
+            c0.font.b,
+            c0.border.left.style,
+        )
         assert c1.value == c0.value
 
     # every part other than the few that must change is byte-identical; custom properties (the stamp) kept
     with zipfile.ZipFile(broken) as za, zipfile.ZipFile(copy) as zb:
         names_a = za.namelist()
-        assert zb.namelist()[:len(names_a)] == names_a
+        assert zb.namelist()[: len(names_a)] == names_a
         changed = {n for n in names_a if za.read(n) != zb.read(n)}
-    marked_parts = {p for s, p in sheet_parts(broken).items()
-                    if s in ("表7 三公经费表", "资产占用", "表5 一般公共预算支出表", "机关运行经费", "填报说明")}
-    assert changed <= {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-                       "docProps/app.xml"} | marked_parts
+    marked_parts = {
+        p
+        for s, p in sheet_parts(broken).items()
+        if s in ("表7 三公经费表", "资产占用", "表5 一般公共预算支出表", "机关运行经费", "填报说明")
+    }
+    assert (
+        changed
+        <= {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/app.xml"}
+        | marked_parts
+    )
     assert "docProps/custom.xml" not in changed and "xl/sharedStrings.xml" not in changed
 
     # the copy is still a workbook xltools reads, with the same findings (plus a note on the extra sheet)
@@ -170,8 +179,12 @@ def test_places_of_table_range_missing_sheet_and_empty_cell(tmp_path: Path, brok
     out = tmp_path / "synthetic.xlsx"
     result = annotate_workbook(broken, fs, out, ed)
     assert result.lost == []
-    assert filled_cells(out) == {("表1 收支总表", "A1"): "error", ("表3 支出总表", "F6"): "warning",
-                                 ("表3 支出总表", "F7"): "warning", ("表7 三公经费表", "K40"): "error"}
+    assert filled_cells(out) == {
+        ("表1 收支总表", "A1"): "error",
+        ("表3 支出总表", "F6"): "warning",
+        ("表3 支出总表", "F7"): "warning",
+        ("表7 三公经费表", "K40"): "error",
+    }
     wb = openpyxl.load_workbook(out)
     rows = {r[1].value: r for r in wb[LIST_SHEET].iter_rows(min_row=4)}
     assert rows["A1（整张表）"][1].hyperlink.location == "'表1 收支总表'!A1"
@@ -212,11 +225,13 @@ def test_default_names(name: str) -> None:
     assert out.suffix == (".xlsm" if name.endswith("xlsm") else ".xlsx")
 
 
-EXT = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
-       'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="1" '
-       'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation type="list" '
-       'allowBlank="1" showErrorMessage="1"><x14:formula1><xm:f>代码表!$I$2:$I$5</xm:f></x14:formula1>'
-       '<xm:sqref>C5</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>')
+EXT = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="1" '
+    'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation type="list" '
+    'allowBlank="1" showErrorMessage="1"><x14:formula1><xm:f>代码表!$I$2:$I$5</xm:f></x14:formula1>'
+    "<xm:sqref>C5</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>"
+)
 
 
 @pytest.mark.filterwarnings("ignore:Data Validation extension")
@@ -237,7 +252,9 @@ def test_excel_extensions_are_kept(tmp_path: Path, broken: Path, ed: Edition) ->
                     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
                     'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
                     'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
-                    'mc:Ignorable="x14ac">', 1)
+                    'mc:Ignorable="x14ac">',
+                    1,
+                )
                 text = text.replace("<sheetFormatPr ", '<sheetFormatPr x14ac:dyDescent="0.25" ', 1)
                 text = text.replace("</worksheet>", EXT + "</worksheet>")
                 assert EXT in text and 'mc:Ignorable="x14ac"' in text
@@ -271,9 +288,12 @@ def test_what_cannot_be_kept_is_said(tmp_path: Path, broken: Path) -> None:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == rels:
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdT" Type="http://schemas.microsoft.'
-                                    b'com/office/2017/10/relationships/threadedComment" '
-                                    b'Target="../threadedComments/threadedComment1.xml"/></Relationships>')
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdT" Type="http://schemas.microsoft.'
+                    b'com/office/2017/10/relationships/threadedComment" '
+                    b'Target="../threadedComments/threadedComment1.xml"/></Relationships>',
+                )
             zout.writestr(info, data)
         zout.writestr("xl/threadedComments/threadedComment1.xml", b"<ThreadedComments/>")
         zout.writestr("_xmlsignatures/sig1.xml", b"<Signature/>")

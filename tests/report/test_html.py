@@ -19,8 +19,8 @@ from ..conftest import AS_PUBLISHED
 from .conftest import broken_data, chromium, dom_cells, filled_cells, invoke, places, run_chromium, sha256
 
 needs_chromium = pytest.mark.skipif(
-    chromium() is None,
-    reason="chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
+    chromium() is None, reason="chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
+)
 
 
 def _self_contained(page: str) -> None:

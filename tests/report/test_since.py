@@ -43,8 +43,11 @@ def test_one_of_three_fixed(tmp_path: Path, broken: Path, ed: Edition) -> None:
 
 
 def test_bad_previous_report(tmp_path: Path, broken: Path) -> None:
-    for content, words in [("{", "不是 JSON"), ('{"a": 1}', "不是 xltools 的检查报告"),
-                           ('{"schema": "xltools-validate-report", "version": 99, "files": []}', "版本")]:
+    for content, words in [
+        ("{", "不是 JSON"),
+        ('{"a": 1}', "不是 xltools 的检查报告"),
+        ('{"schema": "xltools-validate-report", "version": 99, "files": []}', "版本"),
+    ]:
         p = tmp_path / "prev.json"
         p.write_text(content, encoding="utf-8")
         code, out = invoke("validate", broken, "--since", p)
@@ -63,8 +66,11 @@ def test_unreadable_now(tmp_path: Path, broken: Path) -> None:
 
 
 def test_damaged_previous_entries_are_ignored(tmp_path: Path, broken: Path) -> None:
-    doc = {"schema": "xltools-validate-report", "version": 1,
-           "files": [{"path": "bad\u0000name.xlsx", "findings": 7}, {"path": str(broken), "findings": "x"}]}
+    doc = {
+        "schema": "xltools-validate-report",
+        "version": 1,
+        "files": [{"path": "bad\u0000name.xlsx", "findings": 7}, {"path": str(broken), "findings": "x"}],
+    }
     prev = tmp_path / "p.json"
     prev.write_text(json.dumps(doc), encoding="utf-8")
     code, out = invoke("validate", broken, "--since", prev)

@@ -38,6 +38,7 @@ EXAMPLE = "longyao-cac-2020.xlsx"
 
 # ---------------------------------------------------------------- valid starting points
 
+
 def edition() -> Edition:
     return load_edition(EDITION_ID)
 
@@ -81,6 +82,7 @@ def where(table: str, row: str, col: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- zip and sheet XML surgery
+
 
 def members(zb: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(zb)) as zf:
@@ -138,8 +140,10 @@ def set_cell(xml: bytes, ref: str, inner: str, t: str | None = None) -> bytes:
     m = rx.search(xml)
     assert m, f"cell {ref} not in sheet XML"
     attrs = re.sub(rb'\st="[^"]*"', b"", m.group(1)).rstrip(b"/")
-    new = b'<c r="' + ref.encode() + b'"' + attrs + (f' t="{t}"'.encode() if t else b"") + b">" + inner.encode() + b"</c>"
-    return xml[: m.start()] + new + xml[m.end():]
+    new = (
+        b'<c r="' + ref.encode() + b'"' + attrs + (f' t="{t}"'.encode() if t else b"") + b">" + inner.encode() + b"</c>"
+    )
+    return xml[: m.start()] + new + xml[m.end() :]
 
 
 def inline(text: str) -> tuple[str, str]:
@@ -147,8 +151,7 @@ def inline(text: str) -> tuple[str, str]:
     return f'<is><t xml:space="preserve">{escape(text)}</t></is>', "inlineStr"
 
 
-def with_cell(table: str, row: str, col: str, inner: str, t: str | None = None,
-              zb: bytes | None = None) -> bytes:
+def with_cell(table: str, row: str, col: str, inner: str, t: str | None = None, zb: bytes | None = None) -> bytes:
     """The example workbook with one cell's XML replaced."""
     zb = zb or workbook_bytes()
     sheet, a1 = where(table, row, col)
@@ -189,6 +192,7 @@ def restamp(zb: bytes, **values: str) -> bytes:
 
 # ---------------------------------------------------------------- other file formats, made from scratch
 
+
 def ole_file(streams: list[str], size: int = 4096) -> bytes:
     """A minimal OLE2 compound file (what .xls and encrypted .xlsx are): header, one FAT sector and one
     directory sector naming the streams, as UTF-16LE like Excel writes them."""
@@ -223,16 +227,23 @@ def png_bytes() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = zlib.compress(b"\x00\xff\xff\xff")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
 
 
 def pdf_bytes() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
 
 
 # ---------------------------------------------------------------- the registry
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -247,8 +258,9 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
-def kind(kid: str, title: str, *, suffix: str = ".xlsx", edition: str | None = None, merge: bool = True,
-         big: bool = False) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
+def kind(
+    kid: str, title: str, *, suffix: str = ".xlsx", edition: str | None = None, merge: bool = True, big: bool = False
+) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
     """Register a kind whose content is bytes written to <folder>/<kid><suffix>."""
 
     def deco(fn: Callable[[], bytes]) -> Callable[[], bytes]:
@@ -263,8 +275,9 @@ def kind(kid: str, title: str, *, suffix: str = ".xlsx", edition: str | None = N
     return deco
 
 
-def special(kid: str, title: str, *, edition: str | None = None, merge: bool = True
-            ) -> Callable[[Callable[[Path], Path]], Callable[[Path], Path]]:
+def special(
+    kid: str, title: str, *, edition: str | None = None, merge: bool = True
+) -> Callable[[Callable[[Path], Path]], Callable[[Path], Path]]:
     """Register a kind that makes something other than a plain file (a folder, a link, a permission)."""
 
     def deco(fn: Callable[[Path], Path]) -> Callable[[Path], Path]:
@@ -285,6 +298,7 @@ def build_all(folder: Path, kinds: list[str] | None = None) -> Iterator[tuple[st
 
 
 # ---- the file itself ----
+
 
 @kind("valid", "未改动的示例工作簿（对照）")
 def _valid() -> bytes:
@@ -349,8 +363,10 @@ def _png() -> bytes:
 
 @kind("html-saved-as-xlsx", "网页（HTML）另存为 .xlsx")
 def _html() -> bytes:
-    return ("\ufeff<!doctype html><html><head><meta charset='utf-8'></head><body><table><tr><td>部门收支总体情况表"
-            "</td></tr></table></body></html>").encode()
+    return (
+        "\ufeff<!doctype html><html><head><meta charset='utf-8'></head><body><table><tr><td>部门收支总体情况表"
+        "</td></tr></table></body></html>"
+    ).encode()
 
 
 @kind("xls-renamed", "旧版 .xls 改名为 .xlsx")
@@ -383,19 +399,25 @@ def _truncated() -> bytes:
 
 @kind("docx-renamed", "Word 文档改成 .xlsx（压缩包中没有工作簿）")
 def _docx() -> bytes:
-    return build_zip({
-        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
-                               b'2006/content-types"/>',
-        "word/document.xml": b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                             b'wordprocessingml/2006/main"><w:body/></w:document>',
-    })
+    return build_zip(
+        {
+            "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+            b'2006/content-types"/>',
+            "word/document.xml": b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            b'wordprocessingml/2006/main"><w:body/></w:document>',
+        }
+    )
 
 
 @kind("ods-renamed", "WPS/OpenOffice 表格（.ods）改成 .xlsx")
 def _ods() -> bytes:
-    return build_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-                      "content.xml": b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:'
-                                     b'names:tc:opendocument:xmlns:office:1.0"/>'})
+    return build_zip(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:'
+            b'names:tc:opendocument:xmlns:office:1.0"/>',
+        }
+    )
 
 
 @kind("zip-of-workbooks", "把多个工作簿打成一个压缩包改名 .xlsx")
@@ -508,10 +530,12 @@ def _traversal() -> bytes:
     return edit_zip(workbook_bytes(), {"../../evil.sh": b"#!/bin/sh\necho pwned\n"})
 
 
-XXE = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
-LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
-                    for i in range(1, 10)) + "]>\n")
+XXE = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + "]>\n"
+)
 
 
 def _with_prolog(xml: bytes, prolog: str, extra: bytes = b"") -> bytes:
@@ -529,17 +553,22 @@ def _xxe() -> bytes:
 
 @kind("billion-laughs", "sharedStrings 中含“十亿笑声”实体炸弹")
 def _laughs() -> bytes:
-    return edit_zip(workbook_bytes(), {
-        "xl/sharedStrings.xml": lambda x: _with_prolog(x, LAUGHS).replace(b"<t>", b"<t>&lol9;", 1)})
+    return edit_zip(
+        workbook_bytes(), {"xl/sharedStrings.xml": lambda x: _with_prolog(x, LAUGHS).replace(b"<t>", b"<t>&lol9;", 1)}
+    )
 
 
 @kind("dtd-after-long-comment", "DTD 藏在 8 KB 注释之后（绕过只看文件开头的检查）")
 def _dtd_late() -> bytes:
     comment = b"<!--" + b" padding " * 1000 + b"-->\n"
-    return edit_zip(workbook_bytes(), {
-        "xl/sharedStrings.xml": lambda x: (b'<?xml version="1.0" encoding="UTF-8"?>\n' + comment
-                                           + _with_prolog(x, LAUGHS.split("\n", 1)[1])).replace(
-            b"<t>", b"<t>&lol9;", 1)})
+    return edit_zip(
+        workbook_bytes(),
+        {
+            "xl/sharedStrings.xml": lambda x: (
+                b'<?xml version="1.0" encoding="UTF-8"?>\n' + comment + _with_prolog(x, LAUGHS.split("\n", 1)[1])
+            ).replace(b"<t>", b"<t>&lol9;", 1)
+        },
+    )
 
 
 @kind("dtd-utf16", "以 UTF-16 编码的 XML 中含 DTD（绕过按字节查找）")
@@ -594,12 +623,19 @@ def _missing_part() -> bytes:
 def _outside() -> bytes:
     zb = workbook_bytes()
     part = sheet_part(zb, where("t06", "r0", "code")[0])
-    target = part[len("xl/"):]
-    return edit_zip(zb, {"xl/_rels/workbook.xml.rels": lambda x: x.replace(
-        f'Target="{target}"'.encode(), b'Target="../../../../etc/passwd"')})
+    target = part[len("xl/") :]
+    return edit_zip(
+        zb,
+        {
+            "xl/_rels/workbook.xml.rels": lambda x: x.replace(
+                f'Target="{target}"'.encode(), b'Target="../../../../etc/passwd"'
+            )
+        },
+    )
 
 
 # ---- the stamp: another edition, year or version ----
+
 
 @kind("stamp-removed", "新建工作簿后复制粘贴了模板工作表（没有模板标记）")
 def _stamp_removed() -> bytes:
@@ -637,14 +673,14 @@ def other_edition_dir(base: Path) -> Path:
         shutil.copytree(REPO / "schemas" / EDITION_ID, dest, dirs_exist_ok=True)
         toml = (dest / "edition.toml").read_text(encoding="utf-8")
         toml = toml.replace(f'id = "{EDITION_ID}"', 'id = "test-county-2021"')
-        toml = re.sub(r"years = \[2020\]", "years = [2021]", toml).replace("default_year = 2020",
-                                                                          "default_year = 2021")
+        toml = re.sub(r"years = \[2020\]", "years = [2021]", toml).replace("default_year = 2020", "default_year = 2021")
         (dest / "edition.toml").write_text(toml, encoding="utf-8")
     return dest
 
 
-@special("other-edition", "另一个版本（test-county-2021）的工作簿，按 --edition hebei-county-2020 检查",
-         edition=EDITION_ID)
+@special(
+    "other-edition", "另一个版本（test-county-2021）的工作簿，按 --edition hebei-county-2020 检查", edition=EDITION_ID
+)
 def _other_edition(folder: Path) -> Path:
     ed = load_edition(str(other_edition_dir(folder)))
     data = example_data()
@@ -655,6 +691,7 @@ def _other_edition(folder: Path) -> Path:
 
 
 # ---- sheets and structure ----
+
 
 def _big_sheet(rows: int, varied: bool) -> bytes:
     """The example with `rows` filled rows appended to 表2, the sheet XML streamed into the zip."""
@@ -674,11 +711,16 @@ def _big_sheet(rows: int, varied: bool) -> bytes:
                 for start in range(50, 50 + rows, step):
                     stop = min(start + step, 50 + rows)
                     if varied:
-                        fh.write("".join(f'<row r="{r}"><c r="D{r}"><v>{(r * 7919) % 100003}.{r % 97}</v></c></row>'
-                                         for r in range(start, stop)).encode())
+                        fh.write(
+                            "".join(
+                                f'<row r="{r}"><c r="D{r}"><v>{(r * 7919) % 100003}.{r % 97}</v></c></row>'
+                                for r in range(start, stop)
+                            ).encode()
+                        )
                     else:
-                        fh.write(b"".join(b'<row r="%d"><c r="D%d"><v>1</v></c></row>' % (r, r)
-                                          for r in range(start, stop)))
+                        fh.write(
+                            b"".join(b'<row r="%d"><c r="D%d"><v>1</v></c></row>' % (r, r) for r in range(start, stop))
+                        )
                 fh.write(b"</sheetData>" + tail)
     return buf.getvalue()
 
@@ -692,8 +734,14 @@ def _million_rows() -> bytes:
 def _far_cell() -> bytes:
     zb = workbook_bytes()
     part = sheet_part(zb, where("t02", "r0", "code")[0])
-    return edit_zip(zb, {part: lambda x: x.replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')})
+    return edit_zip(
+        zb,
+        {
+            part: lambda x: x.replace(
+                b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+            )
+        },
+    )
 
 
 @kind("sheet-renamed", "工作表“表3 支出总表”被改名为“支出表”")
@@ -710,20 +758,30 @@ def _deleted() -> bytes:
 @kind("sheet-added", "增加了一张工作表“草稿”")
 def _added() -> bytes:
     zb = workbook_bytes()
-    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-             b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>draft</t></is></c>'
-             b"</row></sheetData></worksheet>")
-    out = edit_zip(zb, {
-        "xl/worksheets/sheet99.xml": sheet,
-        "xl/_rels/workbook.xml.rels": lambda x: x.replace(
-            b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
-                                 b'2006/relationships/worksheet" Target="worksheets/sheet99.xml"/></Relationships>'),
-        "[Content_Types].xml": lambda x: x.replace(
-            b"</Types>", b'<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/vnd.openxml'
-                         b'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
-    })
-    return workbook_xml_edit(out, lambda x: x.replace("</sheets>", '<sheet name="草稿" sheetId="99" r:id="rId99"/>'
-                                                                   "</sheets>"))
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>draft</t></is></c>'
+        b"</row></sheetData></worksheet>"
+    )
+    out = edit_zip(
+        zb,
+        {
+            "xl/worksheets/sheet99.xml": sheet,
+            "xl/_rels/workbook.xml.rels": lambda x: x.replace(
+                b"</Relationships>",
+                b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+                b'2006/relationships/worksheet" Target="worksheets/sheet99.xml"/></Relationships>',
+            ),
+            "[Content_Types].xml": lambda x: x.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/vnd.openxml'
+                b'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+            ),
+        },
+    )
+    return workbook_xml_edit(
+        out, lambda x: x.replace("</sheets>", '<sheet name="草稿" sheetId="99" r:id="rId99"/></sheets>')
+    )
 
 
 def _openpyxl(fn: Callable[[Any], None]) -> bytes:
@@ -750,8 +808,10 @@ def _beyond() -> bytes:
     last = lay.last_row
     sheet = ed.table("t03").sheet
     zb = workbook_bytes()
-    row = (f'<row r="{last + 3}"><c r="B{last + 3}" t="inlineStr"><is><t>2010101</t></is></c>'
-           f'<c r="D{last + 3}"><v>5000</v></c></row>').encode()
+    row = (
+        f'<row r="{last + 3}"><c r="B{last + 3}" t="inlineStr"><is><t>2010101</t></is></c>'
+        f'<c r="D{last + 3}"><v>5000</v></c></row>'
+    ).encode()
     return edit_zip(zb, {sheet_part(zb, sheet): lambda x: x.replace(b"</sheetData>", row + b"</sheetData>")})
 
 
@@ -795,8 +855,14 @@ def _merged_data() -> bytes:
     def fn(x: bytes) -> bytes:
         x = set_cell(x, right, "")
         if b"<mergeCells" in x:
-            return re.sub(rb'<mergeCells count="(\d+)">', lambda m: b'<mergeCells count="%d"><mergeCell ref="%s:%s"/>'
-                          % (int(m.group(1)) + 1, left.encode(), right.encode()), x)
+            return re.sub(
+                rb'<mergeCells count="(\d+)">',
+                lambda m: (
+                    b'<mergeCells count="%d"><mergeCell ref="%s:%s"/>'
+                    % (int(m.group(1)) + 1, left.encode(), right.encode())
+                ),
+                x,
+            )
         return x
 
     return edit_zip(zb, {sheet_part(zb, sheet): fn})
@@ -902,8 +968,9 @@ def _long() -> bytes:
 
 @kind("control-characters", "单位名称中含控制字符（从网页复制）")
 def _control() -> bytes:
-    return with_cell("cover", "name", "value",
-                     "<is><t>中共隆尧县委网络安全和信息化委员会办公室_x0007__x000B_</t></is>", "inlineStr")
+    return with_cell(
+        "cover", "name", "value", "<is><t>中共隆尧县委网络安全和信息化委员会办公室_x0007__x000B_</t></is>", "inlineStr"
+    )
 
 
 @kind("duplicated-code", "表6 中同一科目填了两行")
@@ -922,6 +989,7 @@ def _cover_year() -> bytes:
 
 # ---- more damage seen in files from offices ----
 
+
 @kind("hundred-thousand-rows", "表2 下方粘贴了 100,000 行数据（未超过大小上限）", big=True)
 def _hundred_thousand_rows() -> bytes:
     return _big_sheet(100_000, varied=False)
@@ -931,8 +999,14 @@ def _hundred_thousand_rows() -> bytes:
 def _far_by_position() -> bytes:
     zb = workbook_bytes()
     part = sheet_part(zb, where("t02", "r0", "code")[0])
-    return edit_zip(zb, {part: lambda x: x.replace(
-        b"</sheetData>", b'<row r="1048576"><c><v>1</v></c><c><v>2</v></c></row></sheetData>')})
+    return edit_zip(
+        zb,
+        {
+            part: lambda x: x.replace(
+                b"</sheetData>", b'<row r="1048576"><c><v>1</v></c><c><v>2</v></c></row></sheetData>'
+            )
+        },
+    )
 
 
 @kind("tiny-exponent", "金额单元格中是“1e-999999”（极小的指数）")
@@ -960,5 +1034,11 @@ def _bad_sst() -> bytes:
 def _formula_error() -> bytes:
     zb = workbook_bytes()
     sheet, a1 = where("t03", "total", "total")
-    return edit_zip(zb, {sheet_part(zb, sheet): lambda x: re.sub(
-        rb'(<c r="' + a1.encode() + rb'"[^>]*?)>(<f>[^<]*</f>)<v>[^<]*</v>', rb'\1 t="e">\2<v>#REF!</v>', x)})
+    return edit_zip(
+        zb,
+        {
+            sheet_part(zb, sheet): lambda x: re.sub(
+                rb'(<c r="' + a1.encode() + rb'"[^>]*?)>(<f>[^<]*</f>)<v>[^<]*</v>', rb'\1 t="e">\2<v>#REF!</v>', x
+            )
+        },
+    )

@@ -82,8 +82,7 @@ EXPECTED: dict[str, Expect] = {
     "hundred-thousand-rows": Expect(1, (("read.rows-beyond-area", where("t02", "r0", "code")[0], "A50"),)),
     "far-away-cell": Expect(1, (sheet_of("read.sheet-too-large", "t02", "XFD1048576"),)),
     "far-cell-by-position": Expect(1, (sheet_of("read.sheet-too-large", "t02", "A1048576"),)),
-    "sheet-renamed": Expect(1, (sheet_of("read.sheet-missing", "t03"),),
-                            (("read.sheet-extra", "支出表", "A1"),)),
+    "sheet-renamed": Expect(1, (sheet_of("read.sheet-missing", "t03"),), (("read.sheet-extra", "支出表", "A1"),)),
     "sheet-deleted": Expect(1, (sheet_of("read.sheet-missing", "t07"),)),
     "sheet-added": Expect(0, warnings=(("read.sheet-extra", "草稿", "A1"),)),
     "rows-inserted-fixed": Expect(1, (at("read.row-label-changed", "t01", "inc_soe", "inc_item"),)),
@@ -92,15 +91,28 @@ EXPECTED: dict[str, Expect] = {
     "header-overwritten": Expect(1, (sheet_of("read.header-changed", "t03", "H3"),)),
     "column-inserted": Expect(1, (sheet_of("read.header-changed", "t02", "D3"),)),
     "merged-header-unmerged": OK,  # only the top-left cell of a merged header holds its text
-    "merged-data-cells": Expect(1, (
-        at("table.hierarchy", "t03", "r1", "total"), at("table.hierarchy", "t03", "r1", "project"),
-        at("cross.not-exceed", "t05", "r3", "total"), at("cross.not-exceed", "t05", "r3", "project"))),
+    "merged-data-cells": Expect(
+        1,
+        (
+            at("table.hierarchy", "t03", "r1", "total"),
+            at("table.hierarchy", "t03", "r1", "project"),
+            at("cross.not-exceed", "t05", "r3", "total"),
+            at("cross.not-exceed", "t05", "r3", "project"),
+        ),
+    ),
     "formula-pasted-same": Expect(0, warnings=(at("cell.formula-overwritten", "t01", "inc_total", "inc"),)),
-    "formula-pasted-wrong": Expect(1, (
-        at("table.sum-of-parts", "t03", "r0", "total"), at("table.hierarchy", "t03", "r0", "total"),
-        at("cross.totals-agree", "t02", "total", "total"), at("table.sum-of-parts", "t01", "inc_total", "inc"))),
-    "formula-edited": Expect(1, (at("table.sum-of-parts", "t01", "inc_subtotal", "inc"),
-                                 at("table.sum-of-parts", "t01", "inc_total", "inc"))),
+    "formula-pasted-wrong": Expect(
+        1,
+        (
+            at("table.sum-of-parts", "t03", "r0", "total"),
+            at("table.hierarchy", "t03", "r0", "total"),
+            at("cross.totals-agree", "t02", "total", "total"),
+            at("table.sum-of-parts", "t01", "inc_total", "inc"),
+        ),
+    ),
+    "formula-edited": Expect(
+        1, (at("table.sum-of-parts", "t01", "inc_subtotal", "inc"), at("table.sum-of-parts", "t01", "inc_total", "inc"))
+    ),
     "formula-error-cached": OK,  # an intact formula is recomputed, its cached value never trusted
     # ---- values in number cells ----
     "text-in-number": Expect(1, (at("cell.not-a-number", *EMPTY_MONEY),)),
@@ -112,9 +124,15 @@ EXPECTED: dict[str, Expect] = {
     "error-value": Expect(1, (at("cell.not-a-number", *EMPTY_MONEY),)),
     "bool-in-number": Expect(1, (at("cell.not-a-number", *EMPTY_MONEY),)),
     "date-in-number": Expect(1, (at("cell.not-a-number", *EMPTY_MONEY),)),
-    "negative-amount": Expect(1, (
-        at("cell.negative", "t06", "r1", "personnel"), at("cell.negative", "t06", "r1", "total"),
-        at("table.hierarchy", "t06", "r0", "personnel"), at("table.hierarchy", "t06", "r0", "total"))),
+    "negative-amount": Expect(
+        1,
+        (
+            at("cell.negative", "t06", "r1", "personnel"),
+            at("cell.negative", "t06", "r1", "total"),
+            at("table.hierarchy", "t06", "r0", "personnel"),
+            at("table.hierarchy", "t06", "r0", "total"),
+        ),
+    ),
     "wan-in-yuan": Expect(1, (at("cell.unit-in-cell", *EMPTY_MONEY),)),
     "fullwidth-digits": Expect(0, warnings=(at("cell.text-number", "t02", "r0", "general"),)),
     "thousands-separators": Expect(0, warnings=(at("cell.text-number", "t02", "r0", "general"),)),

@@ -36,8 +36,14 @@ def can_drop_dac() -> bool:
     return shutil.which("setpriv") is not None
 
 
-def run_cli(args: list[str], *, env: dict[str, str] | None = None, drop_dac: bool = False,
-            memory_mb: int = MEMORY_LIMIT_MB, timeout: float = WALL_TIMEOUT_S) -> Run:
+def run_cli(
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    drop_dac: bool = False,
+    memory_mb: int = MEMORY_LIMIT_MB,
+    timeout: float = WALL_TIMEOUT_S,
+) -> Run:
     """`python -m xltools ARGS` in a child with an address-space limit. drop_dac: without the capabilities
     that let root ignore file permissions (setpriv), so a chmod-000 file is refused as for a clerk."""
 
@@ -50,8 +56,14 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, drop_dac: boo
     child_env.pop("XLTOOLS_DEBUG", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        proc = subprocess.Popen([*prefix, sys.executable, "-m", "xltools", *args], stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL, preexec_fn=limit, env=child_env)
+        proc = subprocess.Popen(
+            [*prefix, sys.executable, "-m", "xltools", *args],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limit,
+            env=child_env,
+        )
         timed_out = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -67,17 +79,28 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, drop_dac: boo
         wall = time.monotonic() - start
         out.seek(0)
         err.seek(0)
-        return Run(proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
-                   usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, timed_out)
+        return Run(
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            usage.ru_utime + usage.ru_stime,
+            wall,
+            usage.ru_maxrss / 1024,
+            timed_out,
+        )
 
 
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-
-def run_probe(jobs: list[tuple[str, list[str]]], *, drop_dac: bool = False, memory_mb: int = MEMORY_LIMIT_MB,
-              timeout: float = WALL_TIMEOUT_S) -> list[dict[str, object]]:
+def run_probe(
+    jobs: list[tuple[str, list[str]]],
+    *,
+    drop_dac: bool = False,
+    memory_mb: int = MEMORY_LIMIT_MB,
+    timeout: float = WALL_TIMEOUT_S,
+) -> list[dict[str, object]]:
     """Validate every (path, extra args) job in one child process under the memory limit (probe.py);
     one result per job, in order. A crash of the child (a Rust abort, the limit hit) fails loudly."""
     import json
@@ -93,12 +116,21 @@ def run_probe(jobs: list[tuple[str, list[str]]], *, drop_dac: bool = False, memo
         jobs_file.write_text(json.dumps(jobs, ensure_ascii=False), encoding="utf-8")
         env = dict(os.environ)
         env.pop("XLTOOLS_DEBUG", None)
-        proc = subprocess.run([*prefix, sys.executable, "-m", "tests.robustness.probe", str(jobs_file)], cwd=repo,
-                              capture_output=True, text=True, timeout=timeout, preexec_fn=limit, env=env,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "tests.robustness.probe", str(jobs_file)],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=limit,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or len(results) != len(jobs):
         done = len(results)
-        raise AssertionError(f"probe child died (exit {proc.returncode}) on job {done}: "
-                             f"{jobs[done][0] if done < len(jobs) else '?'}\n{proc.stderr[-2000:]}")
+        raise AssertionError(
+            f"probe child died (exit {proc.returncode}) on job {done}: "
+            f"{jobs[done][0] if done < len(jobs) else '?'}\n{proc.stderr[-2000:]}"
+        )
     return results

@@ -77,8 +77,9 @@ def accounting(inbox: Inbox, result: Any) -> dict[str, Any]:
         "accounted": sum(e is not None for e in valid + broken),
         "valid_included": sum(e is not None and e.status_key == INCLUDED for e in valid),
         "valid": len(valid),
-        "broken_refused_with_reason": sum(e is not None and e.status_key != INCLUDED and bool(e.reason)
-                                          for e in broken),
+        "broken_refused_with_reason": sum(
+            e is not None and e.status_key != INCLUDED and bool(e.reason) for e in broken
+        ),
         "broken": len(broken),
         "loop_recorded": inbox.loop is not None and os.path.abspath(inbox.loop) in skipped,
         "refused_whole_merge": result.refused is not None,

@@ -45,6 +45,7 @@ class Mutant:
 
 # ---------------------------------------------------------------- cells of plain data
 
+
 def _rows(data: Data, table: str) -> list[dict[str, Any]]:
     return data.get(table) or []
 
@@ -80,8 +81,12 @@ def money_cells(ed: Edition, data: Data) -> list[Where]:
         else:
             for r in t.rows:
                 for c in t.value_columns(r.side):
-                    if (t.cell_type(r, c) == "money" and c.key not in r.na and not is_formula(ed, t, r.id, c.key)
-                            and data.get(t.id, {}).get(r.id, {}).get(c.key) is not None):
+                    if (
+                        t.cell_type(r, c) == "money"
+                        and c.key not in r.na
+                        and not is_formula(ed, t, r.id, c.key)
+                        and data.get(t.id, {}).get(r.id, {}).get(c.key) is not None
+                    ):
                         out.append((t.id, r.id, c.key))
     return out
 
@@ -160,8 +165,11 @@ def _orphan(ed: Edition, data: Data, rng: random.Random, k: int) -> Iterator[tup
         code = data[t][i]["code"]
         cl = ed.codes[ed.table(t).code_list]
         if cl.level_of(code) == 3:
-            parents = [j for j, r in enumerate(data[t]) if r["code"] == cl.parent(code) and r.get("unit") ==
-                       data[t][i].get("unit")]
+            parents = [
+                j
+                for j, r in enumerate(data[t])
+                if r["code"] == cl.parent(code) and r.get("unit") == data[t][i].get("unit")
+            ]
             cands += [(t, i, j) for j in parents]
     for t, i, j in rng.sample(cands, min(k, len(cands))):
         d = copy.deepcopy(data)
@@ -236,8 +244,9 @@ def _plan_below(ed: Edition, data: Data, rng: random.Random, k: int) -> Iterator
 
 
 def _formula_targets(ed: Edition, data: Data) -> list[Where]:
-    out: list[Where] = [(t, f"r{i}", "total") for t in ("t02", "t03", "t05", "t06")
-                        for i, _ in enumerate(_rows(data, t))]
+    out: list[Where] = [
+        (t, f"r{i}", "total") for t in ("t02", "t03", "t05", "t06") for i, _ in enumerate(_rows(data, t))
+    ]
     out += [("t01", "inc_total", "inc"), ("t01", "inc_subtotal", "inc"), ("t01", "exp_total", "amount")]
     return out
 
@@ -306,6 +315,7 @@ def _office(ed: Edition, data: Data, rng: random.Random, k: int) -> Iterator[tup
 
 # ---------------------------------------------------------------- bases and the kill rate
 
+
 def bases(ed: Edition, seeds: list[int], example: bool = True) -> list[tuple[str, Data]]:
     from . import corpus
 
@@ -350,9 +360,11 @@ class KillReport:
         return 1.0 if not self.breaking else sum(o.killed for o in self.breaking) / len(self.breaking)
 
     def summary(self) -> str:
-        lines = [f"mutants {len(self.outcomes)}, breaking {len(self.breaking)}, killed "
-                 f"{len(self.breaking) - len(self.survivors)}, kill rate {self.kill_rate:.1%}, "
-                 f"legitimately valid {len(self.valid)}, false alarms {sum(o.false_alarm for o in self.outcomes)}"]
+        lines = [
+            f"mutants {len(self.outcomes)}, breaking {len(self.breaking)}, killed "
+            f"{len(self.breaking) - len(self.survivors)}, kill rate {self.kill_rate:.1%}, "
+            f"legitimately valid {len(self.valid)}, false alarms {sum(o.false_alarm for o in self.outcomes)}"
+        ]
         for o in self.survivors:
             m = o.mutant
             lines.append(f"  SURVIVOR {m.base} {m.op} {'.'.join(m.where)} {m.before!r} -> {m.after!r}")
@@ -399,8 +411,9 @@ def _same(a: Any, b: Any) -> bool:
         return a == b
 
 
-def kill_rate(ed: Edition, base_list: list[tuple[str, Data]], per_op: int, seed: int = 0,
-              folder: Path | None = None) -> KillReport:
+def kill_rate(
+    ed: Edition, base_list: list[tuple[str, Data]], per_op: int, seed: int = 0, folder: Path | None = None
+) -> KillReport:
     """Every operator on every base (per_op cells each, chosen by a seeded generator): the outcomes."""
     report = KillReport()
     with tempfile.TemporaryDirectory(dir=folder) as d:

@@ -35,8 +35,15 @@ def main(jobs_file: str) -> None:
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        line = {"path": path, "exit": code, "stdout": out.getvalue(), "stderr": err.getvalue(),
-                "cpu_s": _cpu() - cpu, "wall_s": time.monotonic() - wall, "maxrss_mb": rss}
+        line = {
+            "path": path,
+            "exit": code,
+            "stdout": out.getvalue(),
+            "stderr": err.getvalue(),
+            "cpu_s": _cpu() - cpu,
+            "wall_s": time.monotonic() - wall,
+            "maxrss_mb": rss,
+        }
         sys.__stdout__.write(json.dumps(line, ensure_ascii=False) + "\n")  # type: ignore[union-attr]
         sys.__stdout__.flush()  # type: ignore[union-attr]
 

@@ -141,8 +141,16 @@ def test_cli_in_a_child_process_is_bounded(chunk: int, corpus_dir: Path) -> None
     assert not problems, "\n".join(problems)
 
 
-SAMPLE = ["valid", "zip-bomb", "far-away-cell", "xxe-sheet", "truncated-zip", "text-in-number", "directory",
-          "formula-pasted-wrong"]
+SAMPLE = [
+    "valid",
+    "zip-bomb",
+    "far-away-cell",
+    "xxe-sheet",
+    "truncated-zip",
+    "text-in-number",
+    "directory",
+    "formula-pasted-wrong",
+]
 
 
 @pytest.mark.parametrize("kid", SAMPLE)

@@ -19,8 +19,14 @@ from xltools.validate import validate_file
 from . import corpus
 
 MARK = "XLINJ"
-PAYLOADS = [f"={MARK}()+1", f"+{MARK}", f"-{MARK}+1", f"@{MARK}", f'=HYPERLINK("http://evil.example","{MARK}")',
-            f"=cmd|' /C calc {MARK}'!A0"]
+PAYLOADS = [
+    f"={MARK}()+1",
+    f"+{MARK}",
+    f"-{MARK}+1",
+    f"@{MARK}",
+    f'=HYPERLINK("http://evil.example","{MARK}")',
+    f"=cmd|' /C calc {MARK}'!A0",
+]
 HTML_PAYLOAD = f"<script>alert('{MARK}')</script><img src=x onerror=alert(1)>"
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("xltools.merge.merge") is None,
-                                reason="xltools.merge is not in this tree yet")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("xltools.merge.merge") is None, reason="xltools.merge is not in this tree yet"
+)
 
 
 def _check(tmp_path: Path, n: int, share: float) -> dict[str, object]:

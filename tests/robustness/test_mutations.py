@@ -16,9 +16,21 @@ from xltools.validate import validate_file
 from . import corpus
 from .operators import OPERATORS, bases, kill_rate
 
-ISSUE_OPERATORS = {"cent-up", "cent-down", "times-10000", "div-10000", "swap-amounts", "wrong-code", "orphan-item",
-                   "basic-to-project", "cleared-required", "plan-decreases", "plan-below-100", "total-typed-over",
-                   "duplicate-row"}
+ISSUE_OPERATORS = {
+    "cent-up",
+    "cent-down",
+    "times-10000",
+    "div-10000",
+    "swap-amounts",
+    "wrong-code",
+    "orphan-item",
+    "basic-to-project",
+    "cleared-required",
+    "plan-decreases",
+    "plan-below-100",
+    "total-typed-over",
+    "duplicate-row",
+}
 
 
 def test_operators_cover_the_issue() -> None:
@@ -46,8 +58,14 @@ def test_full_kill_rate(full_size: None, tmp_path: Path) -> None:
     assert report.kill_rate == 1.0 and not [o for o in report.outcomes if o.false_alarm], report.summary()
 
 
-PASTE_TARGETS = [("t01", "inc_total", "inc"), ("t01", "exp_subtotal", "amount"), ("t03", "r2", "total"),
-                 ("t02", "total", "general"), ("t05", "r0", "basic"), ("t07", "budget", "total")]
+PASTE_TARGETS = [
+    ("t01", "inc_total", "inc"),
+    ("t01", "exp_subtotal", "amount"),
+    ("t03", "r2", "total"),
+    ("t02", "total", "general"),
+    ("t05", "r0", "basic"),
+    ("t07", "budget", "total"),
+]
 
 
 @pytest.mark.parametrize("target", PASTE_TARGETS, ids=".".join)
@@ -70,7 +88,8 @@ def test_wrong_constant_pasted_in_the_xml(target: tuple[str, str, str], tmp_path
     sheet, a1 = corpus.where(*target)
     zb = corpus.workbook_bytes()
     path = tmp_path / "pasted.xlsx"
-    path.write_bytes(corpus.edit_zip(zb, {corpus.sheet_part(zb, sheet): lambda x: corpus.drop_formula(x, a1,
-                                                                                                       str(wrong))}))
+    path.write_bytes(
+        corpus.edit_zip(zb, {corpus.sheet_part(zb, sheet): lambda x: corpus.drop_formula(x, a1, str(wrong))})
+    )
     report = validate_file(path)
     assert (sheet, a1) in {(f.sheet, f.cell) for f in report.errors}, [(f.rule, f.cell) for f in report.errors]

@@ -80,5 +80,8 @@ def test_backends_agree_on_valid_and_mutated_books() -> None:
             if py != pa:
                 differ.append((name, t.id, [f.rule for f in py], [f.rule for f in pa]))
     assert not differ, differ
-    assert any(check_columns(b, ed.table(t), engine="python") for _, b in books  # type: ignore[arg-type]
-               for t in ("ind", "proj", "t03", "t06")), "no mutant reached a column check: the test is void"
+    assert any(
+        check_columns(b, ed.table(t), engine="python")
+        for _, b in books  # type: ignore[arg-type]
+        for t in ("ind", "proj", "t03", "t06")
+    ), "no mutant reached a column check: the test is void"

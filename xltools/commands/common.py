@@ -20,7 +20,13 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise SystemExit(e.exit_code) from None
 
 
-edition_option = click.option("--edition", "-e", "edition", default=None, metavar="ID",
-                              help="版本编号，如 hebei-county-2020（默认：工作簿自带的版本）。")
+edition_option = click.option(
+    "--edition",
+    "-e",
+    "edition",
+    default=None,
+    metavar="ID",
+    help="版本编号，如 hebei-county-2020（默认：工作簿自带的版本）。",
+)
 year_option = click.option("--year", "-y", type=int, default=None, help="预算年度（默认：版本的默认年度）。")
 force_option = click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")

@@ -15,11 +15,16 @@ from .common import force_option, run
 
 @click.command(name="compile")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, readable=False))
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="输出文件夹（不存在时自动创建）。")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="输出文件夹（不存在时自动创建）。",
+)
 @force_option
-@click.option("--allow-placeholders", is_flag=True,
-              help="情况说明中仍有【请填写：…】时也按成功退出（用于先看草稿）。")
+@click.option("--allow-placeholders", is_flag=True, help="情况说明中仍有【请填写：…】时也按成功退出（用于先看草稿）。")
 def command(file: Path, out_dir: Path, force: bool, allow_placeholders: bool) -> None:
     """生成情况说明（Word、Markdown）和公开表（含概览页）。先检查，有错误时不生成。"""
     from ..publish import compile_book

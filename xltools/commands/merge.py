@@ -19,19 +19,41 @@ def _show_progress() -> bool:
 
 @click.command(name="merge")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="汇总结果（.xlsx）。")
-@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="单位名单（.csv 或 .xlsx，列：单位编码、单位名称），用于列出未报送单位。")
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="汇总结果（.xlsx）。"
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="单位名单（.csv 或 .xlsx，列：单位编码、单位名称），用于列出未报送单位。",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="并行进程数（默认：全部 CPU 核）。")
-@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="另存机器可读的汇总摘要（JSON，格式见 docs/merge-json.md）。")
-@click.option("--export-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="另存开放数据：长表 CSV 和 datapackage.json。")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="另存机器可读的汇总摘要（JSON，格式见 docs/merge-json.md）。",
+)
+@click.option(
+    "--export-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="另存开放数据：长表 CSV 和 datapackage.json。",
+)
 @click.option("--prefer-latest", is_flag=True, help="同一单位编码有多份文件时，纳入修改时间最新的一份。")
 @force_option
-def command(paths: tuple[Path, ...], out: Path, roster: Path | None, jobs: int | None, json_path: Path | None,
-            export_dir: Path | None, prefer_latest: bool, force: bool) -> None:
+def command(
+    paths: tuple[Path, ...],
+    out: Path,
+    roster: Path | None,
+    jobs: int | None,
+    json_path: Path | None,
+    export_dir: Path | None,
+    prefer_latest: bool,
+    force: bool,
+) -> None:
     """汇总各部门工作簿（PATH 可以是文件或文件夹）。"""
     from ..merge import merge
 
@@ -45,8 +67,18 @@ def command(paths: tuple[Path, ...], out: Path, roster: Path | None, jobs: int |
         bar.update(1)
 
     try:
-        result = run(merge, paths, out, roster=roster, jobs=jobs, json_path=json_path, export_dir=export_dir,
-                     prefer_latest=prefer_latest, progress=progress if _show_progress() else None, force=force)
+        result = run(
+            merge,
+            paths,
+            out,
+            roster=roster,
+            jobs=jobs,
+            json_path=json_path,
+            export_dir=export_dir,
+            prefer_latest=prefer_latest,
+            progress=progress if _show_progress() else None,
+            force=force,
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

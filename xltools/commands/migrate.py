@@ -14,10 +14,15 @@ from .common import force_option, run
 @click.argument("old", type=click.Path(path_type=Path, readable=False))
 @click.option("--to", "to", required=True, metavar="ID", help="新工作簿的版本编号，如 hebei-county-yth。")
 @click.option("--year", "-y", type=int, default=None, help="新工作簿的预算年度（默认：上年工作簿年度加1）。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="输出文件（.xlsx）。")
-@click.option("--mapping", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="迁移规则文件（默认：schemas/<版本>/migrate/from-<上年版本>.toml）。")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件（.xlsx）。"
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="迁移规则文件（默认：schemas/<版本>/migrate/from-<上年版本>.toml）。",
+)
 @force_option
 def command(old: Path, to: str, year: int | None, output: Path, mapping: Path | None, force: bool) -> None:
     """把上年工作簿迁移到本年模板：上年预算数填入“上年数”表，文字说明等照录，列出未能迁移的内容。"""
@@ -26,8 +31,11 @@ def command(old: Path, to: str, year: int | None, output: Path, mapping: Path | 
     mig = run(migrate_file, old, to, year, output, force, mapping)
     src, dst = mig.source, mig.target
     click.echo(f"已生成：{output}（{dst.id} {dst.year}年，由 {old.name}（{src.id} {src.year}年）迁移）")
-    unit = (f"{src.money_unit} → {dst.money_unit}，四舍五入保留{dst.money_decimals}位小数"
-            if src.money_unit != dst.money_unit else f"{dst.money_unit}")
+    unit = (
+        f"{src.money_unit} → {dst.money_unit}，四舍五入保留{dst.money_decimals}位小数"
+        if src.money_unit != dst.money_unit
+        else f"{dst.money_unit}"
+    )
     click.echo(f"带入上年数 {len(mig.amounts)} 项（{unit}），照录文字等 {mig.copied} 项。")
     for note in mig.notes:
         click.echo(f"注意：{note}")

@@ -12,8 +12,9 @@ from .common import edition_option, force_option, run, year_option
 @click.command(name="template")
 @edition_option
 @year_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="输出文件（.xlsx）。")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件（.xlsx）。"
+)
 @force_option
 def command(edition: str | None, year: int | None, output: Path, force: bool) -> None:
     """生成空白填报模板。"""

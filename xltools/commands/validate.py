@@ -15,8 +15,9 @@ from ..errors import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, Xltools
 from .common import force_option
 
 
-def _targets(files: tuple[Path, ...], out: str | None, default: Any, suffixes: tuple[str, ...],
-             option: str) -> list[Path | None]:
+def _targets(
+    files: tuple[Path, ...], out: str | None, default: Any, suffixes: tuple[str, ...], option: str
+) -> list[Path | None]:
     """One output path per input (None when the option was not given)."""
     if out is None:
         return [None] * len(files)
@@ -25,27 +26,61 @@ def _targets(files: tuple[Path, ...], out: str | None, default: Any, suffixes: t
             raise click.UsageError(f"检查多个文件时，{option} 后面不能指定输出文件名（每个文件会各自生成一个）。")
         target = Path(out)
         if target.suffix.lower() not in suffixes:
-            raise click.UsageError(f"{option} 的输出文件名应以 {' 或 '.join(suffixes)} 结尾：{out}。"
-                                   f"（要检查的文件请写在 {option} 前面。）")
+            raise click.UsageError(
+                f"{option} 的输出文件名应以 {' 或 '.join(suffixes)} 结尾：{out}。（要检查的文件请写在 {option} 前面。）"
+            )
         return [target]
     return [default(Path(p)) for p in files]
 
 
 @click.command(name="validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="输出格式：text 给人看，json 给程序读。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 给人看，json 给程序读。",
+)
 @click.option("--edition", "-e", default=None, metavar="ID", help="期望的版本（默认按工作簿中的标记识别）。")
-@click.option("--annotate", "annotate", is_flag=False, flag_value="", default=None, metavar="[OUT]",
-              help="另存一份带标注的副本：出错单元格标红（错误）或标黄（提醒）并加批注，首页为“错误清单”。"
-                   "默认文件名为“原文件名.检查结果.xlsx”。原文件不会被改动。")
-@click.option("--html", "html", is_flag=False, flag_value="", default=None, metavar="[OUT]",
-              help="另存一份网页报告（单个 .html 文件，可离线打开）。默认文件名为“原文件名.检查结果.html”。")
-@click.option("--since", "since", default=None, type=click.Path(path_type=Path), metavar="PREVIOUS.json",
-              help="与上次保存的 JSON 报告比较，显示已修复、新增和剩余的问题数。")
+@click.option(
+    "--annotate",
+    "annotate",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[OUT]",
+    help="另存一份带标注的副本：出错单元格标红（错误）或标黄（提醒）并加批注，首页为“错误清单”。"
+    "默认文件名为“原文件名.检查结果.xlsx”。原文件不会被改动。",
+)
+@click.option(
+    "--html",
+    "html",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[OUT]",
+    help="另存一份网页报告（单个 .html 文件，可离线打开）。默认文件名为“原文件名.检查结果.html”。",
+)
+@click.option(
+    "--since",
+    "since",
+    default=None,
+    type=click.Path(path_type=Path),
+    metavar="PREVIOUS.json",
+    help="与上次保存的 JSON 报告比较，显示已修复、新增和剩余的问题数。",
+)
 @force_option
-def command(files: tuple[Path, ...], fmt: str, edition: str | None, annotate: str | None, html: str | None,
-            since: Path | None, force: bool) -> None:
+def command(
+    files: tuple[Path, ...],
+    fmt: str,
+    edition: str | None,
+    annotate: str | None,
+    html: str | None,
+    since: Path | None,
+    force: bool,
+) -> None:
     """检查一个或多个填好的工作簿。
 
     例：xltools validate 部门预算.xlsx --annotate --html（要检查的文件写在选项前面）。

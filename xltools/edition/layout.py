@@ -73,12 +73,23 @@ class TableLayout:
                     continue
                 prefix = col.header[: level + 1]
                 j = i
-                while (j + 1 < len(cols) and cols[j + 1].header[: level + 1] == prefix
-                       and len(cols[j + 1].header) > level and cols[j + 1].side == col.side):
+                while (
+                    j + 1 < len(cols)
+                    and cols[j + 1].header[: level + 1] == prefix
+                    and len(cols[j + 1].header) > level
+                    and cols[j + 1].side == col.side
+                ):
                     j += 1
                 last_row = HEADER_TOP + (self.depth - 1 if level == len(col.header) - 1 else level)
-                out.append((HEADER_TOP + level, self.col_index[col.key], last_row, self.col_index[cols[j].key],
-                            col.header[level]))
+                out.append(
+                    (
+                        HEADER_TOP + level,
+                        self.col_index[col.key],
+                        last_row,
+                        self.col_index[cols[j].key],
+                        col.header[level],
+                    )
+                )
                 i = j + 1
         return out
 
@@ -114,5 +125,16 @@ def table_layout(edition: Edition, table_id: str) -> TableLayout:
         row_index = {"total": data_start} if table.total_row else {}
         first_input = data_start + (1 if table.total_row else 0)
         last = first_input + table.rows_max - 1
-    return TableLayout(table, serial, numbers, depth, data_start, col_index, row_index, first_input, last,
-                       offset + len(table.columns), {k: col_letter(v) for k, v in col_index.items()})
+    return TableLayout(
+        table,
+        serial,
+        numbers,
+        depth,
+        data_start,
+        col_index,
+        row_index,
+        first_input,
+        last,
+        offset + len(table.columns),
+        {k: col_letter(v) for k, v in col_index.items()},
+    )

@@ -68,8 +68,13 @@ def _codes(path: Path, cid: str, spec: dict[str, Any], year: int) -> CodeList:
                     raise EditionError(f"{target}:{line}: 编码为空、重复或不是数字：{code!r}")
                 if not name:
                     raise EditionError(f"{target}:{line}: 编码 {code} 没有名称")
-                entries[code] = CodeEntry(code, name, (rec.get("status") or "R").strip(),
-                                          (rec.get("note") or "").strip(), (rec.get("group") or "").strip())
+                entries[code] = CodeEntry(
+                    code,
+                    name,
+                    (rec.get("status") or "R").strip(),
+                    (rec.get("note") or "").strip(),
+                    (rec.get("group") or "").strip(),
+                )
     except FileNotFoundError:
         raise EditionError(f"{target}: 代码表文件不存在（{cid}）") from None
     return CodeList(cid, str(spec.get("title", cid)), tuple(spec.get("levels", ())), entries)
@@ -84,8 +89,11 @@ def _stale(path: Path, spec: dict[str, Any] | None) -> dict[str, tuple[str, str,
         with file.open(encoding="utf-8", newline="") as fh:
             for line, rec in enumerate(csv.DictReader(fh), start=2):
                 try:
-                    out[rec["old_name"].strip()] = (rec["code"].strip(), rec["new_name"].strip(),
-                                                    int(rec["since_year"]))
+                    out[rec["old_name"].strip()] = (
+                        rec["code"].strip(),
+                        rec["new_name"].strip(),
+                        int(rec["since_year"]),
+                    )
                 except (KeyError, AttributeError, TypeError, ValueError):
                     raise EditionError(f"{file}:{line}: 需要 code、old_name、new_name、since_year 四列") from None
     except FileNotFoundError:
@@ -96,10 +104,20 @@ def _stale(path: Path, spec: dict[str, Any] | None) -> dict[str, tuple[str, str,
 def _column(raw: dict[str, Any], where: str) -> Column:
     try:
         return Column(
-            key=raw["key"], header=tuple(raw["header"]), type=raw.get("type", "money"), side=int(raw.get("side", 0)),
-            width=float(raw.get("width", 14)), required=str(raw.get("required", "")), enum=raw.get("enum", ""),
-            strict=bool(raw.get("strict", True)), pattern=raw.get("pattern", ""), pattern_hint=raw.get("pattern_hint", ""), unique=bool(raw.get("unique", False)),
-            ref=raw.get("ref", ""), total=bool(raw.get("total", True)), wrap=bool(raw.get("wrap", False)),
+            key=raw["key"],
+            header=tuple(raw["header"]),
+            type=raw.get("type", "money"),
+            side=int(raw.get("side", 0)),
+            width=float(raw.get("width", 14)),
+            required=str(raw.get("required", "")),
+            enum=raw.get("enum", ""),
+            strict=bool(raw.get("strict", True)),
+            pattern=raw.get("pattern", ""),
+            pattern_hint=raw.get("pattern_hint", ""),
+            unique=bool(raw.get("unique", False)),
+            ref=raw.get("ref", ""),
+            total=bool(raw.get("total", True)),
+            wrap=bool(raw.get("wrap", False)),
         )
     except KeyError as e:
         raise EditionError(f"{where}: 列缺少 {e.args[0]}") from None
@@ -132,15 +150,31 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
                     label = fmt.format(name=e.name, code=e.code, n=i, cn=chinese_numeral(i))
                 except (KeyError, IndexError, ValueError) as err:
                     raise EditionError(f"{where}: from_codes 的 label 格式无效：{fmt!r}（{err}）") from None
-                rows.append(Row(id=f"{prefix}{e.code}", label=label, side=int(raw.get("side", 0)),
-                                bottom=bool(raw.get("bottom", False)), code=e.code))
+                rows.append(
+                    Row(
+                        id=f"{prefix}{e.code}",
+                        label=label,
+                        side=int(raw.get("side", 0)),
+                        bottom=bool(raw.get("bottom", False)),
+                        code=e.code,
+                    )
+                )
             continue
         try:
-            rows.append(Row(id=raw["id"], label=raw["label"], side=int(raw.get("side", 0)),
-                            bottom=bool(raw.get("bottom", False)), type=raw.get("type", ""), enum=raw.get("enum", ""),
-                            required=str(raw.get("required", "")), pattern=raw.get("pattern", ""),
-                            pattern_hint=raw.get("pattern_hint", ""),
-                            na=tuple(raw.get("na", ()))))
+            rows.append(
+                Row(
+                    id=raw["id"],
+                    label=raw["label"],
+                    side=int(raw.get("side", 0)),
+                    bottom=bool(raw.get("bottom", False)),
+                    type=raw.get("type", ""),
+                    enum=raw.get("enum", ""),
+                    required=str(raw.get("required", "")),
+                    pattern=raw.get("pattern", ""),
+                    pattern_hint=raw.get("pattern_hint", ""),
+                    na=tuple(raw.get("na", ())),
+                )
+            )
         except KeyError as e:
             raise EditionError(f"{where}: 行缺少 {e.args[0]}") from None
     ids = [r.id for r in rows]
@@ -166,12 +200,21 @@ def _table(path: Path, tid: str, codes: dict[str, CodeList], money_unit: str) ->
     if code_list and code_list not in codes:
         raise EditionError(f"{file}: 未知代码表 {code_list!r}")
     return Table(
-        id=tid, sheet=raw["sheet"], title=raw["title"], kind=kind,
-        unit=money_unit if unit == "money" else unit, columns=cols,
+        id=tid,
+        sheet=raw["sheet"],
+        title=raw["title"],
+        kind=kind,
+        unit=money_unit if unit == "money" else unit,
+        columns=cols,
         rows=_rows(raw.get("rows", []), codes, str(file)) if kind == "fixed" else (),
-        official=bool(raw.get("official", False)), rows_max=int(raw.get("rows_max", 0)),
-        total_row=bool(raw.get("total_row", False)), code_list=code_list, units=bool(raw.get("units", False)),
-        empty_note=raw.get("empty_note", ""), info=raw.get("info", ""), blank=raw.get("blank", "zero"),
+        official=bool(raw.get("official", False)),
+        rows_max=int(raw.get("rows_max", 0)),
+        total_row=bool(raw.get("total_row", False)),
+        code_list=code_list,
+        units=bool(raw.get("units", False)),
+        empty_note=raw.get("empty_note", ""),
+        info=raw.get("info", ""),
+        blank=raw.get("blank", "zero"),
     )
 
 
@@ -204,9 +247,19 @@ def _identities(path: Path, codes: dict[str, CodeList]) -> tuple[Identity, ...]:
         if sev not in ("error", "warning"):
             raise EditionError(f"{where}: severity 只能是 error 或 warning")
         if raw.get("kind") == "monotone":
-            out.append(Identity(id=iid, title=raw.get("title", iid), expr=None, kind="monotone", table=raw["table"],
-                                columns=tuple(raw["columns"]), severity=sev, hint=raw.get("hint", ""),
-                                final=Decimal(str(raw["final"])) if "final" in raw else None))
+            out.append(
+                Identity(
+                    id=iid,
+                    title=raw.get("title", iid),
+                    expr=None,
+                    kind="monotone",
+                    table=raw["table"],
+                    columns=tuple(raw["columns"]),
+                    severity=sev,
+                    hint=raw.get("hint", ""),
+                    final=Decimal(str(raw["final"])) if "final" in raw else None,
+                )
+            )
             continue
         text = raw.get("expr", "")
         each_rows = raw.get("each_code", "") if str(raw.get("each_code", "")).startswith("rows:") else ""
@@ -222,11 +275,20 @@ def _identities(path: Path, codes: dict[str, CodeList]) -> tuple[Identity, ...]:
                 parsed = None if each_rows else ex.parse(body, raw.get("per_row") or None)
             except ex.ExprError as e:
                 raise EditionError(f"{where}: {e}") from None
-            out.append(Identity(
-                id=iid, title=raw.get("title", iid), expr=parsed, formula=bool(raw.get("formula", False)),
-                per_row=raw.get("per_row", ""), when=when, severity=sev, hint=raw.get("hint", ""),
-                each_rows=each_rows, template=body if each_rows else "",
-            ))
+            out.append(
+                Identity(
+                    id=iid,
+                    title=raw.get("title", iid),
+                    expr=parsed,
+                    formula=bool(raw.get("formula", False)),
+                    per_row=raw.get("per_row", ""),
+                    when=when,
+                    severity=sev,
+                    hint=raw.get("hint", ""),
+                    each_rows=each_rows,
+                    template=body if each_rows else "",
+                )
+            )
     return tuple(out)
 
 
@@ -245,8 +307,9 @@ def _fingerprint(path: Path) -> str:
     h = hashlib.sha256()
     # The fingerprint is the template's shape: narrative templates and migration maps do not change it.
     # (Parts relative to the edition folder: an edition may itself live under a folder named like that.)
-    for f in sorted(p for p in path.rglob("*")
-                    if p.is_file() and not {"narrative", "migrate"} & set(p.relative_to(path).parts)):
+    for f in sorted(
+        p for p in path.rglob("*") if p.is_file() and not {"narrative", "migrate"} & set(p.relative_to(path).parts)
+    ):
         h.update(f.relative_to(path).as_posix().encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
@@ -267,16 +330,29 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
         tables = tuple(_table(path, tid, codes, money_unit) for tid in raw["tables"])
         lo_hi = raw.get("magnitude", {})
         edition = Edition(
-            id=raw["id"], version=str(raw["version"]),
-            accepted_versions=tuple(raw.get("accepted_versions", [raw["version"]])), title=raw["title"],
-            year=year, years=years, money_unit=money_unit, money_factor=_money_factor(raw, where),
-            money_decimals=int(raw.get("money_decimals", 2)), tolerance=Decimal(str(raw.get("tolerance", "0"))),
-            tables=tables, codes=codes, stale_names=_stale(path, raw.get("codes", {}).get("stale")),
+            id=raw["id"],
+            version=str(raw["version"]),
+            accepted_versions=tuple(raw.get("accepted_versions", [raw["version"]])),
+            title=raw["title"],
+            year=year,
+            years=years,
+            money_unit=money_unit,
+            money_factor=_money_factor(raw, where),
+            money_decimals=int(raw.get("money_decimals", 2)),
+            tolerance=Decimal(str(raw.get("tolerance", "0"))),
+            tables=tables,
+            codes=codes,
+            stale_names=_stale(path, raw.get("codes", {}).get("stale")),
             enums={k: tuple(v) for k, v in raw.get("enums", {}).items()},
             identities=_identities(path, codes),
-            magnitude=(Decimal(str(lo_hi.get("low", 5000))), Decimal(str(lo_hi.get("high", 20000))),
-                       tuple((a, b) for a, b in lo_hi.get("pairs", []))),
-            path=path, options=dict(raw.get("options", {})), fingerprint=_fingerprint(path),
+            magnitude=(
+                Decimal(str(lo_hi.get("low", 5000))),
+                Decimal(str(lo_hi.get("high", 20000))),
+                tuple((a, b) for a, b in lo_hi.get("pairs", [])),
+            ),
+            path=path,
+            options=dict(raw.get("options", {})),
+            fingerprint=_fingerprint(path),
             tolerance_per_term=Decimal(str(raw.get("tolerance_per_term", "0"))),
         )
     except KeyError as e:

@@ -30,9 +30,34 @@ EXPORT_SCHEMA = "xltools-merge-export"
 EXPORT_VERSION = 1
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
-LINE_FIELDS = ("单位编码", "单位名称", "表", "科目编码", "科目名称", "指标", "金额", "单位", "科目级次", "下属单位编码", "来源")
-INPUT_FIELDS = ("序号", "状态", "单位编码", "单位名称", "文件", "错误数", "提醒数", "说明", "版本", "预算年度", "修改时间",
-                "文件大小", "SHA-256")
+LINE_FIELDS = (
+    "单位编码",
+    "单位名称",
+    "表",
+    "科目编码",
+    "科目名称",
+    "指标",
+    "金额",
+    "单位",
+    "科目级次",
+    "下属单位编码",
+    "来源",
+)
+INPUT_FIELDS = (
+    "序号",
+    "状态",
+    "单位编码",
+    "单位名称",
+    "文件",
+    "错误数",
+    "提醒数",
+    "说明",
+    "版本",
+    "预算年度",
+    "修改时间",
+    "文件大小",
+    "SHA-256",
+)
 
 
 def money_str(value: Decimal | str | None, decimals: int = 2) -> str | None:
@@ -59,35 +84,77 @@ def iso_mtime(mtime: float | None) -> str | None:
 
 # ---- JSON summary ----
 
+
 def _input_json(seq: int, e: InputEntry) -> dict[str, Any]:
-    return {"seq": seq, "path": e.path, "kind": e.kind, "status": e.status, "status_key": e.status_key,
-            "unit_code": e.unit_code, "unit_name": e.unit_name, "edition": e.edition, "version": e.version,
-            "year": e.year, "sha256": e.sha256, "size": e.size, "mtime": iso_mtime(e.mtime), "errors": e.errors,
-            "warnings": e.warnings, "reason": e.reason, "findings": e.findings}
+    return {
+        "seq": seq,
+        "path": e.path,
+        "kind": e.kind,
+        "status": e.status,
+        "status_key": e.status_key,
+        "unit_code": e.unit_code,
+        "unit_name": e.unit_name,
+        "edition": e.edition,
+        "version": e.version,
+        "year": e.year,
+        "sha256": e.sha256,
+        "size": e.size,
+        "mtime": iso_mtime(e.mtime),
+        "errors": e.errors,
+        "warnings": e.warnings,
+        "reason": e.reason,
+        "findings": e.findings,
+    }
 
 
 def summary_json(r: MergeResult) -> dict[str, Any]:
     ed = r.edition
     outcome = "refused" if r.refused is not None else ("merged" if r.included else "nothing-included")
-    counts = {"inputs": len(r.inputs), "included": r.count(INCLUDED), "invalid": r.count(ERRORS),
-              "unreadable": r.count(NOREAD), "duplicate": r.count(DUPLICATE), "not_on_roster": r.count(NOT_ON_ROSTER),
-              "mismatch": r.count(MISMATCH), "missing": len(r.missing)}
+    counts = {
+        "inputs": len(r.inputs),
+        "included": r.count(INCLUDED),
+        "invalid": r.count(ERRORS),
+        "unreadable": r.count(NOREAD),
+        "duplicate": r.count(DUPLICATE),
+        "not_on_roster": r.count(NOT_ON_ROSTER),
+        "mismatch": r.count(MISMATCH),
+        "missing": len(r.missing),
+    }
     out: dict[str, Any] = {
-        "schema": JSON_SCHEMA, "version": JSON_VERSION, "generator": f"xltools {__version__}",
-        "outcome": outcome, "exit_code": r.exit_code, "summary": r.summary_line(), "counts": counts,
-        "edition": None if ed is None else {
-            "id": ed.id, "title": ed.title, "version": ed.version, "year": ed.year, "money_unit": ed.money_unit,
-            "money_factor": ed.money_factor},
+        "schema": JSON_SCHEMA,
+        "version": JSON_VERSION,
+        "generator": f"xltools {__version__}",
+        "outcome": outcome,
+        "exit_code": r.exit_code,
+        "summary": r.summary_line(),
+        "counts": counts,
+        "edition": None
+        if ed is None
+        else {
+            "id": ed.id,
+            "title": ed.title,
+            "version": ed.version,
+            "year": ed.year,
+            "money_unit": ed.money_unit,
+            "money_factor": ed.money_factor,
+        },
         "inputs": [_input_json(i, e) for i, e in enumerate(r.inputs, start=1)],
-        "refused": None if r.refused is None else {
+        "refused": None
+        if r.refused is None
+        else {
             "message": spec.text("refused"),
-            "groups": [{"edition": g.edition, "version": g.version, "year": g.year, "paths": g.paths}
-                       for g in r.refused]},
-        "roster": None if r.roster is None else {
-            "path": r.roster.path, "entries": len(r.roster.entries), "notes": r.roster.notes},
+            "groups": [
+                {"edition": g.edition, "version": g.version, "year": g.year, "paths": g.paths} for g in r.refused
+            ],
+        },
+        "roster": None
+        if r.roster is None
+        else {"path": r.roster.path, "entries": len(r.roster.entries), "notes": r.roster.notes},
         "missing": [{"unit_code": m.code, "unit_name": m.name} for m in r.missing],
-        "not_on_roster": [{"unit_code": e.unit_code, "unit_name": e.unit_name, "path": e.path, "status": e.status}
-                          for e in r.not_on_roster],
+        "not_on_roster": [
+            {"unit_code": e.unit_code, "unit_name": e.unit_name, "path": e.path, "status": e.status}
+            for e in r.not_on_roster
+        ],
         "totals": None,
         "skipped": [{"path": p, "reason": why} for p, why in r.skipped],
     }
@@ -95,17 +162,36 @@ def summary_json(r: MergeResult) -> dict[str, Any]:
         classes = []
         for c in spec.classifications(ed):
             rows = r.totals.classes.get(c.id, [])
-            classes.append({
-                "id": c.id, "code_list": c.code_list, "title": c.title,
-                "columns": [{"table": col.table, "column": col.col, "label": col.label} for col in c.columns],
-                "rows": [{"code": x.code, "name": x.name, "level": x.level, "departments": x.depts,
-                          "amounts": [money_str(v, ed.money_decimals) for v in x.values]} for x in rows],
-            })
+            classes.append(
+                {
+                    "id": c.id,
+                    "code_list": c.code_list,
+                    "title": c.title,
+                    "columns": [{"table": col.table, "column": col.col, "label": col.label} for col in c.columns],
+                    "rows": [
+                        {
+                            "code": x.code,
+                            "name": x.name,
+                            "level": x.level,
+                            "departments": x.depts,
+                            "amounts": [money_str(v, ed.money_decimals) for v in x.values],
+                        }
+                        for x in rows
+                    ],
+                }
+            )
         out["totals"] = {
-            "departments": r.count(INCLUDED), "money_unit": ed.money_unit,
-            "figures": [{"id": f.id, "label": f.label, "group": f.group,
-                         "amount": money_str(r.totals.figures.get(f.id), ed.money_decimals)}
-                        for f in spec.figures(ed)],
+            "departments": r.count(INCLUDED),
+            "money_unit": ed.money_unit,
+            "figures": [
+                {
+                    "id": f.id,
+                    "label": f.label,
+                    "group": f.group,
+                    "amount": money_str(r.totals.figures.get(f.id), ed.money_decimals),
+                }
+                for f in spec.figures(ed)
+            ],
             "classifications": classes,
         }
     return out
@@ -117,6 +203,7 @@ def write_json(r: MergeResult, path: Path) -> None:
 
 
 # ---- open-data export ----
+
 
 def _level(ed: Edition, code: str, code_list: str = "") -> str:
     """科目级次 of a code ("" when it is not a code of a list): in the table's list, else in the first list that has it."""
@@ -157,8 +244,19 @@ def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...
                     v = vals[i]
                     if v is None or Decimal(v) == 0:
                         continue
-                    yield (e.unit_code, e.unit_name, t.sheet, code, name, head, money_str(v, decimals), t.unit,
-                           level, sub, f"{t.sheet}!{lay.cell(row_key, key)}")
+                    yield (
+                        e.unit_code,
+                        e.unit_name,
+                        t.sheet,
+                        code,
+                        name,
+                        head,
+                        money_str(v, decimals),
+                        t.unit,
+                        level,
+                        sub,
+                        f"{t.sheet}!{lay.cell(row_key, key)}",
+                    )
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ...]], amount_col: int = -1) -> None:
@@ -174,8 +272,21 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ..
 
 def _input_rows(r: MergeResult) -> Iterator[tuple[Any, ...]]:
     for i, e in enumerate(r.inputs, start=1):
-        yield (i, e.status, e.unit_code, e.unit_name, e.path, e.errors, e.warnings, e.reason, e.edition,
-               e.year or "", iso_mtime(e.mtime) or "", "" if e.size is None else e.size, e.sha256)
+        yield (
+            i,
+            e.status,
+            e.unit_code,
+            e.unit_name,
+            e.path,
+            e.errors,
+            e.warnings,
+            e.reason,
+            e.edition,
+            e.year or "",
+            iso_mtime(e.mtime) or "",
+            "" if e.size is None else e.size,
+            e.sha256,
+        )
 
 
 def _field(name: str, type_: str, description: str) -> dict[str, str]:
@@ -192,50 +303,96 @@ def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
         _field("科目编码", "string", "支出功能分类或经济分类科目编码；固定行表中非科目行为空"),
         _field("科目名称", "string", "科目名称，或固定行表的行名称"),
         _field("指标", "string", "列名称（多级表头以“-”连接）"),
-        {**_field("金额", "number", f"金额，单位见“单位”列；乘以 factor（{factor}）得到以元计的金额"),
-         "decimalChar": "."},
+        {
+            **_field("金额", "number", f"金额，单位见“单位”列；乘以 factor（{factor}）得到以元计的金额"),
+            "decimalChar": ".",
+        },
         _field("单位", "string", "金额单位（元或万元）"),
         _field("科目级次", "string", "1=类，2=款，3=项；非科目行为空。按科目汇总时只取同一级次，避免重复计算"),
         _field("下属单位编码", "string", "表2、表3中下属单位的编码；部门本级为空"),
         _field("来源", "string", "该金额在部门工作簿中的位置（工作表!单元格）"),
     ]
-    inputs = [_field(n, "integer" if n in ("序号", "错误数", "提醒数", "预算年度", "文件大小") else "string", n)
-              for n in INPUT_FIELDS]
+    inputs = [
+        _field(n, "integer" if n in ("序号", "错误数", "提醒数", "预算年度", "文件大小") else "string", n)
+        for n in INPUT_FIELDS
+    ]
     return {
         "profile": "tabular-data-package",
         "name": f"xltools-merge-{ed.id}-{ed.year}".lower(),
         "title": f"{ed.year}年部门预算汇总（{ed.title}）",
-        "description": ("各部门预算公开表的长表（每行一个非零金额）。只含通过检查并纳入汇总的部门；各输入文件的状态见 inputs.csv。"
-                        "文本单元格以 = + - @ 开头时加前导撇号（'），防止电子表格把它当作公式执行。"),
+        "description": (
+            "各部门预算公开表的长表（每行一个非零金额）。只含通过检查并纳入汇总的部门；各输入文件的状态见 inputs.csv。"
+            "文本单元格以 = + - @ 开头时加前导撇号（'），防止电子表格把它当作公式执行。"
+        ),
         "countryCode": "CN",
         "fiscalPeriod": {"start": f"{ed.year}-01-01", "end": f"{ed.year}-12-31"},
         "resources": [
-            {"name": "budget-lines", "path": "budget-lines.csv", "profile": "tabular-data-resource", "format": "csv",
-             "mediatype": "text/csv", "encoding": "utf-8", "dialect": dialect,
-             "schema": {"fields": lines, "missingValues": [""]}},
-            {"name": "inputs", "path": "inputs.csv", "profile": "tabular-data-resource", "format": "csv",
-             "mediatype": "text/csv", "encoding": "utf-8", "dialect": dialect,
-             "schema": {"fields": inputs, "missingValues": [""]}},
+            {
+                "name": "budget-lines",
+                "path": "budget-lines.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": dialect,
+                "schema": {"fields": lines, "missingValues": [""]},
+            },
+            {
+                "name": "inputs",
+                "path": "inputs.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": dialect,
+                "schema": {"fields": inputs, "missingValues": [""]},
+            },
         ],
         # Fiscal Data Package (v0.3) logical model: the money unit is a factor on the measure (万元 = 10000).
         "model": {
-            "measures": {"金额": {"source": "金额", "currency": "CNY", "factor": factor, "phase": "approved",
-                                 "title": f"预算金额（{ed.money_unit}）"}},
+            "measures": {
+                "金额": {
+                    "source": "金额",
+                    "currency": "CNY",
+                    "factor": factor,
+                    "phase": "approved",
+                    "title": f"预算金额（{ed.money_unit}）",
+                }
+            },
             "dimensions": {
-                "单位": {"dimensionType": "entity", "primaryKey": ["单位编码"],
-                         "attributes": {"单位编码": {"source": "单位编码"},
-                                        "单位名称": {"source": "单位名称", "labelfor": "单位编码"}}},
-                "科目": {"dimensionType": "classification", "primaryKey": ["科目编码"],
-                         "attributes": {"科目编码": {"source": "科目编码"},
-                                        "科目名称": {"source": "科目名称", "labelfor": "科目编码"},
-                                        "科目级次": {"source": "科目级次"}}},
+                "单位": {
+                    "dimensionType": "entity",
+                    "primaryKey": ["单位编码"],
+                    "attributes": {
+                        "单位编码": {"source": "单位编码"},
+                        "单位名称": {"source": "单位名称", "labelfor": "单位编码"},
+                    },
+                },
+                "科目": {
+                    "dimensionType": "classification",
+                    "primaryKey": ["科目编码"],
+                    "attributes": {
+                        "科目编码": {"source": "科目编码"},
+                        "科目名称": {"source": "科目名称", "labelfor": "科目编码"},
+                        "科目级次": {"source": "科目级次"},
+                    },
+                },
                 "表": {"dimensionType": "other", "primaryKey": ["表"], "attributes": {"表": {"source": "表"}}},
                 "指标": {"dimensionType": "other", "primaryKey": ["指标"], "attributes": {"指标": {"source": "指标"}}},
             },
         },
-        "xltools": {"schema": EXPORT_SCHEMA, "version": EXPORT_VERSION, "generator": f"xltools {__version__}",
-                    "edition": ed.id, "edition_version": ed.version, "year": ed.year, "money_unit": ed.money_unit,
-                    "departments": r.count(INCLUDED), "inputs": len(r.inputs), "summary": r.summary_line()},
+        "xltools": {
+            "schema": EXPORT_SCHEMA,
+            "version": EXPORT_VERSION,
+            "generator": f"xltools {__version__}",
+            "edition": ed.id,
+            "edition_version": ed.version,
+            "year": ed.year,
+            "money_unit": ed.money_unit,
+            "departments": r.count(INCLUDED),
+            "inputs": len(r.inputs),
+            "summary": r.summary_line(),
+        },
     }
 
 

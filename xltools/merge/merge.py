@@ -39,10 +39,22 @@ from .roster import Roster, RosterEntry, read_roster
 from .work import INTERNAL, INVALID, OK, UNREADABLE, process
 
 INCLUDED, ERRORS, NOREAD, DUPLICATE, NOT_ON_ROSTER, MISMATCH = (
-    "included", "invalid", "unreadable", "duplicate", "not_on_roster", "mismatch")
+    "included",
+    "invalid",
+    "unreadable",
+    "duplicate",
+    "not_on_roster",
+    "mismatch",
+)
 STATUS_KEYS = (INCLUDED, ERRORS, NOREAD, DUPLICATE, NOT_ON_ROSTER, MISMATCH)
-_STATUS_TEXT = {INCLUDED: "status_included", ERRORS: "status_invalid", NOREAD: "status_unreadable",
-                DUPLICATE: "status_duplicate", NOT_ON_ROSTER: "status_not_on_roster", MISMATCH: "status_mismatch"}
+_STATUS_TEXT = {
+    INCLUDED: "status_included",
+    ERRORS: "status_invalid",
+    NOREAD: "status_unreadable",
+    DUPLICATE: "status_duplicate",
+    NOT_ON_ROSTER: "status_not_on_roster",
+    MISMATCH: "status_mismatch",
+}
 EXPORT_FILES = ("budget-lines.csv", "inputs.csv", "datapackage.json")
 
 Progress = Callable[[int, int], None]
@@ -135,8 +147,14 @@ class MergeResult:
         return EXIT_INVALID if self.refused is not None or not self.included else EXIT_OK
 
     def summary_line(self) -> str:
-        line = spec.text("summary_line", included=self.count(INCLUDED), invalid=self.count(ERRORS),
-                         unreadable=self.count(NOREAD), duplicate=self.count(DUPLICATE), missing=len(self.missing))
+        line = spec.text(
+            "summary_line",
+            included=self.count(INCLUDED),
+            invalid=self.count(ERRORS),
+            unreadable=self.count(NOREAD),
+            duplicate=self.count(DUPLICATE),
+            missing=len(self.missing),
+        )
         if self.roster is not None and self.count(NOT_ON_ROSTER):
             line += spec.text("summary_extra", not_on_roster=self.count(NOT_ON_ROSTER))
         return line
@@ -146,13 +164,15 @@ class MergeResult:
             return []
         out = [spec.text("refused")]
         for g in self.refused:
-            out.append(spec.text("refused_group", year=g.year, edition=g.edition, version=g.version,
-                                 count=len(g.paths)))
+            out.append(
+                spec.text("refused_group", year=g.year, edition=g.edition, version=g.version, count=len(g.paths))
+            )
             out.extend(f"      {p}" for p in g.paths)
         return out
 
 
 # ---- the spool: valid files' figures on disk, read back one department at a time ----
+
 
 class Spool:
     def __init__(self) -> None:
@@ -174,6 +194,7 @@ class Spool:
 
 
 # ---- running the workers ----
+
 
 def default_jobs() -> int:
     """All the cores this process may use (the affinity mask, which a container or taskset may narrow)."""
@@ -247,10 +268,25 @@ def run_workers(files: list[str], jobs: int) -> Iterator[dict[str, Any]]:
 
 # ---- statuses ----
 
+
 def _entry(res: dict[str, Any]) -> InputEntry:
     e = InputEntry(res["path"])
-    for k in ("sha256", "size", "mtime", "mtime_ns", "unit_code", "unit_name", "edition", "edition_title",
-              "version", "year", "errors", "warnings", "findings", "verdict"):
+    for k in (
+        "sha256",
+        "size",
+        "mtime",
+        "mtime_ns",
+        "unit_code",
+        "unit_name",
+        "edition",
+        "edition_title",
+        "version",
+        "year",
+        "errors",
+        "warnings",
+        "findings",
+        "verdict",
+    ):
         if k in res:
             setattr(e, k, res[k])
     if e.verdict == UNREADABLE:
@@ -266,8 +302,9 @@ def _entry(res: dict[str, Any]) -> InputEntry:
     return e
 
 
-def classify(entries: list[InputEntry], roster: Roster | None, prefer_latest: bool) -> tuple[
-        list[Group] | None, list[RosterEntry], list[InputEntry]]:
+def classify(
+    entries: list[InputEntry], roster: Roster | None, prefer_latest: bool
+) -> tuple[list[Group] | None, list[RosterEntry], list[InputEntry]]:
     """Set each entry's status. Returns (refusal groups or None, missing roster entries, not-on-roster entries)."""
     readable = [e for e in entries if e.verdict in (OK, INVALID)]
     groups: dict[tuple[str, int | None], Group] = {}
@@ -308,8 +345,9 @@ def classify(entries: list[InputEntry], roster: Roster | None, prefer_latest: bo
         else:
             for e in same:
                 e.status_key = DUPLICATE
-                e.reason = spec.text("reason_duplicate", code=code,
-                                     others="、".join(o.path for o in same if o is not e))
+                e.reason = spec.text(
+                    "reason_duplicate", code=code, others="、".join(o.path for o in same if o is not e)
+                )
     missing: list[RosterEntry] = []
     if roster is not None:
         submitted = {m.code for e in readable if (m := roster.lookup(e.unit_code)) is not None}
@@ -318,6 +356,7 @@ def classify(entries: list[InputEntry], roster: Roster | None, prefer_latest: bo
 
 
 # ---- totals ----
+
 
 def aggregate(included: list[InputEntry], spool: Spool, ed: Edition) -> Totals:
     """County totals: the key figures and the classification sums, in Decimal."""
@@ -359,13 +398,21 @@ def aggregate(included: list[InputEntry], spool: Spool, ed: Edition) -> Totals:
         rows = []
         for code in sorted(sums[c.id]):
             entry = cl.entries.get(code)
-            rows.append(ClassRow(code, entry.name if entry else names[c.id].get(code, ""), cl.level_of(code),
-                                 depts[c.id][code], sums[c.id][code]))
+            rows.append(
+                ClassRow(
+                    code,
+                    entry.name if entry else names[c.id].get(code, ""),
+                    cl.level_of(code),
+                    depts[c.id][code],
+                    sums[c.id][code],
+                )
+            )
         totals.classes[c.id] = rows
     return totals
 
 
 # ---- the whole merge ----
+
 
 def _targets(out: Path, json_path: Path | None, export_dir: Path | None, inputs: list[Path], force: bool) -> None:
     """Refuse, before any work, an output that would replace an input (a workbook or the roster) or another output."""
@@ -389,9 +436,17 @@ def _targets(out: Path, json_path: Path | None, export_dir: Path | None, inputs:
                 check_target(export_dir / name, inputs + written, force)
 
 
-def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | None = None, jobs: int | None = None,
-          json_path: str | Path | None = None, export_dir: str | Path | None = None, prefer_latest: bool = False,
-          progress: Progress | None = None, force: bool = False) -> MergeResult:
+def merge(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    roster: str | Path | None = None,
+    jobs: int | None = None,
+    json_path: str | Path | None = None,
+    export_dir: str | Path | None = None,
+    prefer_latest: bool = False,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> MergeResult:
     from ..edition import load_edition
 
     out = Path(out)
@@ -403,9 +458,10 @@ def merge(paths: Iterable[str | Path], out: str | Path, roster: str | Path | Non
     the_roster = read_roster(roster_p) if roster_p is not None else None
     jobs = max(1, jobs or default_jobs())
 
-    entries: list[InputEntry] = [InputEntry(p.path, kind="folder", reason=spec.text("reason_folder", path=p.path,
-                                                                                      error=p.error))
-                                 for p in found.problems]
+    entries: list[InputEntry] = [
+        InputEntry(p.path, kind="folder", reason=spec.text("reason_folder", path=p.path, error=p.error))
+        for p in found.problems
+    ]
     clock = time.perf_counter()
     timings: dict[str, float] = {}
 

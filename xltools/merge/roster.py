@@ -19,10 +19,34 @@ from typing import Any
 
 from ..errors import XltoolsError
 
-CODE_HEADERS = ("单位编码", "单位代码", "部门编码", "部门代码", "预算单位编码", "预算单位代码", "单位编号", "编码", "代码",
-                "code", "unitcode", "unit_code", "deptcode")
-NAME_HEADERS = ("单位名称", "部门名称", "预算单位名称", "预算单位", "单位", "部门", "名称", "name", "unitname",
-                "unit_name", "deptname")
+CODE_HEADERS = (
+    "单位编码",
+    "单位代码",
+    "部门编码",
+    "部门代码",
+    "预算单位编码",
+    "预算单位代码",
+    "单位编号",
+    "编码",
+    "代码",
+    "code",
+    "unitcode",
+    "unit_code",
+    "deptcode",
+)
+NAME_HEADERS = (
+    "单位名称",
+    "部门名称",
+    "预算单位名称",
+    "预算单位",
+    "单位",
+    "部门",
+    "名称",
+    "name",
+    "unitname",
+    "unit_name",
+    "deptname",
+)
 _CODE_LIKE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{1,19}$")
 
 
@@ -122,8 +146,12 @@ def _xlsx_rows(path: Path) -> tuple[list[list[Any]], set[tuple[int, int]]]:
         rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as e:  # calamine's own error types
         raise RosterError(f"名单文件无法读取：{type(e).__name__}: {str(e)[:120]}") from None
-    numeric = {(r, c) for r, row in enumerate(rows) for c, v in enumerate(row) if isinstance(v, (int, float))
-               and not isinstance(v, bool)}
+    numeric = {
+        (r, c)
+        for r, row in enumerate(rows)
+        for c, v in enumerate(row)
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
     return rows, numeric
 
 

@@ -99,9 +99,13 @@ def classifications(ed: Edition) -> tuple[Classification, ...]:
     for raw in _for_edition("classification", ed):
         if raw["code_list"] not in ed.codes:
             continue
-        cols = tuple(ClassColumn(c["table"], c["col"], c["label"]) for c in raw["columns"]
-                     if ed.has_table(c["table"]) and ed.table(c["table"]).has_column(c["col"])
-                     and ed.table(c["table"]).code_list == raw["code_list"])
+        cols = tuple(
+            ClassColumn(c["table"], c["col"], c["label"])
+            for c in raw["columns"]
+            if ed.has_table(c["table"])
+            and ed.table(c["table"]).has_column(c["col"])
+            and ed.table(c["table"]).code_list == raw["code_list"]
+        )
         if cols:
             out.append(Classification(raw["id"], raw["code_list"], raw["sheet"], raw["title"], cols))
     return tuple(out)

@@ -51,8 +51,14 @@ def file_facts(path: str) -> dict[str, Any]:
 
 
 def _finding_dict(f: Any) -> dict[str, str]:
-    return {"rule": f.rule, "severity": f.severity, "sheet": f.sheet, "cell": f.cell,
-            "message": f.message, "hint": f.hint}
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "sheet": f.sheet,
+        "cell": f.cell,
+        "message": f.message,
+        "hint": f.hint,
+    }
 
 
 def _cell_value(book: Book, t: Table, row: str, col: Column) -> str | None:
@@ -118,8 +124,9 @@ def extract(book: Book) -> dict[str, Any]:
             for rid, mine in p.rows:
                 vals = tuple(_cell_value(book, t, rid, c) if m else None for c, m in zip(p.cols, mine, strict=True))
                 # fixed rows whose amounts are all zero carry no information in a county stack
-                if any(v is not None and (not c.is_numeric or Decimal(v) != 0)
-                       for c, v in zip(p.cols, vals, strict=True)):
+                if any(
+                    v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(p.cols, vals, strict=True)
+                ):
                     rows.append((rid, vals))
         tables[t.id] = {"cols": [c.key for c in p.cols], "rows": rows}
     return {"figures": figures, "tables": tables}
@@ -128,9 +135,21 @@ def extract(book: Book) -> dict[str, Any]:
 def process(path: str) -> dict[str, Any]:
     """Read, validate and extract one workbook. Never raises: every outcome is a result."""
     result: dict[str, Any] = {
-        "path": path, **file_facts(path), "verdict": UNREADABLE, "unit_code": "", "unit_name": "",
-        "edition": "", "edition_title": "", "version": "", "year": None, "money_unit": "",
-        "errors": 0, "warnings": 0, "findings": [], "detail": "", "data": None,
+        "path": path,
+        **file_facts(path),
+        "verdict": UNREADABLE,
+        "unit_code": "",
+        "unit_name": "",
+        "edition": "",
+        "edition_title": "",
+        "version": "",
+        "year": None,
+        "money_unit": "",
+        "errors": 0,
+        "warnings": 0,
+        "findings": [],
+        "detail": "",
+        "data": None,
     }
     try:
         from ..validate import validate_file
@@ -145,8 +164,15 @@ def process(path: str) -> dict[str, Any]:
         book = report.book
         ed = book.edition
         (ct, cr, cc), (nt, nr, nc) = spec.unit_refs()
-        result.update(unit_code=book.text(ct, cr, cc), unit_name=book.text(nt, nr, nc), edition=ed.id,
-                      edition_title=ed.title, version=ed.version, year=ed.year, money_unit=ed.money_unit)
+        result.update(
+            unit_code=book.text(ct, cr, cc),
+            unit_name=book.text(nt, nr, nc),
+            edition=ed.id,
+            edition_title=ed.title,
+            version=ed.version,
+            year=ed.year,
+            money_unit=ed.money_unit,
+        )
         if report.errors:
             result["verdict"] = INVALID
             return result

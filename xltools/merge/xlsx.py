@@ -42,13 +42,26 @@ class _Writer:
         import xlsxwriter
 
         self.r, self.spool, self.ed = result, spool, result.edition
-        self.wb = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False,
-        })
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
         wb = self.wb
-        self.f_head = wb.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True,
-                                     "valign": "vcenter", "align": "center"})
+        self.f_head = wb.add_format(
+            {
+                "bold": True,
+                "border": 1,
+                "bg_color": "#DDEBF7",
+                "text_wrap": True,
+                "valign": "vcenter",
+                "align": "center",
+            }
+        )
         self.f_money = wb.add_format({"num_format": MONEY})
         self.f_total = wb.add_format({"num_format": MONEY, "bold": True, "top": 1})
         self.f_total_label = wb.add_format({"bold": True, "top": 1})
@@ -72,8 +85,15 @@ class _Writer:
     def write(self) -> None:
         ed, wb = self.ed, self.wb
         year = ed.year if ed is not None else ""
-        wb.set_properties({"title": f"{year}年部门预算汇总", "subject": "部门预算信息公开 汇总", "author": "xltools",
-                           "comments": f"xltools {__version__} merge", "created": CREATED})
+        wb.set_properties(
+            {
+                "title": f"{year}年部门预算汇总",
+                "subject": "部门预算信息公开 汇总",
+                "author": "xltools",
+                "comments": f"xltools {__version__} merge",
+                "created": CREATED,
+            }
+        )
         wb.set_custom_property("xltools_output", "merge")
         summary = wb.add_worksheet(spec.text("sheet_summary")) if ed is not None else None
         inputs = wb.add_worksheet(spec.text("sheet_inputs"))
@@ -111,9 +131,14 @@ class _Writer:
         rows = dict.fromkeys(tables, 0)
         # per table: (sheet, label of each fixed row or None, [(column, numeric?)]), bound once: this loop writes
         # every stacked cell of the county, the bulk of the output
-        plan = {tid: (stacked[tid], {r.id: r.label for r in t.rows} if t.kind == "fixed" else None,
-                      [(_first_value_col(t) + i, c.is_numeric) for i, c in enumerate(cols[tid])])
-                for tid, t in tables.items()}
+        plan = {
+            tid: (
+                stacked[tid],
+                {r.id: r.label for r in t.rows} if t.kind == "fixed" else None,
+                [(_first_value_col(t) + i, c.is_numeric) for i, c in enumerate(cols[tid])],
+            )
+            for tid, t in tables.items()
+        }
         money = self.f_money
         included = self.r.included
         for n, e in enumerate(included, start=1):
@@ -211,9 +236,22 @@ class _Writer:
     # ---- 校验结果: every input, one row each ----
     def _inputs(self, ws: Any) -> None:
         t = spec.text
-        labels = [t("col_seq"), t("col_status"), t("col_unit_code"), t("col_unit_name"), t("col_path"),
-                  t("col_errors"), t("col_warnings"), t("col_reason"), t("col_findings"), t("col_edition"),
-                  t("col_year"), t("col_mtime"), t("col_size"), t("col_sha256")]
+        labels = [
+            t("col_seq"),
+            t("col_status"),
+            t("col_unit_code"),
+            t("col_unit_name"),
+            t("col_path"),
+            t("col_errors"),
+            t("col_warnings"),
+            t("col_reason"),
+            t("col_findings"),
+            t("col_edition"),
+            t("col_year"),
+            t("col_mtime"),
+            t("col_size"),
+            t("col_sha256"),
+        ]
         self._header(ws, labels, [6, 14, 12, 26, 40, 7, 7, 50, 70, 18, 8, 19, 10, 66])
         for y, e in enumerate(self.r.inputs, start=1):
             ws.write_number(y, 0, y, self.f_top)
@@ -276,10 +314,17 @@ class _Writer:
         ed, r = self.ed, self.r
         ws.set_column(0, 0, 110)
         ws.write_string(0, 0, spec.text("about_title"), self.f_title)
-        lines = spec.text_list("about_lines", edition=ed.id if ed else "", edition_title=ed.title if ed else "",
-                               version=ed.version if ed else "", year=ed.year if ed else "",
-                               money_unit=ed.money_unit if ed else "", inputs=len(r.inputs),
-                               summary=r.summary_line(), generator=f"xltools {__version__}")
+        lines = spec.text_list(
+            "about_lines",
+            edition=ed.id if ed else "",
+            edition_title=ed.title if ed else "",
+            version=ed.version if ed else "",
+            year=ed.year if ed else "",
+            money_unit=ed.money_unit if ed else "",
+            inputs=len(r.inputs),
+            summary=r.summary_line(),
+            generator=f"xltools {__version__}",
+        )
         for i, line in enumerate(lines, start=2):
             ws.write_string(i, 0, line)
 
@@ -308,4 +353,3 @@ def mtime_text(mtime: float) -> str:
 
 def write_xlsx(result: MergeResult, spool: Spool, out: Path) -> None:
     atomic_write(out, lambda tmp: _Writer(result, spool, tmp).write())
-

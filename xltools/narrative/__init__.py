@@ -18,8 +18,7 @@ from .docx_writer import build_docx
 from .markdown import parse
 from .render import render_markdown
 
-__all__ = ["Narrative", "compile_narrative", "load_config", "build_context", "Context", "Placeholder",
-           "fixed_date"]
+__all__ = ["Narrative", "compile_narrative", "load_config", "build_context", "Context", "Placeholder", "fixed_date"]
 
 _PLACEHOLDER = re.compile(r"【请填写：([^】]*)】")
 
@@ -44,6 +43,7 @@ def compile_narrative(book: Book, config: NarrativeConfig | None = None) -> Narr
     placeholders = [p for p in ctx.placeholders if p.label in shown]
     unit = ctx.data["unit"]["name"]
     year = ctx.data["year"]
-    docx = build_docx(parse(md), ctx.config.docx, title=ctx.config.narrative_title(unit, year), author=unit,
-                      when=fixed_date(year))
+    docx = build_docx(
+        parse(md), ctx.config.docx, title=ctx.config.narrative_title(unit, year), author=unit, when=fixed_date(year)
+    )
     return Narrative(md, docx, ctx, placeholders)

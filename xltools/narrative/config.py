@@ -95,13 +95,16 @@ def load_config(ed: Edition) -> NarrativeConfig:
     if not (folder / template).is_file():
         raise EditionError(f"{where}: 模板文件不存在：{folder / template}")
     return NarrativeConfig(
-        path=folder, template=template,
+        path=folder,
+        template=template,
         narrative_name=str(docs.get("narrative", "{name}{year}年部门预算信息公开情况说明")),
         tables_name=str(docs.get("tables", "{name}{year}年部门预算公开表")),
-        phrases={str(k): str(v) for k, v in raw.get("phrases", {}).items()}, docx=style,
+        phrases={str(k): str(v) for k, v in raw.get("phrases", {}).items()},
+        docx=style,
         narrative_tables=tuple(pub.get("narrative_tables", ())),
         skip_when_empty=tuple(pub.get("skip_when_empty", ())),
         summary_sheet=str(pub.get("summary_sheet", "概览")),
         titles={str(k): str(v) for k, v in pub.get("titles", {}).items()},
-        empty_notes={str(k): str(v) for k, v in raw.get("empty_notes", {}).items()}, terms=terms,
+        empty_notes={str(k): str(v) for k, v in raw.get("empty_notes", {}).items()},
+        terms=terms,
     )

@@ -57,8 +57,12 @@ def table_is_empty(book: Book, t: Table) -> bool:
         if t.kind == "list":
             return not rows
         return all(not book.text(t.id, r, c.key).strip() for r in rows for c in t.value_columns())
-    return all(book.amount(t.id, r, c.key) in (None, ZERO) for r in rows for c in numeric
-               if not (t.kind == "fixed" and c.key in t.row(r).na))
+    return all(
+        book.amount(t.id, r, c.key) in (None, ZERO)
+        for r in rows
+        for c in numeric
+        if not (t.kind == "fixed" and c.key in t.row(r).na)
+    )
 
 
 def table_number(t: Table) -> str:
@@ -126,8 +130,14 @@ def _project_items(book: Book) -> list[dict[str, Any]]:
     for level in (2, 1):
         picked = [r for r in rows if codes.level_of(book.code("pe", r)) == level]
         if picked:
-            items = ({"code": book.code("pe", r), "name": code_name(book, "pe", r),
-                      "amount": _amount(book, "pe", r, "amount")} for r in picked)
+            items = (
+                {
+                    "code": book.code("pe", r),
+                    "name": code_name(book, "pe", r),
+                    "amount": _amount(book, "pe", r, "amount"),
+                }
+                for r in picked
+            )
             return [i for i in items if i["amount"] != ZERO]
     return []
 
@@ -156,7 +166,8 @@ def _assets(book: Book) -> dict[str, Any]:
     by_id: dict[str, Any] = {}
     for r in t.rows:
         rec = {
-            "id": r.id, "label": r.label,
+            "id": r.id,
+            "label": r.label,
             "quantity": None if "quantity" in r.na else _amount(book, "assets", r.id, "quantity"),
             "value": _amount(book, "assets", r.id, "value"),
         }
@@ -173,20 +184,26 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
     a = _amount
     # Income lines as the edition declares them (2020: 事业收入 … 其他收入; 一体化: 单位资金); the lines
     # beyond the four fiscal sources add up to other_sources (其他来源收入).
-    inc = {r.id[4:]: a(book, "t01", r.id, "inc") for r in ed.table("t01").rows
-           if r.side == 0 and r.id.startswith("inc_")}
+    inc = {
+        r.id[4:]: a(book, "t01", r.id, "inc") for r in ed.table("t01").rows if r.side == 0 and r.id.startswith("inc_")
+    }
     core = ("general", "fund", "soe", "special", "subtotal", "carryover", "total")
     for k in core:
         inc.setdefault(k, ZERO)
     inc["other_sources"] = sum((v for k, v in inc.items() if k not in core), ZERO)
     exp = {
-        "total": a(book, "t01", "exp_total", "amount"), "subtotal": a(book, "t01", "exp_subtotal", "amount"),
+        "total": a(book, "t01", "exp_total", "amount"),
+        "subtotal": a(book, "t01", "exp_subtotal", "amount"),
         "carryforward": a(book, "t01", "exp_carryforward", "amount"),
-        "basic": a(book, "t03", "total", "basic"), "personnel": a(book, "t03", "total", "basic_personnel"),
-        "public": a(book, "t03", "total", "basic_public"), "project": a(book, "t03", "total", "project"),
+        "basic": a(book, "t03", "total", "basic"),
+        "personnel": a(book, "t03", "total", "basic_personnel"),
+        "public": a(book, "t03", "total", "basic_public"),
+        "project": a(book, "t03", "total", "project"),
     }
-    sg = {k: a(book, "t07", "budget", k) for k in
-          ("total", "abroad", "vehicle", "vehicle_purchase", "vehicle_run", "reception")}
+    sg = {
+        k: a(book, "t07", "budget", k)
+        for k in ("total", "abroad", "vehicle", "vehicle_purchase", "vehicle_run", "reception")
+    }
     proc = {r.id: a(book, "proc", r.id, "amount") for r in ed.table("proc").rows}
     prior = {r.id: book.amount("prior", r.id, "amount") for r in ed.table("prior").rows}
     inds = _records(book, "ind")
@@ -197,18 +214,38 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
         projects.append(p)
     texts, missing = _texts(book)
     published = published_tables(book, config)
-    empty = EmptyNotes({tid: config.empty_note(ed, tid, year) for tid in published
-                        if table_is_empty(book, ed.table(tid))})
+    empty = EmptyNotes(
+        {tid: config.empty_note(ed, tid, year) for tid in published if table_is_empty(book, ed.table(tid))}
+    )
     data: dict[str, Any] = {
         "unit": {k: book.text("cover", k, "value").strip() for k in ("name", "code", "nature")},
-        "year": year, "prior_year": year - 1, "money_unit": ed.money_unit, "decimals": ed.money_decimals,
-        "inc": inc, "exp": exp, "project_items": _project_items(book),
-        "opex": a(book, "opex", "amount", "amount"), "sg": sg, "proc": proc, "prior": prior,
-        "orgs": _records(book, "org"), "projects": projects, "dept_tasks": _records(book, "dept_perf"),
-        "assets": _assets(book), "text": texts,
+        "year": year,
+        "prior_year": year - 1,
+        "money_unit": ed.money_unit,
+        "decimals": ed.money_decimals,
+        "inc": inc,
+        "exp": exp,
+        "project_items": _project_items(book),
+        "opex": a(book, "opex", "amount", "amount"),
+        "sg": sg,
+        "proc": proc,
+        "prior": prior,
+        "orgs": _records(book, "org"),
+        "projects": projects,
+        "dept_tasks": _records(book, "dept_perf"),
+        "assets": _assets(book),
+        "text": texts,
         "terms": [{"name": t.name, "text": t.text} for t in config.terms],
         "empty": empty,
-        "empty_tables": [{"id": tid, "title": config.title(ed, tid), "sheet": ed.table(tid).sheet,
-                          "number": table_number(ed.table(tid)), "note": note} for tid, note in empty.items()],
+        "empty_tables": [
+            {
+                "id": tid,
+                "title": config.title(ed, tid),
+                "sheet": ed.table(tid).sheet,
+                "number": table_number(ed.table(tid)),
+                "note": note,
+            }
+            for tid, note in empty.items()
+        ],
     }
     return Context(data, phrases, config, published, empty, missing)

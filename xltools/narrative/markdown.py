@@ -149,8 +149,9 @@ def parse(md: str) -> list[Block]:
                 i += 1
             if blocks and isinstance(blocks[-1], Paragraph) and _is_caption(blocks[-1]):
                 blocks[-1] = Paragraph(blocks[-1].runs, caption=True)
-            blocks.append(Table(tuple(inline(c) for c in header), tuple(rows),
-                                (align + ("left",) * len(header))[: len(header)]))
+            blocks.append(
+                Table(tuple(inline(c) for c in header), tuple(rows), (align + ("left",) * len(header))[: len(header)])
+            )
             continue
         para.append(line)
         i += 1

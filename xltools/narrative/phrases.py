@@ -100,8 +100,11 @@ class Phrases:
         if prior == ZERO:
             key += "_zero_base"
         pct = change_percent(current, prior, self.decimals)
-        return self.word(key).format(prior_year=self.prior_year, amount=amount_text(abs(diff), self.unit, self.decimals),
-                                   percent=percent_text(pct, self.decimals))
+        return self.word(key).format(
+            prior_year=self.prior_year,
+            amount=amount_text(abs(diff), self.unit, self.decimals),
+            percent=percent_text(pct, self.decimals),
+        )
 
     def change_amount(self, current: Decimal, prior: Decimal | None) -> Decimal | None:
         return None if prior is None else current - prior

@@ -69,26 +69,36 @@ def environment(ctx: Context) -> jinja2.Environment:
     cfg, ph = ctx.config, ctx.phrases
     d = ph.decimals
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(cfg.path)), undefined=jinja2.StrictUndefined, autoescape=False,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=_finalize_for(d),
+        loader=jinja2.FileSystemLoader(str(cfg.path)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_finalize_for(d),
     )
-    env.filters.update({
-        "money": lambda v, unit=None: Markup(md_escape(amount_text(v, ph.unit if unit is None else unit, d))),
-        "num": lambda v, decimals=d: Markup(number_text(v, decimals)),
-        "qty": lambda v: Markup(quantity_text(v)),
-        "pct": lambda v, decimals=d: Markup(percent_text(v, decimals)),
-        "paras": _paras,
-        "sentence": _sentence,
-        "esc": esc,
-    })
-    env.globals.update({
-        "change": lambda cur, prior: Markup(md_escape(ph.change(cur, prior))),
-        "direction": lambda cur, prior: Markup(ph.direction(cur, prior)),
-        "share": lambda part, whole: Markup(percent_text(percent_value(part, whole, d), d)),
-        "change_rate": lambda cur, prior: Markup(md_escape(ph.change_rate(cur, prior))),
-        "money_change": lambda cur, prior: Markup(md_escape(
-            amount_text(cur, ph.unit, d) + (f"（{ph.change(cur, prior)}）" if prior is not None else ""))),
-    })
+    env.filters.update(
+        {
+            "money": lambda v, unit=None: Markup(md_escape(amount_text(v, ph.unit if unit is None else unit, d))),
+            "num": lambda v, decimals=d: Markup(number_text(v, decimals)),
+            "qty": lambda v: Markup(quantity_text(v)),
+            "pct": lambda v, decimals=d: Markup(percent_text(v, decimals)),
+            "paras": _paras,
+            "sentence": _sentence,
+            "esc": esc,
+        }
+    )
+    env.globals.update(
+        {
+            "change": lambda cur, prior: Markup(md_escape(ph.change(cur, prior))),
+            "direction": lambda cur, prior: Markup(ph.direction(cur, prior)),
+            "share": lambda part, whole: Markup(percent_text(percent_value(part, whole, d), d)),
+            "change_rate": lambda cur, prior: Markup(md_escape(ph.change_rate(cur, prior))),
+            "money_change": lambda cur, prior: Markup(
+                md_escape(amount_text(cur, ph.unit, d) + (f"（{ph.change(cur, prior)}）" if prior is not None else ""))
+            ),
+        }
+    )
     return env
 
 

@@ -17,8 +17,9 @@ class PubStyles:
         self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"})
         self.info = wb.add_format({**base})
         self.info_right = wb.add_format({**base, "align": "right"})
-        self.header = wb.add_format({**cell, "bold": True, "align": "center", "text_wrap": True,
-                                     "bg_color": HEADER_FILL})
+        self.header = wb.add_format(
+            {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": HEADER_FILL}
+        )
         self.numbers_row = wb.add_format({**cell, "align": "center", "font_size": 9})
         self.text = wb.add_format({**cell, "text_wrap": True})
         self.text_bold = wb.add_format({**cell, "text_wrap": True, "bold": True})

@@ -93,8 +93,9 @@ def load_summary(ed: Edition) -> Summary:
             for it in g["items"]:
                 if it.get("prior") and it["prior"] not in prior_rows:
                     raise EditionError(f"{where}: 上年数表没有行 {it['prior']!r}")
-                items.append(Item(it["id"], it["label"], tuple(_ref(ed, s, where) for s in it["sum"]),
-                                  it.get("prior", "")))
+                items.append(
+                    Item(it["id"], it["label"], tuple(_ref(ed, s, where) for s in it["sum"]), it.get("prior", ""))
+                )
             groups.append(Group(g["title"], g.get("unit", ed.money_unit), tuple(items)))
         charts = tuple(Chart(c["type"], c["title"], tuple(c["items"])) for c in raw.get("chart", []))
     except KeyError as e:
@@ -133,8 +134,18 @@ def prior_of(book: Book, item: Item) -> Decimal | None:
     return book.amount("prior", item.prior, "amount") if item.prior else None
 
 
-def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: str, published: set[str],
-                  unit_name: str, unit_line: str, year: int, no_base: str) -> None:
+def write_summary(
+    wb: Any,
+    st: PubStyles,
+    book: Book,
+    summary: Summary,
+    sheet: str,
+    published: set[str],
+    unit_name: str,
+    unit_line: str,
+    year: int,
+    no_base: str,
+) -> None:
     """no_base: the 增减率 of a figure new this year (narrative.toml [phrases] no_base, 上年无此项)."""
     ed = book.edition
     ws = wb.add_worksheet(sheet)
@@ -143,8 +154,13 @@ def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: s
     ws.set_row(0, 30)
     ws.write_string(1, 0, unit_line, st.info)
     ws.write_string(1, N_COLS - 1, words(ed, "money_unit", unit=ed.money_unit), st.info_right)
-    heads = (words(ed, "item"), words(ed, "this_year", year=year), words(ed, "prior_year", year=year - 1),
-             words(ed, "change"), words(ed, "rate"))
+    heads = (
+        words(ed, "item"),
+        words(ed, "this_year", year=year),
+        words(ed, "prior_year", year=year - 1),
+        words(ed, "change"),
+        words(ed, "rate"),
+    )
     for j, head in enumerate(heads):
         ws.write_string(2, j, head, st.header)
     ws.set_column(0, 0, 30)
@@ -174,8 +190,9 @@ def write_summary(wb: Any, st: PubStyles, book: Book, summary: Summary, sheet: s
     ws.activate()
 
 
-def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published: set[str],
-              no_base: str) -> tuple[Decimal, Decimal | None]:
+def _item_row(
+    ws: Any, st: PubStyles, book: Book, item: Item, r: int, published: set[str], no_base: str
+) -> tuple[Decimal, Decimal | None]:
     """One key figure with its prior year and change; returns (value, prior) for the charts."""
     ed = book.edition
     value = value_of(book, item)
@@ -204,8 +221,15 @@ def _item_row(ws: Any, st: PubStyles, book: Book, item: Item, r: int, published:
     return value, prior
 
 
-def _charts(wb: Any, ws: Any, ed: Edition, summary: Summary, rows: dict[str, tuple[int, Decimal, Decimal | None]], top: int,
-            year: int) -> int:
+def _charts(
+    wb: Any,
+    ws: Any,
+    ed: Edition,
+    summary: Summary,
+    rows: dict[str, tuple[int, Decimal, Decimal | None]],
+    top: int,
+    year: int,
+) -> int:
     """Each chart reads a small contiguous block (column H on) that points at the figures above."""
     name = ws.get_name()
     data_row = 2
@@ -225,18 +249,33 @@ def _charts(wb: Any, ws: Any, ed: Edition, summary: Summary, rows: dict[str, tup
             ws.write_string(first + k, DATA_COL, label)
             this_cell, prior_cell = ws_cell(src, 1), ws_cell(src, 2)
             ws.write_formula(first + k, DATA_COL + 1, f"={this_cell}", None, float(value))
-            ws.write_formula(first + k, DATA_COL + 2, f'=IF(ISNUMBER({prior_cell}),{prior_cell},"")', None,
-                             "" if prior is None else float(prior))
+            ws.write_formula(
+                first + k,
+                DATA_COL + 2,
+                f'=IF(ISNUMBER({prior_cell}),{prior_cell},"")',
+                None,
+                "" if prior is None else float(prior),
+            )
         last = first + len(chart.items) - 1
         cats = [name, first, DATA_COL, last, DATA_COL]
         font = {"name": BODY_FONT, "size": 9}
         if chart.type == "pie":
             # Two pies side by side over columns A–B and C–E (the print width).
             c = wb.add_chart({"type": "pie"})
-            c.add_series({"name": chart.title, "categories": cats,
-                          "values": [name, first, DATA_COL + 1, last, DATA_COL + 1],
-                          "data_labels": {"percentage": True, "category": True, "separator": "\n",
-                                          "font": font, "position": "best_fit"}})
+            c.add_series(
+                {
+                    "name": chart.title,
+                    "categories": cats,
+                    "values": [name, first, DATA_COL + 1, last, DATA_COL + 1],
+                    "data_labels": {
+                        "percentage": True,
+                        "category": True,
+                        "separator": "\n",
+                        "font": font,
+                        "position": "best_fit",
+                    },
+                }
+            )
             c.set_legend({"position": "bottom", "font": font})
             c.set_size({"width": PIE_SIZE[0], "height": PIE_SIZE[1]})
             ws.insert_chart(anchor_row, 0 if pies % 2 == 0 else 2, c, {"x_offset": 4, "y_offset": 4})
@@ -249,9 +288,14 @@ def _charts(wb: Any, ws: Any, ed: Edition, summary: Summary, rows: dict[str, tup
                 pies += 1
             c = wb.add_chart({"type": "column"})
             for off, label in ((1, f"{year}年"), (2, f"{year - 1}年")):
-                c.add_series({"name": label, "categories": cats,
-                              "values": [name, first, DATA_COL + off, last, DATA_COL + off],
-                              "data_labels": {"value": True, "num_format": "#,##0", "font": font}})
+                c.add_series(
+                    {
+                        "name": label,
+                        "categories": cats,
+                        "values": [name, first, DATA_COL + off, last, DATA_COL + off],
+                        "data_labels": {"value": True, "num_format": "#,##0", "font": font},
+                    }
+                )
             c.set_x_axis({"num_font": font})
             c.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True}})
             c.set_legend({"position": "bottom", "font": font})

@@ -65,7 +65,9 @@ class SheetWriter:
     def _info(self, ws: Any, t: Table, last_col: int) -> None:
         st = self.st
         right = t.info.replace("{prior_year}", str(self.year - 1)).replace("{year}", str(self.year))
-        parts = "    ".join(p for p in (right, f"预算年度：{self.year}年", f"金额单位：{t.unit}" if t.unit else "") if p)
+        parts = "    ".join(
+            p for p in (right, f"预算年度：{self.year}年", f"金额单位：{t.unit}" if t.unit else "") if p
+        )
         if last_col >= 2:
             ws.write_string(INFO_ROW - 1, 0, self.unit_line, st.info)
             ws.write_string(INFO_ROW - 1, last_col, parts, st.info_right)
@@ -86,8 +88,14 @@ class SheetWriter:
 
     # ---- fixed tables: every declared row, at its template position ----
     def _fixed(self, ws: Any, t: Table, lay: TableLayout) -> int:
-        write_fixed_rows(ws, t, lay, self.st.text, self.st.center,
-                         lambda r, c: self._cell(ws, t, r, c, r.id, lay.excel_row(r.id) - 1, lay.col_index[c.key]))
+        write_fixed_rows(
+            ws,
+            t,
+            lay,
+            self.st.text,
+            self.st.center,
+            lambda r, c: self._cell(ws, t, r, c, r.id, lay.excel_row(r.id) - 1, lay.col_index[c.key]),
+        )
         return lay.last_row
 
     # ---- list tables: 合计 row, then the filled rows packed ----
@@ -107,8 +115,9 @@ class SheetWriter:
             last = row + 1
         return last
 
-    def _cell(self, ws: Any, t: Table, r: Row | None, c: Column, key: str, row: int, col: int,
-              out_key: str | None = None) -> None:
+    def _cell(
+        self, ws: Any, t: Table, r: Row | None, c: Column, key: str, row: int, col: int, out_key: str | None = None
+    ) -> None:
         """key: the row in the Book; out_key: the row whose position formulas refer to (packed list rows)."""
         st, ed, book = self.st, self.ed, self.book
         if r is not None and c.key in r.na:

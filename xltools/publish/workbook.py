@@ -20,19 +20,39 @@ def write_publication(book: Book, ctx: Context, path: Path) -> None:
     ed = book.edition
     unit = ctx.data["unit"]
     year = ctx.data["year"]
-    wb = xlsxwriter.Workbook(str(path), {
-        "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-    })
-    wb.set_properties({
-        "title": ctx.config.tables_title(unit["name"], year), "subject": "部门预算信息公开", "author": unit["name"],
-        "company": "", "comments": f"xltools {__version__}; edition={ed.id} version={ed.version}",
-        "created": dt.datetime(year, 1, 1),  # fixed, so the file is byte-deterministic
-    })
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    wb.set_properties(
+        {
+            "title": ctx.config.tables_title(unit["name"], year),
+            "subject": "部门预算信息公开",
+            "author": unit["name"],
+            "company": "",
+            "comments": f"xltools {__version__}; edition={ed.id} version={ed.version}",
+            "created": dt.datetime(year, 1, 1),  # fixed, so the file is byte-deterministic
+        }
+    )
     st = PubStyles(wb)
     published = set(ctx.published)
     unit_line = "编制单位：" + " ".join(p for p in (unit["code"], unit["name"]) if p)
-    write_summary(wb, st, book, load_summary(ed), ctx.config.summary_sheet, published, unit["name"], unit_line,
-                  year, ctx.phrases.word("no_base"))
+    write_summary(
+        wb,
+        st,
+        book,
+        load_summary(ed),
+        ctx.config.summary_sheet,
+        published,
+        unit["name"],
+        unit_line,
+        year,
+        ctx.phrases.word("no_base"),
+    )
     sheets = SheetWriter(wb, st, book, published, unit_line, year)
     for tid in ctx.published:
         sheets.write(ed.table(tid), ctx.config.title(ed, tid), ctx.empty_notes.get(tid, ""))

@@ -77,8 +77,9 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
             return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
         value = Decimal(raw) if isinstance(raw, int) else from_float(raw)
         if abs(value) >= MAX_AMOUNT:  # reported at the cell and left out of every sum (1e300 breaks rounding)
-            return Parsed(None, [("cell.out-of-range", {"raw": str(raw), "low": "-1e13", "high": "1e13",
-                                                         "range_hint": "large"})])
+            return Parsed(
+                None, [("cell.out-of-range", {"raw": str(raw), "low": "-1e13", "high": "1e13", "range_hint": "large"})]
+            )
         return Parsed(value)
     if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         return Parsed(None, [("cell.not-a-number", {"raw": str(raw)})])
@@ -116,6 +117,7 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
         hint = "large" if abs(value) >= MAX_AMOUNT else "small"  # texts in the catalogue
         return Parsed(None, [("cell.out-of-range", {"raw": shown, "low": "-1e13", "high": "1e13", "range_hint": hint})])
     why.insert(0, "是以文本形式存储的数字")
-    notes: list[tuple[str, dict[str, Any]]] = [("cell.text-number", {"raw": shown, "why": "，".join(why),
-                                                                      "value": format(value, "f")})]
+    notes: list[tuple[str, dict[str, Any]]] = [
+        ("cell.text-number", {"raw": shown, "why": "，".join(why), "value": format(value, "f")})
+    ]
     return Parsed(value, notes)

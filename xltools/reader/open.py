@@ -236,7 +236,7 @@ def _xml_declares_dtd(fh: object, limit: int = MAX_PROLOG) -> bool:
     enc = "utf-8"
     for bom, name in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if raw.startswith(bom):
-            enc, raw = name, raw[len(bom):]
+            enc, raw = name, raw[len(bom) :]
             break
     else:
         if raw[:2] == b"<\x00":
@@ -309,14 +309,20 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
                     try:
                         data = inflater.decompress(chunk, 1 << 20)
                     except zlib.error:
-                        raise unreadable("read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的数据已损坏") from None
+                        raise unreadable(
+                            "read.corrupt", path, detail=f"压缩包中部件 {info.filename} 的数据已损坏"
+                        ) from None
                     out += len(data)
                     crc = zlib.crc32(data, crc)
                     if keep:
                         pieces.append(data)
                     if out > info.file_size:
-                        raise unreadable("read.corrupt", path, detail=f"部件 {info.filename} 解压后的实际大小超过文件头声明的 "
-                                    f"{info.file_size} 字节（文件损坏或被篡改，可能是压缩炸弹）")
+                        raise unreadable(
+                            "read.corrupt",
+                            path,
+                            detail=f"部件 {info.filename} 解压后的实际大小超过文件头声明的 "
+                            f"{info.file_size} 字节（文件损坏或被篡改，可能是压缩炸弹）",
+                        )
                     chunk = inflater.unconsumed_tail
             if out != info.file_size or crc != info.CRC:
                 raise unreadable("read.corrupt", path, detail=f"部件 {info.filename} 校验失败（数据不完整或已损坏）")
@@ -334,7 +340,7 @@ def _part_label(zf: zipfile.ZipFile, part: str) -> str:
         rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         return part
-    target = part[len("xl/"):] if part.startswith("xl/") else part
+    target = part[len("xl/") :] if part.startswith("xl/") else part
     rel = re.search(r'<Relationship\b[^>]*Target="/?(?:xl/)?' + re.escape(target) + r'"[^>]*>', rels)
     rid = re.search(r'\bId="([^"]+)"', rel.group(0)) if rel else None
     sheet = re.search(r'<sheet\b[^>]*name="([^"]*)"[^>]*r:id="' + re.escape(rid.group(1)) + '"', wb) if rid else None
@@ -383,14 +389,24 @@ def open_package(path: str | Path) -> Package:
         zf = zipfile.ZipFile(path)
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
-        raise unreadable("read.corrupt", path, detail="压缩包结构不完整（文件末尾的目录缺失，多见于下载或复制中断）") from None
+        raise unreadable(
+            "read.corrupt", path, detail="压缩包结构不完整（文件末尾的目录缺失，多见于下载或复制中断）"
+        ) from None
     try:
         return _read_directory(zf, infos, path)
     except UnreadableError:
         zf.close()
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError,
-            zlib.error) as e:
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ) as e:
         zf.close()
         raise unreadable("read.corrupt", path, detail=f"压缩包内容有误（{type(e).__name__}）") from None
 
@@ -411,10 +427,16 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_MEMBER or (info.file_size > 10 * 1024 * 1024 and ratio > MAX_RATIO):
-            raise unreadable("read.too-large", path, detail=f"中的{_part_label(zf, info.filename)}解压后有 "
-                        f"{info.file_size // 1048576} MB", limit=f"{MAX_MEMBER // 1048576} MB")
+            raise unreadable(
+                "read.too-large",
+                path,
+                detail=f"中的{_part_label(zf, info.filename)}解压后有 {info.file_size // 1048576} MB",
+                limit=f"{MAX_MEMBER // 1048576} MB",
+            )
     if total > MAX_TOTAL:
-        raise unreadable("read.too-large", path, detail=f"解压后共 {total // 1048576} MB", limit=f"{MAX_TOTAL // 1048576} MB")
+        raise unreadable(
+            "read.too-large", path, detail=f"解压后共 {total // 1048576} MB", limit=f"{MAX_TOTAL // 1048576} MB"
+        )
     if "xl/workbook.xml" not in names:
         raise unreadable("read.not-xlsx", path, looks_like=_zip_looks_like(names))
     pkg = Package(path, _zip=zf, _parts=_check_sizes(path, infos))
@@ -444,7 +466,7 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
         # before calamine or openpyxl parse it.
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             kept = pkg._parts.get(info.filename)
-            with (io.BytesIO(kept) if kept is not None else zf.open(info)) as fh:
+            with io.BytesIO(kept) if kept is not None else zf.open(info) as fh:
                 if _xml_declares_dtd(fh):
                     raise unreadable("read.unsafe-xml", path, part=info.filename)
     return pkg

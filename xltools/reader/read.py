@@ -59,7 +59,7 @@ def _stamp(pkg: Package, wb: Any) -> dict[str, str]:
                 stamp[row[0]] = str(row[1])
     for k, v in pkg.custom.items():
         if k.startswith("xltools_"):
-            stamp.setdefault(k[len("xltools_"):], v)
+            stamp.setdefault(k[len("xltools_") :], v)
     return stamp
 
 
@@ -80,8 +80,14 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
     except (ValueError, OverflowError):
         year = None
     if expected is not None and (eid != expected.id or (year is not None and year != expected.year)):
-        raise unreadable("read.wrong-edition", path, edition=eid, year=year or "未知", expected=expected.id,
-                    expected_year=expected.year)
+        raise unreadable(
+            "read.wrong-edition",
+            path,
+            edition=eid,
+            year=year or "未知",
+            expected=expected.id,
+            expected_year=expected.year,
+        )
     try:
         ed = load_edition(eid, year)
     except EditionError:
@@ -90,12 +96,14 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
             load_edition(eid)
         except EditionError:
             raise unreadable("read.unknown-edition", path, edition=eid, known=known) from None
-        raise unreadable("read.wrong-year", path, year=year, edition=eid,
-                    years="、".join(map(str, load_edition(eid).years))) from None
+        raise unreadable(
+            "read.wrong-year", path, year=year, edition=eid, years="、".join(map(str, load_edition(eid).years))
+        ) from None
     version = stamp.get("version", "")
     if version not in ed.accepted_versions:
-        raise unreadable("read.wrong-version", path, edition=eid, version=version or "未知",
-                    accepted="、".join(ed.accepted_versions))
+        raise unreadable(
+            "read.wrong-version", path, edition=eid, version=version or "未知", accepted="、".join(ed.accepted_versions)
+        )
     return ed
 
 
@@ -121,29 +129,54 @@ class _Reader:
     def run(self) -> None:
         present = set(self.wb.sheet_names)
         expected = {t.sheet for t in self.ed.tables}
-        extra = [s for s in self.wb.sheet_names
-                 if s not in expected and s not in (STAMP_SHEET, CODE_SHEET, GUIDE_SHEET, FINDINGS_SHEET)]
+        extra = [
+            s
+            for s in self.wb.sheet_names
+            if s not in expected and s not in (STAMP_SHEET, CODE_SHEET, GUIDE_SHEET, FINDINGS_SHEET)
+        ]
         for t in self.ed.tables:
             if t.sheet not in present:
                 renamed = f"工作簿中有未知工作表“{'、'.join(extra)}”，是否由它改名而来？" if extra else ""
-                self.findings.append(finding("read.sheet-missing", ERROR, t.sheet, "", table=t.id,
-                                             expected=t.sheet, title=t.title, renamed=renamed))
+                self.findings.append(
+                    finding(
+                        "read.sheet-missing",
+                        ERROR,
+                        t.sheet,
+                        "",
+                        table=t.id,
+                        expected=t.sheet,
+                        title=t.title,
+                        renamed=renamed,
+                    )
+                )
                 self.book.missing_tables.add(t.id)
                 continue
             try:
                 big = _too_big(self.pkg, t.sheet)
                 if big is not None:
                     rows, cols, far = big
-                    self.findings.append(finding("read.sheet-too-large", ERROR, t.sheet, far, table=t.id, rows=rows,
-                                                 cols=cols, far=far, limit=f"{MAX_GRID:,}"))
+                    self.findings.append(
+                        finding(
+                            "read.sheet-too-large",
+                            ERROR,
+                            t.sheet,
+                            far,
+                            table=t.id,
+                            rows=rows,
+                            cols=cols,
+                            far=far,
+                            limit=f"{MAX_GRID:,}",
+                        )
+                    )
                     self.book.missing_tables.add(t.id)
                     continue
                 grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
                 formulas = self.pkg.formulas(t.sheet, self._last_needed_row(t, grid))
                 self.errors = self.pkg.error_cells(t.sheet)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
-                self.findings.append(finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id,
-                                             detail=_sheet_error(e)))
+                self.findings.append(
+                    finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
+                )
                 self.book.missing_tables.add(t.id)
                 continue
             if not self._structure_ok(t, grid):
@@ -220,8 +253,10 @@ class _Reader:
             width = len(line)
             filled = any(col < width and line[col] not in ("", None) for col in typed)
             if not filled and named:  # a name typed over the auto-name formula also counts
-                filled = any(f"{letter}{excel_row}" not in formulas and col < width and line[col] not in ("", None)
-                             for col, letter in named)
+                filled = any(
+                    f"{letter}{excel_row}" not in formulas and col < width and line[col] not in ("", None)
+                    for col, letter in named
+                )
             if filled:
                 key = f"r{i}"
                 rows.append(key)
@@ -229,8 +264,19 @@ class _Reader:
                     self._cell(t, None, c, key, excel_row, col, f"{letter}{excel_row}", formula, grid, formulas)
         self.book.list_rows[t.id] = rows
 
-    def _cell(self, t: Table, r: Row | None, c: Column, key: str, excel_row: int, col: int, a: str,
-              formula: bool, grid: list[list[Any]], formulas: dict[str, bytes]) -> None:
+    def _cell(
+        self,
+        t: Table,
+        r: Row | None,
+        c: Column,
+        key: str,
+        excel_row: int,
+        col: int,
+        a: str,
+        formula: bool,
+        grid: list[list[Any]],
+        formulas: dict[str, bytes],
+    ) -> None:
         line = grid[excel_row - 1] if 0 < excel_row <= len(grid) else ()
         raw = line[col] if col < len(line) else ""
         if raw == "" and a in self.errors:
@@ -243,23 +289,26 @@ class _Reader:
         if formula:
             if a in formulas:
                 got = formulas[a]
-                if not got or got == _expected_xml(self.ed, t.id, key, c.key) or normalise_formula(
-                        formula_text(got)) == normalise_formula(excel_formula(self.ed, t, key, c.key)):
+                if (
+                    not got
+                    or got == _expected_xml(self.ed, t.id, key, c.key)
+                    or normalise_formula(formula_text(got)) == normalise_formula(excel_formula(self.ed, t, key, c.key))
+                ):
                     cell.state = FORMULA
                     return
                 cell.state = CHANGED
                 cell.value = self._parse(t, r, c, raw, a, quiet=True)
                 if cell.value is None:
-                    self.note("cell.formula-changed", WARNING, t, a,
-                              expected_formula=excel_formula(self.ed, t, key, c.key))
+                    self.note(
+                        "cell.formula-changed", WARNING, t, a, expected_formula=excel_formula(self.ed, t, key, c.key)
+                    )
                 return
             cell.state = OVERWRITTEN
         if raw == "" or raw is None:
             return  # blank: nothing to normalise
         cell.value = self._parse(t, r, c, raw, a)
 
-    def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False
-               ) -> Decimal | str | None:
+    def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False) -> Decimal | str | None:
         ctype = t.cell_type(r, c)
         if ctype in ("money", "number", "percent", "year"):
             parsed = parse_number(raw, t.unit or self.ed.money_unit, percent=ctype == "percent")
@@ -267,10 +316,14 @@ class _Reader:
             parsed = clean_code(raw)
         else:
             parsed = clean_text(raw)
-        if (ctype == "money" and isinstance(parsed.value, Decimal)
-                and parsed.value.as_tuple().exponent < -self.ed.money_decimals):  # type: ignore[operator]
-            parsed.notes.append(("cell.excess-precision", {"raw": format(parsed.value, "f"),
-                                                           "decimals": self.ed.money_decimals}))
+        if (
+            ctype == "money"
+            and isinstance(parsed.value, Decimal)
+            and parsed.value.as_tuple().exponent < -self.ed.money_decimals
+        ):  # type: ignore[operator]
+            parsed.notes.append(
+                ("cell.excess-precision", {"raw": format(parsed.value, "f"), "decimals": self.ed.money_decimals})
+            )
         if not quiet and parsed.notes:
             label = _label(t, r, c)
             for rule, params in parsed.notes:
@@ -307,24 +360,31 @@ def _label_plan(ed: Edition, table_id: str) -> tuple[tuple[str, int, int], ...]:
 def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int, int, str, bool], ...]:
     """Every value cell of a fixed table with its position and whether it is a formula (computed once)."""
     t, lay = ed.table(table_id), table_layout(ed, table_id)
-    return tuple((r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], lay.cell(r.id, c.key),
-                  is_formula(ed, t, r.id, c.key))
-                 for r in t.rows for c in t.value_columns(r.side) if c.key not in r.na)
+    return tuple(
+        (r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], lay.cell(r.id, c.key), is_formula(ed, t, r.id, c.key))
+        for r in t.rows
+        for c in t.value_columns(r.side)
+        if c.key not in r.na
+    )
 
 
 @lru_cache(maxsize=256)
 def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool], ...]:
     """Every column of a list table: (column, index, letters, per-row formula)."""
     t, lay = ed.table(table_id), table_layout(ed, table_id)
-    return tuple((c, lay.col_index[c.key], lay.col_letters[c.key], is_formula(ed, t, "r0", c.key))
-                 for c in t.columns)
+    return tuple((c, lay.col_index[c.key], lay.col_letters[c.key], is_formula(ed, t, "r0", c.key)) for c in t.columns)
 
 
 def _sheet_error(e: BaseException) -> str:
     """A Chinese reason for a parser's exception (its own words stay in parentheses for the maintainer)."""
     name = type(e).__name__
-    what = {"XmlError": "XML 内容有误或不完整", "ZipError": "压缩包部件已损坏", "WorksheetNotFound": "工作表的内容部件不存在",
-            "PasswordError": "工作表受密码保护", "BadZipFile": "压缩包部件已损坏（校验失败）"}.get(name, "内容无法解析")
+    what = {
+        "XmlError": "XML 内容有误或不完整",
+        "ZipError": "压缩包部件已损坏",
+        "WorksheetNotFound": "工作表的内容部件不存在",
+        "PasswordError": "工作表受密码保护",
+        "BadZipFile": "压缩包部件已损坏（校验失败）",
+    }.get(name, "内容无法解析")
     return f"{what}（{name}）"
 
 

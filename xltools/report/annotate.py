@@ -53,15 +53,59 @@ CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+
 
 # Child order of <worksheet> (ECMA-376 CT_Worksheet): new children must go in their place.
 WORKSHEET_ORDER = [
-    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection",
-    "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells",
-    "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins",
-    "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
-    "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
-    "webPublishItems", "tableParts", "extLst",
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
 ]
-STYLES_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
-                "tableStyles", "colors", "extLst"]
+STYLES_ORDER = [
+    "numFmts",
+    "fonts",
+    "fills",
+    "borders",
+    "cellStyleXfs",
+    "cellXfs",
+    "cellStyles",
+    "dxfs",
+    "tableStyles",
+    "colors",
+    "extLst",
+]
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # new zip members: deterministic output
 _PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>)\s*")
 _DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -92,8 +136,9 @@ def _parser() -> Any:
     from lxml import etree
 
     # The reader has already refused any part with a DTD; this parser could not expand one anyway.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                           remove_blank_text=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False
+    )
 
 
 def _parse(data: bytes, part: str) -> Any:
@@ -133,7 +178,7 @@ def _local(el: Any) -> str:
 def _insert_ordered(parent: Any, child: Any, order: list[str]) -> Any:
     """Insert child among parent's children at the place the schema's sequence requires."""
     name = _local(child)
-    later = set(order[order.index(name) + 1:])
+    later = set(order[order.index(name) + 1 :])
     for i, existing in enumerate(parent):
         if isinstance(existing.tag, str) and _local(existing) in later:
             parent.insert(i, child)
@@ -278,8 +323,9 @@ class _Rels:
         while f"rId{n}" in ids:
             n += 1
         rid = f"rId{n}"
-        etree.SubElement(self.root, _q(self.ns, "Relationship"), Id=rid, Type=rtype,
-                         Target=_relative(self.source, target_part))
+        etree.SubElement(
+            self.root, _q(self.ns, "Relationship"), Id=rid, Type=rtype, Target=_relative(self.source, target_part)
+        )
         return rid
 
     def save(self) -> None:
@@ -359,8 +405,10 @@ class _Styles:
     def fill(self, rgb: str) -> int:
         if rgb not in self._fills:
             self._fills[rgb] = self._append(
-                "fills", f'<fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor indexed="64"/>'
-                         '</patternFill></fill>')
+                "fills",
+                f'<fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor indexed="64"/>'
+                "</patternFill></fill>",
+            )
         return self._fills[rgb]
 
     def _xfs(self) -> list[Any]:
@@ -388,20 +436,30 @@ class _Styles:
         font = '<sz val="11"/><name val="宋体"/><family val="3"/><charset val="134"/>'
         f_plain = self._append("fonts", f"<font>{font}</font>")
         f_bold = self._append("fonts", f"<font><b/>{font}</font>")
-        f_title = self._append("fonts", '<font><b/><sz val="14"/><name val="黑体"/><family val="3"/>'
-                                        '<charset val="134"/></font>')
-        f_link = self._append("fonts", '<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="宋体"/>'
-                                       '<family val="3"/><charset val="134"/></font>')
-        border = self._append("borders", '<border><left style="thin"><color auto="1"/></left><right style="thin">'
-                                         '<color auto="1"/></right><top style="thin"><color auto="1"/></top>'
-                                         '<bottom style="thin"><color auto="1"/></bottom><diagonal/></border>')
+        f_title = self._append(
+            "fonts", '<font><b/><sz val="14"/><name val="黑体"/><family val="3"/><charset val="134"/></font>'
+        )
+        f_link = self._append(
+            "fonts",
+            '<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="宋体"/>'
+            '<family val="3"/><charset val="134"/></font>',
+        )
+        border = self._append(
+            "borders",
+            '<border><left style="thin"><color auto="1"/></left><right style="thin">'
+            '<color auto="1"/></right><top style="thin"><color auto="1"/></top>'
+            '<bottom style="thin"><color auto="1"/></bottom><diagonal/></border>',
+        )
         head_fill = self.fill("FFD9E1F2")
 
         def xf(font: int, fill: int = 0, bordered: bool = True, align: str = 'vertical="top" wrapText="1"') -> int:
             b = border if bordered else 0
-            return self._append("cellXfs", f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="{b}" xfId="0" '
-                                           f'applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">'
-                                           f'<alignment {align}/></xf>')
+            return self._append(
+                "cellXfs",
+                f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="{b}" xfId="0" '
+                f'applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">'
+                f"<alignment {align}/></xf>",
+            )
 
         return {
             "title": xf(f_title, bordered=False, align='vertical="center"'),
@@ -523,11 +581,15 @@ def _mark_cells(root: Any, marks: dict[str, str], styles: _Styles) -> None:
 
 
 # ---------------------------------------------------------------- comments
-_VML_NS = ('xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-           'xmlns:x="urn:schemas-microsoft-com:office:excel"')
-_SHAPETYPE = (f'<v:shapetype {_VML_NS} id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
-              'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
-              '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+_VML_NS = (
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"'
+)
+_SHAPETYPE = (
+    f'<v:shapetype {_VML_NS} id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
+    'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+    '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
 
 
 def _vml_shape(shape_id: int, ref: str, text: str, z: int) -> str:
@@ -535,15 +597,17 @@ def _vml_shape(shape_id: int, ref: str, text: str, z: int) -> str:
     lines = sum(1 + len(line) // 22 for line in text.split("\n"))
     height_rows = max(4, min(24, lines + 1))
     anchor = f"{col + 1}, 15, {max(row - 2, 0)}, 10, {col + 5}, 15, {max(row - 2, 0) + height_rows}, 4"
-    return (f'<v:shape {_VML_NS} id="_x0000_s{shape_id}" type="#_x0000_t202" '
-            f'style="position:absolute;margin-left:80pt;margin-top:2pt;width:260pt;height:{14 * height_rows}pt;'
-            f'z-index:{z};visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
-            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
-            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
-            '<div style="text-align:left"></div></v:textbox>'
-            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-            f'<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>'
-            f'<x:Row>{row - 1}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>')
+    return (
+        f'<v:shape {_VML_NS} id="_x0000_s{shape_id}" type="#_x0000_t202" '
+        f'style="position:absolute;margin-left:80pt;margin-top:2pt;width:260pt;height:{14 * height_rows}pt;'
+        f'z-index:{z};visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+        '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+        '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+        '<div style="text-align:left"></div></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+        f"<x:Row>{row - 1}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>"
+    )
 
 
 def _used_idmaps(pkg: _Package) -> set[int]:
@@ -558,12 +622,15 @@ def _used_idmaps(pkg: _Package) -> set[int]:
 def _comment_runs(text: str, bold_head: str) -> str:
     rpr = '<rPr><sz val="9"/><color indexed="81"/><rFont val="宋体"/><family val="3"/><charset val="134"/></rPr>'
     rpr_b = rpr.replace("<rPr>", "<rPr><b/>")
-    return (f'<r>{rpr_b}<t xml:space="preserve">{escape(_clean(bold_head))}</t></r>'
-            f'<r>{rpr}<t xml:space="preserve">{escape(_clean(text))}</t></r>')
+    return (
+        f'<r>{rpr_b}<t xml:space="preserve">{escape(_clean(bold_head))}</t></r>'
+        f'<r>{rpr}<t xml:space="preserve">{escape(_clean(text))}</t></r>'
+    )
 
 
-def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
-                  notes: dict[str, str], lost: list[str], sheet: str) -> None:
+def _add_comments(
+    pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels, notes: dict[str, str], lost: list[str], sheet: str
+) -> None:
     from lxml import etree
 
     ns = _ns(root) or NS_MAIN
@@ -590,8 +657,9 @@ def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
     threaded = rels.of_type(RT_THREADED) is not None
     new_refs: list[str] = []
     for ref in sorted(notes, key=parse_a1):
-        runs = etree.fromstring(f'<text xmlns="{cns}">{_comment_runs(notes[ref], "xltools 检查结果：")}</text>',
-                                _parser())
+        runs = etree.fromstring(
+            f'<text xmlns="{cns}">{_comment_runs(notes[ref], "xltools 检查结果：")}</text>', _parser()
+        )
         if ref in existing:
             # Keep the clerk's own note and add ours under it.
             text_el = _child(existing[ref], "text")
@@ -605,8 +673,10 @@ def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
             for r in list(runs):
                 text_el.append(r)
             if threaded:
-                lost.append(f"工作表“{sheet}”的单元格 {ref} 原有“线程批注”，新版 Excel 会显示原批注而不显示检查说明；"
-                            "说明见“错误清单”。")
+                lost.append(
+                    f"工作表“{sheet}”的单元格 {ref} 原有“线程批注”，新版 Excel 会显示原批注而不显示检查说明；"
+                    "说明见“错误清单”。"
+                )
         else:
             c = etree.SubElement(clist, _q(cns, "comment"), ref=ref, authorId=author_id)
             c.append(runs)
@@ -619,9 +689,13 @@ def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
     vpart = rels.target(legacy.get(_q(NS_R, "id"), "")) if legacy is not None else None
     if vpart and pkg.has(vpart):
         data = pkg.read(vpart)
-        ids = [int(x) for x in re.findall(rb'_x0000_s(\d+)', data)]
-        blocks = [int(x) for m in re.finditer(rb'data="([0-9, ]+)"', data)
-                  for x in m.group(1).replace(b" ", b"").split(b",") if x]
+        ids = [int(x) for x in re.findall(rb"_x0000_s(\d+)", data)]
+        blocks = [
+            int(x)
+            for m in re.finditer(rb'data="([0-9, ]+)"', data)
+            for x in m.group(1).replace(b" ", b"").split(b",")
+            if x
+        ]
         next_id = max(ids + [(blocks[0] if blocks else 1) * 1024]) + 1
         shapes = "" if b'id="_x0000_t202"' in data else _SHAPETYPE
         shapes += "".join(_vml_shape(next_id + i, ref, notes[ref], i + 1) for i, ref in enumerate(new_refs))
@@ -635,8 +709,10 @@ def _add_comments(pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels,
     used = _used_idmaps(pkg)
     block = next(n for n in range(1, 10000) if n not in used)
     body = "".join(_vml_shape(block * 1024 + i + 1, ref, notes[ref], i + 1) for i, ref in enumerate(new_refs))
-    vml = (f'<xml {_VML_NS}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
-           f'{_SHAPETYPE.replace(" " + _VML_NS, "")}{body.replace(" " + _VML_NS, "")}</xml>')
+    vml = (
+        f'<xml {_VML_NS}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
+        f"{_SHAPETYPE.replace(' ' + _VML_NS, '')}{body.replace(' ' + _VML_NS, '')}</xml>"
+    )
     pkg.write(vpart, vml.encode())
     ct.default("vml", CT_VML)
     rid = rels.add(RT_VML, vpart)
@@ -679,48 +755,67 @@ def _text_lines(text: str, width: int) -> int:
 
 def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_name: str) -> bytes:
     widths = {"A": 22, "B": 16, "C": 10, "D": 60, "E": 50}
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-           f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
-           '<sheetPr><tabColor rgb="FFC00000"/><pageSetUpPr fitToPage="1"/></sheetPr>',
-           f'<dimension ref="A1:E{max(len(rows) + 3, 3)}"/>',
-           '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
-           '<pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" state="frozen"/>'
-           '<selection pane="bottomLeft" activeCell="B4" sqref="B4"/></sheetView></sheetViews>',
-           '<sheetFormatPr defaultRowHeight="15"/><cols>']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
+        '<sheetPr><tabColor rgb="FFC00000"/><pageSetUpPr fitToPage="1"/></sheetPr>',
+        f'<dimension ref="A1:E{max(len(rows) + 3, 3)}"/>',
+        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+        '<pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="B4" sqref="B4"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/><cols>',
+    ]
     for i, w in enumerate(widths.values(), start=1):
         out.append(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>')
     out.append("</cols><sheetData>")
-    note = ("单元格一列可点击，跳到出错的单元格。出错的单元格已标为红色（错误）或黄色（提醒），鼠标移到单元格上可看到说明。"
-            "这是检查结果副本：请在原文件中修改，改完后重新检查。")
+    note = (
+        "单元格一列可点击，跳到出错的单元格。出错的单元格已标为红色（错误）或黄色（提醒），鼠标移到单元格上可看到说明。"
+        "这是检查结果副本：请在原文件中修改，改完后重新检查。"
+    )
     out.append(f'<row r="1" ht="24" customHeight="1">{_cell_xml("A1", head, styles["title"])}</row>')
     out.append(f'<row r="2" ht="32" customHeight="1">{_cell_xml("A2", note, styles["note"])}</row>')
-    out.append('<row r="3">' + "".join(_cell_xml(f"{c}3", t, styles["head"]) for c, t in
-                                      zip("ABCDE", ["表", "单元格", "严重程度", "问题", "怎么改"], strict=True)) + "</row>")
+    out.append(
+        '<row r="3">'
+        + "".join(
+            _cell_xml(f"{c}3", t, styles["head"])
+            for c, t in zip("ABCDE", ["表", "单元格", "严重程度", "问题", "怎么改"], strict=True)
+        )
+        + "</row>"
+    )
     links = []
     for i, r in enumerate(rows, start=4):
-        lines = max(_text_lines(r.message, widths["D"]), _text_lines(r.hint, widths["E"]),
-                    _text_lines(r.table, widths["A"]))
+        lines = max(
+            _text_lines(r.message, widths["D"]), _text_lines(r.hint, widths["E"]), _text_lines(r.table, widths["A"])
+        )
         location = r.location or f"{quote_sheet(list_name)}!B{i}"
-        out.append(f'<row r="{i}" ht="{15 * lines + 3}" customHeight="1">'
-                   + _cell_xml(f"A{i}", r.table, styles["text"])
-                   + _cell_xml(f"B{i}", r.label, styles["link"])
-                   + _cell_xml(f"C{i}", SEVERITY_ZH.get(r.severity, r.severity), styles[r.severity])
-                   + _cell_xml(f"D{i}", r.message, styles["text"])
-                   + _cell_xml(f"E{i}", r.hint, styles["text"]) + "</row>")
+        out.append(
+            f'<row r="{i}" ht="{15 * lines + 3}" customHeight="1">'
+            + _cell_xml(f"A{i}", r.table, styles["text"])
+            + _cell_xml(f"B{i}", r.label, styles["link"])
+            + _cell_xml(f"C{i}", SEVERITY_ZH.get(r.severity, r.severity), styles[r.severity])
+            + _cell_xml(f"D{i}", r.message, styles["text"])
+            + _cell_xml(f"E{i}", r.hint, styles["text"])
+            + "</row>"
+        )
         tip = "跳到该单元格" if r.location else "无法定位到单元格（见本行说明）"
-        links.append(f'<hyperlink ref="B{i}" location={quoteattr(_clean(location))} '
-                     f'display={quoteattr(_clean(r.label))} tooltip={quoteattr(tip)}/>')
+        links.append(
+            f'<hyperlink ref="B{i}" location={quoteattr(_clean(location))} '
+            f"display={quoteattr(_clean(r.label))} tooltip={quoteattr(tip)}/>"
+        )
     out.append("</sheetData>")
     out.append('<mergeCells count="2"><mergeCell ref="A1:E1"/><mergeCell ref="A2:E2"/></mergeCells>')
     if links:
         out.append("<hyperlinks>" + "".join(links) + "</hyperlinks>")
-    out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-               '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
+    out.append(
+        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
+    )
     return "".join(out).encode()
 
 
-def _insert_list_sheet(pkg: _Package, ct: _ContentTypes, wb_root: Any, wb_raw: bytes, wb_rels: _Rels,
-                       name: str, sheet_xml: bytes) -> None:
+def _insert_list_sheet(
+    pkg: _Package, ct: _ContentTypes, wb_root: Any, wb_raw: bytes, wb_rels: _Rels, name: str, sheet_xml: bytes
+) -> None:
     from lxml import etree
 
     ns = _ns(wb_root) or NS_MAIN
@@ -800,8 +895,9 @@ def _workbook_sheets(pkg: _Package, wb_root: Any, wb_rels: _Rels) -> dict[str, s
     return out
 
 
-def annotate_workbook(src: str | Path, findings: Sequence[Finding], dest: str | Path,
-                      ed: Edition | None = None, title: str | None = None) -> AnnotateResult:
+def annotate_workbook(
+    src: str | Path, findings: Sequence[Finding], dest: str | Path, ed: Edition | None = None, title: str | None = None
+) -> AnnotateResult:
     """Write to `dest` a copy of `src` with `findings` marked in place. `src` is only read.
 
     The caller writes atomically (dest is normally a temporary file next to the final name).
@@ -852,8 +948,9 @@ def annotate_workbook(src: str | Path, findings: Sequence[Finding], dest: str | 
                 severity = {ref: worst(s) for ref, s in marks[sheet].items()}
                 _mark_cells(root, severity, styles)
                 rels = _Rels(pkg, part)
-                _add_comments(pkg, ct, root, rels, {ref: "\n\n".join(t) for ref, t in notes[sheet].items()},
-                              result.lost, sheet)
+                _add_comments(
+                    pkg, ct, root, rels, {ref: "\n\n".join(t) for ref, t in notes[sheet].items()}, result.lost, sheet
+                )
                 rels.save()
                 result.marked[sheet] = severity
                 changed = True

@@ -164,8 +164,10 @@ def _grid(s: _Sheet, sid: str) -> str:
             items = flagged.get((r, c))
             if items:
                 sev = worst({f.severity for f in items})
-                out.append(f'<td class="cell {sev}" id="{sid}-{ref}" data-ref="{ref}" data-severity="{sev}" '
-                           f'title="{_e(_cell_title(items, ref))}"{attrs}>{_e(shown)}</td>')
+                out.append(
+                    f'<td class="cell {sev}" id="{sid}-{ref}" data-ref="{ref}" data-severity="{sev}" '
+                    f'title="{_e(_cell_title(items, ref))}"{attrs}>{_e(shown)}</td>'
+                )
             elif shown != text:
                 out.append(f'<td title="{_e(text)}"{attrs}>{_e(shown)}</td>')
             else:
@@ -187,11 +189,16 @@ def _finding_li(f: Finding, p: Place, sid: str) -> str:
     j = f.to_json()
     sev = f.severity
     target = f' data-target="{sid}-{_e(p.anchor)}"' if p.sheet else ""
-    ref = (f'<a class="ref" href="#{sid}-{_e(p.anchor)}">{_e(p.label)}</a>' if p.sheet
-           else f'<span class="ref">{_e(p.label)}</span>')
-    parts = [f'<li class="finding {sev}" data-ref="{_e(p.anchor)}"{target}>{ref}',
-             f'<span class="sev">{_e(SEVERITY_ZH.get(sev, sev))}</span>',
-             f'<span class="msg">{_e(f.message)}</span>']
+    ref = (
+        f'<a class="ref" href="#{sid}-{_e(p.anchor)}">{_e(p.label)}</a>'
+        if p.sheet
+        else f'<span class="ref">{_e(p.label)}</span>'
+    )
+    parts = [
+        f'<li class="finding {sev}" data-ref="{_e(p.anchor)}"{target}>{ref}',
+        f'<span class="sev">{_e(SEVERITY_ZH.get(sev, sev))}</span>',
+        f'<span class="msg">{_e(f.message)}</span>',
+    ]
     if "expected" in j or "actual" in j:
         parts.append(f'<div class="ea">应为：{_e(j.get("expected", ""))}；实际：{_e(j.get("actual", ""))}</div>')
     if f.hint:
@@ -247,34 +254,40 @@ def render(report: FileReport) -> str:
         meta.append(f"{report.year} 年度")
     meta.append(f"xltools {__version__}")
 
-    body = [f'<header class="banner {state}" id="banner" data-state="{state}" data-errors="{n_err}" '
-            f'data-warnings="{n_warn}"><h1>{_e(head)}</h1><p class="file">{_e(name)}</p>'
-            f'<p class="summary">{_e(summary)}</p><p class="counts">{_count(report.findings)}</p>'
-            f'<p class="meta">{_e(" · ".join(meta))}</p><p class="meta" id="js-status"></p></header>']
+    body = [
+        f'<header class="banner {state}" id="banner" data-state="{state}" data-errors="{n_err}" '
+        f'data-warnings="{n_warn}"><h1>{_e(head)}</h1><p class="file">{_e(name)}</p>'
+        f'<p class="summary">{_e(summary)}</p><p class="counts">{_count(report.findings)}</p>'
+        f'<p class="meta">{_e(" · ".join(meta))}</p><p class="meta" id="js-status"></p></header>'
+    ]
     if keys:
         body.append('<nav class="toc"><h2>按工作表</h2><ul>')
         for i, k in enumerate(keys):
             label = k or "整个文件 / 缺少的工作表"
             body.append(f'<li><a href="#s{i}">{_e(label)}</a> {_count([f for f, _ in groups[k].findings])}</li>')
-        body.append('</ul><label class="only"><input type="checkbox" id="only-flagged"> 表格中只显示有问题的行</label>'
-                    "</nav>")
+        body.append(
+            '</ul><label class="only"><input type="checkbox" id="only-flagged"> 表格中只显示有问题的行</label></nav>'
+        )
     body.append("<main>")
     for i, k in enumerate(keys):
         s = groups[k]
         sid = f"s{i}"
         label = k or "整个文件 / 缺少的工作表"
-        body.append(f'<section class="sheet" id="{sid}" data-sheet="{_e(k)}"><h2>{_e(label)} '
-                    f'{_count([f for f, _ in s.findings])}</h2>')
+        body.append(
+            f'<section class="sheet" id="{sid}" data-sheet="{_e(k)}"><h2>{_e(label)} '
+            f"{_count([f for f, _ in s.findings])}</h2>"
+        )
         if k:
             body.append(_grid(s, sid))
         body.append('<ol class="findings">' + "".join(_finding_li(f, p, sid) for f, p in s.findings) + "</ol>")
         body.append("</section>")
     if not keys:
         body.append('<p class="ok">没有需要处理的问题。</p>')
-    body.append("</main><footer>本报告由 xltools 生成，是一个独立文件，可离线打开，不联网、不引用任何外部资源。"
-                "请在原工作簿中修改，改完后重新检查。</footer>")
-    return _PAGE.format(title=_e(f"检查结果：{name}"), version=_e(__version__), css=_CSS, js=_JS,
-                        body="\n".join(body))
+    body.append(
+        "</main><footer>本报告由 xltools 生成，是一个独立文件，可离线打开，不联网、不引用任何外部资源。"
+        "请在原工作簿中修改，改完后重新检查。</footer>"
+    )
+    return _PAGE.format(title=_e(f"检查结果：{name}"), version=_e(__version__), css=_CSS, js=_JS, body="\n".join(body))
 
 
 def write_html(report: FileReport, out: Path) -> Path:

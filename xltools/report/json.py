@@ -14,13 +14,22 @@ VERSION = 1
 
 def file_json(r: FileReport) -> dict[str, Any]:
     return {
-        "path": r.path, "valid": r.valid, "unreadable": r.unreadable, "edition": r.edition or None,
-        "year": r.year or None, "errors": len(r.errors), "warnings": len(r.warnings),
+        "path": r.path,
+        "valid": r.valid,
+        "unreadable": r.unreadable,
+        "edition": r.edition or None,
+        "year": r.year or None,
+        "errors": len(r.errors),
+        "warnings": len(r.warnings),
         "findings": [f.to_json() for f in r.findings],
     }
 
 
 def render(reports: list[FileReport]) -> str:
-    doc = {"schema": SCHEMA, "version": VERSION, "generator": f"xltools {__version__}",
-           "files": [file_json(r) for r in reports]}
+    doc = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "generator": f"xltools {__version__}",
+        "files": [file_json(r) for r in reports],
+    }
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False)

@@ -47,8 +47,9 @@ def load_previous(path: Path) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(doc.get("files"), list):
         raise PreviousReportError(f"“{path}”不是 xltools 的检查报告（应由 xltools validate --format json 生成）。")
     if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
-        raise PreviousReportError(f"“{path}”的报告格式版本为 {doc.get('version')}，"
-                                  f"本工具只认识第 {VERSION} 版及更早的版本。请升级 xltools。")
+        raise PreviousReportError(
+            f"“{path}”的报告格式版本为 {doc.get('version')}，本工具只认识第 {VERSION} 版及更早的版本。请升级 xltools。"
+        )
     return doc
 
 
@@ -82,8 +83,9 @@ def compare(report: FileReport, doc: dict[str, Any]) -> Progress | None:
         return None
     before = {key_of(f) for f in _list(entry.get("findings")) if isinstance(f, dict)}
     now = {key_of(f.to_json()) for f in report.findings}
-    return Progress(frozenset(before - now), frozenset(now - before), frozenset(now & before),
-                    str(entry.get("path", "")))
+    return Progress(
+        frozenset(before - now), frozenset(now - before), frozenset(now & before), str(entry.get("path", ""))
+    )
 
 
 def render(report: FileReport, doc: dict[str, Any], since: Path) -> str:
@@ -92,5 +94,6 @@ def render(report: FileReport, doc: dict[str, Any], since: Path) -> str:
     p = compare(report, doc)
     if p is None:
         return f"{report.path}：上次的检查报告“{since}”中没有这个文件，无法比较。"
-    return (f"{report.path}：与上次检查（{since}）相比：已修复 {len(p.fixed)} / 新增 {len(p.new)} / "
-            f"剩余 {len(p.remaining)}")
+    return (
+        f"{report.path}：与上次检查（{since}）相比：已修复 {len(p.fixed)} / 新增 {len(p.new)} / 剩余 {len(p.remaining)}"
+    )

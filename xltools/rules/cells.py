@@ -36,13 +36,30 @@ def check_fixed(book: Book, t: Table) -> Iterator[Finding]:
                 yield finding("cell.negative", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=format(v, "f"))
             enum = r.enum or c.enum
             if ctype == "enum" and enum and str(v) not in ed.enums[enum]:
-                yield finding("cell.not-in-list", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=v,
-                              allowed="、".join(ed.enums[enum]))
+                yield finding(
+                    "cell.not-in-list",
+                    ERROR,
+                    t.sheet,
+                    cell.a1,
+                    table=t.id,
+                    label=label,
+                    raw=v,
+                    allowed="、".join(ed.enums[enum]),
+                )
             pattern = r.pattern or c.pattern
             if pattern and not re.match(pattern, str(v)):
                 hint = r.pattern_hint or c.pattern_hint
-                yield finding("cell.bad-pattern", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=v,
-                              pattern_hint="default", **({"hint": hint} if hint else {}))
+                yield finding(
+                    "cell.bad-pattern",
+                    ERROR,
+                    t.sheet,
+                    cell.a1,
+                    table=t.id,
+                    label=label,
+                    raw=v,
+                    pattern_hint="default",
+                    **({"hint": hint} if hint else {}),
+                )
     if t.id == "cover":
         yield from _cover(book, t)
 
@@ -51,12 +68,17 @@ def _cover(book: Book, t: Table) -> Iterator[Finding]:
     ed = book.edition
     year = book.cell(t.id, "year", "value") if t.has_row("year") else None
     if year is not None and isinstance(year.value, Decimal) and year.value != ed.year:
-        yield finding("cell.wrong-year", ERROR, t.sheet, year.a1, table=t.id, actual=format(year.value, "f"),
-                      expected=ed.year)
+        yield finding(
+            "cell.wrong-year", ERROR, t.sheet, year.a1, table=t.id, actual=format(year.value, "f"), expected=ed.year
+        )
     unit = book.cell(t.id, "unit", "value") if t.has_row("unit") else None
-    if unit is not None and isinstance(unit.value, str) and unit.value in ("元", "万元") and unit.value != ed.money_unit:
-        yield finding("cell.wrong-unit", ERROR, t.sheet, unit.a1, table=t.id, actual=unit.value,
-                      expected=ed.money_unit)
+    if (
+        unit is not None
+        and isinstance(unit.value, str)
+        and unit.value in ("元", "万元")
+        and unit.value != ed.money_unit
+    ):
+        yield finding("cell.wrong-unit", ERROR, t.sheet, unit.a1, table=t.id, actual=unit.value, expected=ed.money_unit)
 
 
 def check_references(book: Book, t: Table) -> Iterator[Finding]:
@@ -73,8 +95,16 @@ def check_references(book: Book, t: Table) -> Iterator[Finding]:
         for row in book.rows(t.id):
             cell = book.cell(t.id, row, c.key)
             if cell is not None and isinstance(cell.value, str) and cell.value not in known:
-                yield finding("cell.unknown-reference", ERROR, t.sheet, cell.a1, table=t.id, label=f"“{c.title}”",
-                              raw=cell.value, target=target.sheet)
+                yield finding(
+                    "cell.unknown-reference",
+                    ERROR,
+                    t.sheet,
+                    cell.a1,
+                    table=t.id,
+                    label=f"“{c.title}”",
+                    raw=cell.value,
+                    target=target.sheet,
+                )
         # every project should have at least one indicator
         used = {book.text(t.id, r, c.key) for r in book.rows(t.id)}
         for r in book.rows(target_t):
@@ -82,8 +112,9 @@ def check_references(book: Book, t: Table) -> Iterator[Finding]:
             cell = book.cell(target_t, r, target_c)
             if code and code not in used and cell is not None:
                 name = book.text(target_t, r, "name") if target.has_column("name") else ""
-                yield finding("table.project-no-indicators", WARNING, target.sheet, cell.a1, table=target_t,
-                              code=code, name=name)
+                yield finding(
+                    "table.project-no-indicators", WARNING, target.sheet, cell.a1, table=target_t, code=code, name=name
+                )
 
 
 def check_magnitude(book: Book) -> Iterator[Finding]:
@@ -103,10 +134,19 @@ def check_magnitude(book: Book) -> Iterator[Finding]:
         if low <= big <= high:
             t = ed.table(a.table)
             cell = book.cell(a.table, a.row, a.col)
-            yield finding("cross.unit-magnitude", WARNING, t.sheet, cell.a1 if cell else "A1", table=t.id,
-                          label=cell_label(ed, a.table, a.row, a.col), actual=va,
-                          other=cell_label(ed, b.table, b.row, b.col), expected=vb,
-                          ratio=f"{ratio:.4g}" if ratio >= 1 else f"1/{1 / ratio:.4g}", unit=t.unit)
+            yield finding(
+                "cross.unit-magnitude",
+                WARNING,
+                t.sheet,
+                cell.a1 if cell else "A1",
+                table=t.id,
+                label=cell_label(ed, a.table, a.row, a.col),
+                actual=va,
+                other=cell_label(ed, b.table, b.row, b.col),
+                expected=vb,
+                ratio=f"{ratio:.4g}" if ratio >= 1 else f"1/{1 / ratio:.4g}",
+                unit=t.unit,
+            )
 
 
 @lru_cache(maxsize=16)

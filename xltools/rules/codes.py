@@ -30,47 +30,92 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
         by_unit[book.unit_of_row(t.id, row)][code].append(row)
         entry = cl.entries.get(code)
         name_cell = book.cell(t.id, row, "name")
-        if entry is not None and name_cell is not None and name_cell.state != FORMULA and isinstance(
-                name_cell.value, str) and name_cell.value != entry.name:
+        if (
+            entry is not None
+            and name_cell is not None
+            and name_cell.state != FORMULA
+            and isinstance(name_cell.value, str)
+            and name_cell.value != entry.name
+        ):
             stale = ed.stale_names.get(name_cell.value)
             if stale is not None and stale[0] == code[: len(stale[0])]:
-                yield finding("cell.stale-name", WARNING, t.sheet, name_cell.a1, table=t.id, actual=name_cell.value,
-                              expected=entry.name, since=stale[2], year=ed.year)
+                yield finding(
+                    "cell.stale-name",
+                    WARNING,
+                    t.sheet,
+                    name_cell.a1,
+                    table=t.id,
+                    actual=name_cell.value,
+                    expected=entry.name,
+                    since=stale[2],
+                    year=ed.year,
+                )
             else:
-                yield finding("cell.code-name-mismatch", WARNING, t.sheet, name_cell.a1, table=t.id, code=code,
-                              expected=entry.name, actual=name_cell.value)
+                yield finding(
+                    "cell.code-name-mismatch",
+                    WARNING,
+                    t.sheet,
+                    name_cell.a1,
+                    table=t.id,
+                    code=code,
+                    expected=entry.name,
+                    actual=name_cell.value,
+                )
     cols = total_columns(t)
     for codes in by_unit.values():
         for code, rows in codes.items():
             if len(rows) > 1:
                 cells = [book.cell(t.id, r, "code") for r in rows]
-                yield finding("table.duplicate-code", ERROR, t.sheet, cells[1].a1 if cells[1] else "A1",  # type: ignore[union-attr]
-                              table=t.id, code=code,
-                              rows="、".join(str(parse_a1(c.a1)[0]) for c in cells if c is not None))
+                yield finding(
+                    "table.duplicate-code",
+                    ERROR,
+                    t.sheet,
+                    cells[1].a1 if cells[1] else "A1",  # type: ignore[union-attr]
+                    table=t.id,
+                    code=code,
+                    rows="、".join(str(parse_a1(c.a1)[0]) for c in cells if c is not None),
+                )
             level = cl.level_of(code)
             if level > 1:
                 parent = cl.parent(code)
                 if parent not in codes:
                     pe = cl.entries.get(parent)
                     cell = book.cell(t.id, rows[0], "code")
-                    yield finding("table.code-orphan", ERROR, t.sheet, cell.a1 if cell else "A1", table=t.id,
-                                  code=code, parent=parent, parent_name=pe.name if pe else "")
+                    yield finding(
+                        "table.code-orphan",
+                        ERROR,
+                        t.sheet,
+                        cell.a1 if cell else "A1",
+                        table=t.id,
+                        code=code,
+                        parent=parent,
+                        parent_name=pe.name if pe else "",
+                    )
             if 0 < level < len(cl.levels):
                 children = sorted(c for c in codes if cl.level_of(c) == level + 1 and cl.parent(c) == code)
                 if not children:
                     continue
                 for col in cols:
                     actual = sum((book.amount(t.id, r, col) or ZERO for r in rows), ZERO)
-                    expected = sum((book.amount(t.id, r, col) or ZERO for c in children for r in codes[c]),
-                                   ZERO)
+                    expected = sum((book.amount(t.id, r, col) or ZERO for c in children for r in codes[c]), ZERO)
                     figures = len(rows) + sum(len(codes[c]) for c in children)
                     if abs(actual - expected) > ed.tolerance_for(figures):
                         cell = book.cell(t.id, rows[0], col)
                         entry = cl.entries.get(code)
-                        yield finding("table.hierarchy", ERROR, t.sheet, cell.a1 if cell else "A1", table=t.id,
-                                      code=code, name=entry.name if entry else "", column=f"“{t.column(col).title}”",
-                                      actual=actual, expected=expected, diff=actual - expected,
-                                      children="、".join(children[:5]))
+                        yield finding(
+                            "table.hierarchy",
+                            ERROR,
+                            t.sheet,
+                            cell.a1 if cell else "A1",
+                            table=t.id,
+                            code=code,
+                            name=entry.name if entry else "",
+                            column=f"“{t.column(col).title}”",
+                            actual=actual,
+                            expected=expected,
+                            diff=actual - expected,
+                            children="、".join(children[:5]),
+                        )
 
 
 def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
@@ -84,9 +129,18 @@ def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
         actual = cell.amount or ZERO
         expected = book.computed(t.id, "total", col)
         if abs(actual - expected) > ed.tolerance_for(len(book.top_rows(t.id)) + 1):
-            yield finding("table.column-total", ERROR, t.sheet, cell.a1, table=t.id,
-                          label=f"{short(t)}合计行的“{t.column(col).title}”", level=level, actual=actual,
-                          expected=expected, diff=actual - expected)
+            yield finding(
+                "table.column-total",
+                ERROR,
+                t.sheet,
+                cell.a1,
+                table=t.id,
+                label=f"{short(t)}合计行的“{t.column(col).title}”",
+                level=level,
+                actual=actual,
+                expected=expected,
+                diff=actual - expected,
+            )
         elif cell.value is not None:
             yield finding("cell.formula-overwritten", WARNING, t.sheet, cell.a1, table=t.id, actual=actual)
 
@@ -109,9 +163,18 @@ def check_stale_text(book: Book) -> Iterator[Finding]:
             continue
         for old, new, since in stale:
             if old in cell.value:
-                yield finding("cell.stale-name-text", WARNING, t.sheet, cell.a1, table=t.id,
-                              label=cell_label(ed, t.id, cell.row, cell.col, book), actual=old, expected=new,
-                              since=since, year=ed.year)
+                yield finding(
+                    "cell.stale-name-text",
+                    WARNING,
+                    t.sheet,
+                    cell.a1,
+                    table=t.id,
+                    label=cell_label(ed, t.id, cell.row, cell.col, book),
+                    actual=old,
+                    expected=new,
+                    since=since,
+                    year=ed.year,
+                )
 
 
 @lru_cache(maxsize=16)
@@ -119,5 +182,8 @@ def _stale_names(ed: Edition) -> tuple[tuple[str, str, int], ...]:
     """(old name, new name, since) of the renames in force in the budget year, leaving out an old name that is
     part of a current one (it would match correct text). Depends on the edition only: computed once."""
     current = [e.name for cl in ed.codes.values() for e in cl.entries.values()]
-    return tuple((old, new, since) for old, (_code, new, since) in ed.stale_names.items()
-                 if since <= ed.year and not any(old in name for name in current))
+    return tuple(
+        (old, new, since)
+        for old, (_code, new, since) in ed.stale_names.items()
+        if since <= ed.year and not any(old in name for name in current)
+    )

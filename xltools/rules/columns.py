@@ -98,8 +98,7 @@ def pandera_schema(ed: Edition, table_id: str) -> Any:
     checks: dict[str, list[Any]] = {c.key: [] for c in t.columns}
     for chk in column_checks(ed, table_id):
         checks[chk.column].append(pa.Check(lambda s, ok=chk.ok: s.map(lambda v: v is None or ok(v)), name=chk.rule))
-    cols = {c.key: pa.Column(None, checks[c.key], nullable=c.required != "error", unique=c.unique)
-            for c in t.columns}
+    cols = {c.key: pa.Column(None, checks[c.key], nullable=c.required != "error", unique=c.unique) for c in t.columns}
     return pa.DataFrameSchema(cols, strict=False, coerce=False, name=table_id)
 
 
@@ -153,8 +152,10 @@ def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | N
         return None
     c = t.column(col)
     v = _value(book, t, row, col)
-    params: dict[str, Any] = {"label": f"“{c.title}”", "raw": "" if v is None else (format(v, "f") if isinstance(
-        v, Decimal) else str(v))}
+    params: dict[str, Any] = {
+        "label": f"“{c.title}”",
+        "raw": "" if v is None else (format(v, "f") if isinstance(v, Decimal) else str(v)),
+    }
     if rule == "cell.code-not-in-list":
         params.update(code=v, year=ed.year, list_title=ed.codes[t.code_list].title)
         if isinstance(v, str) and not (v.isdigit() and len(v) in ed.codes[t.code_list].levels):

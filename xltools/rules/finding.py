@@ -45,8 +45,12 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "rule": self.rule, "severity": self.severity, "sheet": self.sheet, "cell": self.cell,
-            "message": self.message, "hint": self.hint,
+            "rule": self.rule,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": self.message,
+            "hint": self.hint,
         }
         if self.check:
             out["check"] = self.check
@@ -66,6 +70,7 @@ class Finding:
         return (0 if self.severity == ERROR else 1, self.sheet, row, col, self.rule)
 
 
-def finding(rule: str, severity: str, sheet: str = "", cell: str = "", check: str = "", table: str = "",
-            **params: Any) -> Finding:
+def finding(
+    rule: str, severity: str, sheet: str = "", cell: str = "", check: str = "", table: str = "", **params: Any
+) -> Finding:
     return Finding(rule, severity, sheet, cell, params, check, table)

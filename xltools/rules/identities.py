@@ -85,8 +85,15 @@ def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[
         expected = book.eval_side(e.rhs, row)
         if ex.compare(actual, "==", expected, _tolerance(book, e, row)):
             if cell.state == OVERWRITTEN and cell.value is not None:
-                yield finding("cell.formula-overwritten", WARNING, cell.sheet, cell.a1, table=cell.table,
-                              check=ident.id, actual=actual)
+                yield finding(
+                    "cell.formula-overwritten",
+                    WARNING,
+                    cell.sheet,
+                    cell.a1,
+                    table=cell.table,
+                    check=ident.id,
+                    actual=actual,
+                )
             return
         yield _mismatch(book, ident, e, row, actual, expected)
         return
@@ -109,13 +116,26 @@ def _mismatch(book: Book, ident: Identity, e: Expr, row: str, actual: Decimal, e
     label = side_label(ed, e.lhs, row, book)
     other = side_label(ed, e.rhs, row, book)
     params: dict[str, object] = {
-        "title": ident.title, "label": label, "actual": actual, "expected": expected, "diff": actual - expected,
-        "other": other, "parts": other, "relation": RELATION.get(e.op, "应等于"),
+        "title": ident.title,
+        "label": label,
+        "actual": actual,
+        "expected": expected,
+        "diff": actual - expected,
+        "other": other,
+        "parts": other,
+        "relation": RELATION.get(e.op, "应等于"),
     }
     if ident.hint:
         params["hint"] = ident.hint
-    return finding(rule, ident.severity if ident.severity in (ERROR, WARNING) else ERROR, sheet, a1,
-                   check=ident.id, table=table, **params)
+    return finding(
+        rule,
+        ident.severity if ident.severity in (ERROR, WARNING) else ERROR,
+        sheet,
+        a1,
+        check=ident.id,
+        table=table,
+        **params,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -171,13 +191,31 @@ def check_monotone(book: Book, ident: Identity) -> Iterator[Finding]:
         for c, cell in filled:
             assert cell is not None and cell.amount is not None
             if prev is not None and cell.amount < prev:
-                yield finding("table.plan-monotone", ERROR, t.sheet, cell.a1, check=ident.id, table=t.id,
-                              title=ident.title, label=f"“{t.column(c).title}”", actual=cell.amount, expected=prev)
+                yield finding(
+                    "table.plan-monotone",
+                    ERROR,
+                    t.sheet,
+                    cell.a1,
+                    check=ident.id,
+                    table=t.id,
+                    title=ident.title,
+                    label=f"“{t.column(c).title}”",
+                    actual=cell.amount,
+                    expected=prev,
+                )
             prev = cell.amount
         last_col = ident.columns[-1]
         last = book.cell(t.id, row, last_col)
         if ident.final is not None and (last is None or last.amount != ident.final):
             a1 = last.a1 if last is not None else table_layout(book.edition, t.id).cell(row, last_col)
-            yield finding("table.plan-final", ERROR, t.sheet, a1, check=ident.id, table=t.id, title=ident.title,
-                          expected=ident.final, actual=last.amount if last is not None and last.amount is not None
-                          else "空")
+            yield finding(
+                "table.plan-final",
+                ERROR,
+                t.sheet,
+                a1,
+                check=ident.id,
+                table=t.id,
+                title=ident.title,
+                expected=ident.final,
+                actual=last.amount if last is not None and last.amount is not None else "空",
+            )

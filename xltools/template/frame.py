@@ -18,8 +18,9 @@ def cached_value(value: Decimal | None) -> float:
     return float(value) if value is not None else 0.0
 
 
-def write_fixed_rows(ws: Any, t: Table, lay: TableLayout, label_fmt: Any, serial_fmt: Any,
-                     cell: Callable[[Row, Column], None]) -> None:
+def write_fixed_rows(
+    ws: Any, t: Table, lay: TableLayout, label_fmt: Any, serial_fmt: Any, cell: Callable[[Row, Column], None]
+) -> None:
     """序号 on every printed row, each row's label, its value cells (through `cell`), and bordered blanks
     where one side of a two-sided table is shorter than the other."""
     if lay.serial:  # 序号 numbers every printed row, whichever side holds it (平山2025)
@@ -40,8 +41,9 @@ def write_fixed_rows(ws: Any, t: Table, lay: TableLayout, label_fmt: Any, serial
                         ws.write_blank(row - 1, lay.col_index[c.key], None, label_fmt)
 
 
-def write_total_row(ws: Any, ed: Edition, t: Table, lay: TableLayout, book: Book, label_fmt: Any, money_fmt: Any,
-                    serial_fmt: Any) -> None:
+def write_total_row(
+    ws: Any, ed: Edition, t: Table, lay: TableLayout, book: Book, label_fmt: Any, money_fmt: Any, serial_fmt: Any
+) -> None:
     """A list table's 合计 row: its formulas with their computed cached values, and the word 合计."""
     row = lay.excel_row("total") - 1
     if lay.serial:
@@ -51,8 +53,13 @@ def write_total_row(ws: Any, ed: Edition, t: Table, lay: TableLayout, book: Book
     for c in t.columns:
         col = lay.col_index[c.key]
         if c.key in totals:
-            ws.write_formula(row, col, excel_formula(ed, t, "total", c.key), money_fmt,
-                             cached_value(book.amount(t.id, "total", c.key)))
+            ws.write_formula(
+                row,
+                col,
+                excel_formula(ed, t, "total", c.key),
+                money_fmt,
+                cached_value(book.amount(t.id, "total", c.key)),
+            )
         else:
             ws.write_string(row, col, "合计" if c is label_col else "", label_fmt)
 

@@ -24,12 +24,12 @@ class Styles:
     def __init__(self, wb: Any) -> None:
         base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter"}
         cell = {**base, "border": 1}
-        self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True,
-                                    "align": "center"})
+        self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"})
         self.info = wb.add_format({**base})
         self.info_right = wb.add_format({**base, "align": "right"})
-        self.header = wb.add_format({**cell, "bold": True, "align": "center", "text_wrap": True,
-                                     "bg_color": HEADER_FILL, "locked": True})
+        self.header = wb.add_format(
+            {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": HEADER_FILL, "locked": True}
+        )
         self.label = wb.add_format({**cell, "text_wrap": True})
         self.label_bold = wb.add_format({**cell, "bold": True})
         self.na = wb.add_format({**cell, "align": "center"})
@@ -51,6 +51,8 @@ class Styles:
 
     def input_for(self, ctype: str, wrap: bool = False) -> Any:
         return {
-            "money": self.in_money, "number": self.in_number, "percent": self.in_percent,
+            "money": self.in_money,
+            "number": self.in_number,
+            "percent": self.in_percent,
             "year": self.in_year,
         }.get(ctype, self.in_wrap if wrap else self.in_text)

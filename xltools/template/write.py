@@ -30,9 +30,14 @@ class TemplateWriter:
     def __init__(self, ed: Edition, path: Path, data: Data | None = None) -> None:
         self.ed = ed
         self.book: Book = book_from_data(ed, _with_cover_defaults(ed, data or {}))
-        self.wb = xlsxwriter.Workbook(str(path), {
-            "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-        })
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
         self.st = Styles(self.wb)
         self.names: dict[str, str] = {}  # dropdown source id -> defined name
 
@@ -40,11 +45,16 @@ class TemplateWriter:
     def write(self) -> None:
         ed, wb = self.ed, self.wb
         created = dt.datetime(ed.year - 1, 12, 1)  # fixed, so the file is byte-deterministic
-        wb.set_properties({
-            "title": text("properties", "title", title=ed.title, year=ed.year),
-            "subject": text("properties", "subject"), "author": "xltools",
-            "company": "", "comments": f"edition={ed.id} version={ed.version}", "created": created,
-        })
+        wb.set_properties(
+            {
+                "title": text("properties", "title", title=ed.title, year=ed.year),
+                "subject": text("properties", "subject"),
+                "author": "xltools",
+                "company": "",
+                "comments": f"edition={ed.id} version={ed.version}",
+                "created": created,
+            }
+        )
         for name, value in self.stamp().items():
             wb.set_custom_property(f"xltools_{name}", value)
         guide = wb.add_worksheet(GUIDE_SHEET)
@@ -61,8 +71,13 @@ class TemplateWriter:
 
     def stamp(self) -> dict[str, str]:
         ed = self.ed
-        return {"edition": ed.id, "version": ed.version, "year": str(ed.year), "fingerprint": ed.fingerprint,
-                "generator": f"xltools {__version__}"}
+        return {
+            "edition": ed.id,
+            "version": ed.version,
+            "year": str(ed.year),
+            "fingerprint": ed.fingerprint,
+            "generator": f"xltools {__version__}",
+        }
 
     def _stamp_sheet(self, ws: Any) -> None:
         for i, (k, v) in enumerate(self.stamp().items()):
@@ -85,16 +100,16 @@ class TemplateWriter:
             last = len(entries) + 1
             sheet = quote_sheet(CODE_SHEET)
             self.wb.define_name(f"codes_{cid}", f"={sheet}!${col_letter(col)}$2:${col_letter(col)}${last}")
-            self.wb.define_name(f"names_{cid}",
-                                f"={sheet}!${col_letter(col)}$2:${col_letter(col + 1)}${last}")
+            self.wb.define_name(f"names_{cid}", f"={sheet}!${col_letter(col)}$2:${col_letter(col + 1)}${last}")
             ws.set_column(col, col + 1, 14)
             col += 4
         for eid, values in sorted(self.ed.enums.items()):
             ws.write_string(0, col, eid)
             for i, v in enumerate(values, start=1):
                 ws.write_string(i, col, v)
-            self.wb.define_name(f"enum_{eid}", f"={quote_sheet(CODE_SHEET)}!${col_letter(col)}$2:"
-                                               f"${col_letter(col)}${len(values) + 1}")
+            self.wb.define_name(
+                f"enum_{eid}", f"={quote_sheet(CODE_SHEET)}!${col_letter(col)}$2:${col_letter(col)}${len(values) + 1}"
+            )
             col += 1
         ws.hide()
         ws.protect()
@@ -103,8 +118,13 @@ class TemplateWriter:
         ed = self.ed
         path = ed.path / "instructions.txt"
         lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-        subs = {"title": ed.title, "year": str(ed.year), "money_unit": ed.money_unit, "edition": ed.id,
-                "version": ed.version}
+        subs = {
+            "title": ed.title,
+            "year": str(ed.year),
+            "money_unit": ed.money_unit,
+            "edition": ed.id,
+            "version": ed.version,
+        }
         ws.set_column(0, 0, 110)
         row = 0
         for line in lines:
@@ -119,8 +139,9 @@ class TemplateWriter:
             row += 1
             unit = text("guide", "unit", unit=t.unit) if t.unit else ""
             kind = text("guide", "list" if t.kind == "list" else "fixed")
-            ws.write_string(row, 0, text("guide", "line", sheet=t.sheet, title=t.title, unit=unit, kind=kind),
-                            self.st.plain)
+            ws.write_string(
+                row, 0, text("guide", "line", sheet=t.sheet, title=t.title, unit=unit, kind=kind), self.st.plain
+            )
         ws.activate()
         ws.protect()
 
@@ -136,8 +157,9 @@ class TemplateWriter:
                 name_cell = table_layout(ed, COVER).cell("name", "value")
                 name = self.book.text(COVER, "name", "value")
                 label = text("info", "unit_name")
-                ws.write_formula(INFO_ROW - 1, 0, f'="{label}"&{quote_sheet(cover.sheet)}!{name_cell}', st.info,
-                                 f"{label}{name}")
+                ws.write_formula(
+                    INFO_ROW - 1, 0, f'="{label}"&{quote_sheet(cover.sheet)}!{name_cell}', st.info, f"{label}{name}"
+                )
             right = t.info.replace("{prior_year}", str(ed.year - 1)).replace("{year}", str(ed.year))
             if t.unit:
                 right = (right + "    " if right else "") + text("info", "money_unit", unit=t.unit)
@@ -200,8 +222,14 @@ class TemplateWriter:
             code = self.book.text(t.id, key, "code")
             entry = ed.codes[t.code_list].entries.get(code)
             cached = entry.name if entry else ""
-            ws.write_formula(row, col, f'=IF({code_cell}="","",IFERROR(VLOOKUP({code_cell}&"",names_{t.code_list},'
-                                       f'2,FALSE),"{text("info", "unknown_code")}"))', st.in_name, cached)
+            ws.write_formula(
+                row,
+                col,
+                f'=IF({code_cell}="","",IFERROR(VLOOKUP({code_cell}&"",names_{t.code_list},'
+                f'2,FALSE),"{text("info", "unknown_code")}"))',
+                st.in_name,
+                cached,
+            )
             return
         fmt = st.input_for(ctype, c.wrap)
         if value is None:
@@ -221,8 +249,13 @@ class TemplateWriter:
         unit = t.unit or ""
         opts: dict[str, Any] | None = None
         if ctype == "money":
-            opts = {"validate": "decimal", "criteria": "between", "minimum": -1e13, "maximum": 1e13,
-                    **prompts("money", unit=unit)}
+            opts = {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": -1e13,
+                "maximum": 1e13,
+                **prompts("money", unit=unit),
+            }
         elif ctype == "number":
             opts = {"validate": "decimal", "criteria": ">=", "value": 0, **prompts("number")}
         elif ctype == "percent":
@@ -232,9 +265,12 @@ class TemplateWriter:
         elif ctype == "code" and t.code_list:
             opts = {"validate": "list", "source": f"=codes_{t.code_list}", "error_type": "stop", **prompts("code")}
         elif enum:
-            opts = {"validate": "list", "source": f"=enum_{enum}",
-                    "error_type": "stop" if (r.enum if r is not None and r.enum else "") or c.strict else "information",
-                    **prompts("enum")}
+            opts = {
+                "validate": "list",
+                "source": f"=enum_{enum}",
+                "error_type": "stop" if (r.enum if r is not None and r.enum else "") or c.strict else "information",
+                **prompts("enum"),
+            }
         if opts is not None:
             ws.data_validation(rng, opts)
 
