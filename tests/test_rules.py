@@ -13,7 +13,7 @@ import pytest
 
 from xltools.book import Pasted
 from xltools.edition.layout import table_layout
-from xltools.rules.catalogue import catalogue
+from xltools.texts import catalogue
 from xltools.validate import validate_file
 
 from .conftest import EXAMPLE, ROOT

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # errors.py is imported everywhere: the finding model only for the annotation
-    from .rules.finding import Finding
+    from .findings import Finding
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # the data has errors
 EXIT_USAGE = 2  # click's own usage errors
 EXIT_UNREADABLE = 3  # an input cannot be read or is not an xltools workbook
 EXIT_INTERNAL = 4
+EXIT_CANNOT_WRITE = 5  # an output cannot be written: disk full, read-only folder, permission, name too long
 
 
 class XltoolsError(Exception):
@@ -36,3 +37,9 @@ class UnreadableError(XltoolsError):
 
 class OutputError(XltoolsError):
     exit_code = EXIT_USAGE
+
+
+class CannotWriteError(XltoolsError):
+    """The environment refuses an output (full disk, read-only folder, permission, name too long)."""
+
+    exit_code = EXIT_CANNOT_WRITE

@@ -8,7 +8,7 @@ from pathlib import Path
 from .book import Book
 from .edition.model import Edition
 from .errors import UnreadableError
-from .rules.finding import ERROR, WARNING, Finding
+from .findings import ERROR, WARNING, Finding
 
 
 @dataclass

@@ -12,8 +12,8 @@ import pytest
 from openpyxl.comments import Comment
 
 from xltools.edition import Edition
+from xltools.findings import ERROR, WARNING, finding
 from xltools.report.annotate import LIST_SHEET, annotate_workbook, default_output
-from xltools.rules.finding import ERROR, WARNING, finding
 from xltools.validate import validate_file
 
 from ..conftest import AS_PUBLISHED

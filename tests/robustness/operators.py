@@ -23,8 +23,8 @@ from xltools.book import Pasted, book_from_data
 from xltools.edition.formulas import is_formula
 from xltools.edition.layout import table_layout
 from xltools.edition.model import Edition
+from xltools.findings import ERROR
 from xltools.rules.check import check_book
-from xltools.rules.finding import ERROR
 from xltools.synth import department
 from xltools.template.write import write_template
 from xltools.validate import validate_file

@@ -8,7 +8,7 @@ import click
 @click.command(name="rules")
 def command() -> None:
     """列出全部检查规则。"""
-    from ..rules.catalogue import catalogue
+    from ..texts import catalogue
 
     for rule, entry in catalogue().items():
         if entry.get("retired"):

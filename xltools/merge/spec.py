@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .. import texts
 from ..edition import expr as ex
 from ..edition.model import Edition, Table
 from ..tomlfile import tomllib
@@ -29,13 +30,13 @@ def _fill(raw: Any, params: dict[str, Any]) -> str:
 
 
 def text(key: str, **params: Any) -> str:
-    """A sentence of merge.toml's [text], with its {placeholders} filled."""
-    return _fill(_raw()["text"][key], params)
+    """A sentence of the merge's words (xltools/texts/merge.toml), with its {placeholders} filled."""
+    return texts.text(f"merge.{key}", **params)
 
 
 def text_list(key: str, **params: Any) -> list[str]:
-    """A list of merge.toml's [text], each item with its {placeholders} filled."""
-    return [_fill(item, params) for item in _raw()["text"][key]]
+    """A list of the merge's words, each item with its {placeholders} filled."""
+    return texts.text_list(f"merge.{key}", **params)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from typing import Any
 from .. import __version__
 from ..cells import col_letter, quote_sheet
 from ..edition.model import Edition, Table
+from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
-from ..rules.finding import SEVERITY_ZH
 from . import spec
 from .merge import INCLUDED, InputEntry, MergeResult, Spool
 from .work import table_columns

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from .. import texts
 from ..book import Book
 from ..cells import a1, col_letter, quote_sheet
 from ..edition.layout import table_layout
@@ -114,8 +114,8 @@ def load_summary(ed: Edition) -> Summary:
 
 @lru_cache(maxsize=16)
 def _words(ed: Edition) -> dict[str, str]:
-    """The sheet's words: xltools/publish/texts.toml, overridden by the edition's summary.toml [texts]."""
-    out = {k: str(v) for k, v in load_toml(Path(__file__).with_name("texts.toml")).items()}
+    """The sheet's words: xltools/texts/publish.toml, overridden by the edition's summary.toml [texts]."""
+    out = {k: str(v) for k, v in texts.domain("publish").items()}
     path = ed.path / "narrative" / "summary.toml"
     if path.is_file():
         out.update({k: str(v) for k, v in load_toml(path).get("texts", {}).items()})

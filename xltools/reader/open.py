@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 
 from ..cells import a1, col_index
 from ..errors import UnreadableError
-from ..rules.finding import ERROR, Finding, finding
+from ..findings import ERROR, Finding, finding
 
 # Limits: a department workbook is well under 1 MB; these leave a wide margin and stop zip bombs.
 MAX_FILE = 50 * 1024 * 1024

@@ -18,7 +18,7 @@ from ..edition.formulas import excel_formula, is_formula, normalise_formula
 from ..edition.layout import table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..errors import EditionError
-from ..rules.finding import ERROR, WARNING, Finding, finding
+from ..findings import ERROR, WARNING, Finding, finding
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
 from .open import MAX_GRID, Package, formula_text, open_package, unreadable

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 from ..cells import col_letter, parse_a1, quote_sheet
 from ..edition.model import Edition
 from ..errors import EXIT_UNREADABLE, XltoolsError
-from ..rules.finding import ERROR, SEVERITY_ZH, WARNING, Finding
+from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
 from ..stamp import FINDINGS_SHEET
 from .places import Place, comment_text, place, worst
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..cells import col_letter, parse_a1
-from ..rules.finding import ERROR, SEVERITY_ZH, WARNING, Finding
+from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
 from ..validate import FileReport
 from .places import Place, place, worst
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..cells import a1, parse_a1
 from ..edition.model import Edition
-from ..rules.finding import ERROR, SEVERITY_ZH, Finding
+from ..findings import ERROR, SEVERITY_ZH, Finding
 
 MAX_RANGE_CELLS = 2000  # a finding on a huge range marks its first cells only
 

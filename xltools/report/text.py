@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ..rules.finding import SEVERITY_ZH
+from ..findings import SEVERITY_ZH
 from ..validate import FileReport
 
 

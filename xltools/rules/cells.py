@@ -11,7 +11,7 @@ from functools import lru_cache
 from ..book import INPUT, Book
 from ..edition.expr import Ref, parse_ref
 from ..edition.model import Edition, Table
-from .finding import ERROR, WARNING, Finding, finding
+from ..findings import ERROR, WARNING, Finding, finding
 from .labels import cell_label
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..book import Book
+from ..findings import Finding
 from .cells import check_fixed, check_magnitude, check_references
 from .codes import check_codes, check_stale_text, check_total_row
 from .columns import check_columns
-from .finding import Finding
 from .identities import check_identities
 
 

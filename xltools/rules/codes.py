@@ -11,8 +11,8 @@ from ..book import CHANGED, FORMULA, INPUT, Book
 from ..cells import parse_a1
 from ..edition.formulas import total_columns
 from ..edition.model import Edition, Table
+from ..findings import ERROR, WARNING, Finding, finding
 from ..money import ZERO
-from .finding import ERROR, WARNING, Finding, finding
 from .labels import cell_label, short
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..book import INPUT, Book
 from ..cells import parse_a1
 from ..edition.model import Edition, Table
-from .finding import ERROR, Finding, finding
+from ..findings import ERROR, Finding, finding
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from ..edition.expr import Expr, Ref
 from ..edition.formulas import source_tables
 from ..edition.layout import table_layout
 from ..edition.model import Identity
-from .finding import ERROR, WARNING, Finding, finding
+from ..findings import ERROR, WARNING, Finding, finding
 from .labels import side_label
 
 RELATION = {"<=": "应不大于", ">=": "应不小于"}

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from .. import __version__
+from .. import __version__, texts
 from ..book import OVERWRITTEN, Book, Data, book_from_data
 from ..cells import a1, col_letter, quote_sheet
 from ..edition.formulas import excel_formula, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
-from ..tomlfile import load as load_toml
 from .frame import cached_value, write_fixed_rows, write_header, write_total_row
 from .styles import Styles
 
@@ -275,19 +273,14 @@ class TemplateWriter:
             ws.data_validation(rng, opts)
 
 
-@lru_cache(maxsize=1)
-def _texts() -> dict[str, Any]:
-    return load_toml(Path(__file__).with_name("texts.toml"))
-
-
 def text(section: str, key: str, **values: object) -> str:
-    """A word of the template from texts.toml, with its named placeholders filled."""
-    return str(_texts()[section][key]).format(**values)
+    """A word of the template (xltools/texts/template.toml), with its named placeholders filled."""
+    return texts.text(f"template.{section}.{key}", **values)
 
 
 def prompts(kind: str, **values: object) -> dict[str, str]:
     """The data-validation titles and messages for one cell type."""
-    return {k: str(v).format(**values) for k, v in _texts()["validation"][kind].items()}
+    return {k: str(v).format(**values) for k, v in texts.raw(f"template.validation.{kind}").items()}
 
 
 def _with_cover_defaults(ed: Edition, data: Data) -> Data:

@@ -1,4 +1,5 @@
-"""A finding is data (rule id, place, parameters); its Chinese text is rendered from the catalogue."""
+"""The finding model, below every stage: a finding is data (rule id, severity, place, parameters); its
+Chinese text is rendered late from the catalogue (xltools/texts/findings.toml)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..money import fmt
+from .money import fmt
 
-ERROR, WARNING = "error", "warning"
-SEVERITY_ZH = {ERROR: "错误", WARNING: "提醒"}
+# error: blocks (exit 1); warning: to check, does not block; notice: information (a rounding in the last
+# printed digit, a normalised value) that never changes the verdict.
+ERROR, WARNING, NOTICE = "error", "warning", "notice"
+SEVERITIES = (ERROR, WARNING, NOTICE)
+SEVERITY_ZH = {ERROR: "错误", WARNING: "提醒", NOTICE: "提示"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +29,13 @@ class Finding:
 
     @property
     def message(self) -> str:
-        from .catalogue import render
+        from .texts import render
 
         return render(self.rule, "message", self.params)
 
     @property
     def hint(self) -> str:
-        from .catalogue import render
+        from .texts import render
 
         if self.params.get("hint"):
             return str(self.params["hint"])
@@ -39,7 +43,7 @@ class Finding:
 
     @property
     def title(self) -> str:
-        from .catalogue import render
+        from .texts import render
 
         return render(self.rule, "title", self.params)
 
@@ -61,13 +65,13 @@ class Finding:
         return out
 
     def sort_key(self) -> tuple[int, str, int, int, str]:
-        from ..cells import parse_a1
+        from .cells import parse_a1
 
         try:
             row, col = parse_a1(self.cell.split(":")[0]) if self.cell else (0, 0)
         except ValueError:
             row, col = 0, 0
-        return (0 if self.severity == ERROR else 1, self.sheet, row, col, self.rule)
+        return (SEVERITIES.index(self.severity) if self.severity in SEVERITIES else 3, self.sheet, row, col, self.rule)
 
 
 def finding(
