@@ -3,7 +3,6 @@ outputs, link loops, unreadable folders), rosters as Excel saves them, the worke
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import pickle
@@ -16,8 +15,8 @@ import xlsxwriter
 from xltools.edition import Edition, load_edition
 from xltools.edition.load import find
 from xltools.errors import OutputError
+from xltools.merge import FileResult, merge, pool, process
 from xltools.merge import discover as discover_mod
-from xltools.merge import merge, process
 from xltools.merge.roster import RosterError, read_roster
 from xltools.synth import department
 from xltools.template.write import write_template
@@ -117,7 +116,7 @@ def test_folder_search_skips_lock_files_and_outputs_and_records_problems(
     names = [Path(e.path).name for e in r.inputs]
     assert "名单.xlsx" not in names and r.missing == []
     old = next(e for e in r.inputs if e.path.endswith("老格式.xls"))
-    assert old.status == "无法读取" and old.findings[0]["rule"] == "read.xls" and ".xlsx" in old.reason
+    assert old.status == "无法读取" and old.findings[0].rule == "read.xls" and ".xlsx" in old.reason
     assert "~$dept00.xlsx" not in names and "dept00.检查结果.xlsx" not in names and "汇总.xlsx" not in names
     assert names.count("dept02.xlsx") == 1  # named twice, one input
     assert "dept01-again.xlsx" in names
@@ -171,28 +170,25 @@ def test_roster_as_excel_saves_it(tmp_path: Path) -> None:
 
 def test_process_is_a_pure_function_of_the_path(county: County) -> None:
     good = process(str(county.folder / "dept00.xlsx"))
-    assert good == process(str(county.folder / "dept00.xlsx"))
+    assert isinstance(good, FileResult) and good == process(str(county.folder / "dept00.xlsx"))
     assert pickle.loads(pickle.dumps(good)) == good
-    assert good["verdict"] == "ok" and good["unit_code"] == "100000" and len(good["sha256"]) == 64
-    assert good["data"]["figures"]["inc_total"] == good["data"]["figures"]["exp_total"]
-    t01 = good["data"]["tables"]["t01"]
-    assert t01["cols"] == ["inc", "amount"] and ("inc_total", (good["data"]["figures"]["inc_total"], None)) in [
-        (k, v) for k, v in t01["rows"]
-    ]
+    assert good.verdict == "ok" and good.unit_code == "100000" and len(good.facts.sha256) == 64
+    assert good.data is not None and good.data.figures["inc_total"] == good.data.figures["exp_total"]
+    t01 = good.data.tables["t01"]
+    assert t01.cols == ("inc", "amount") and ("inc_total", (good.data.figures["inc_total"], None)) in t01.rows
     bad = process(str(county.folder / "corrupt.xlsx"))
-    assert bad["verdict"] == "unreadable" and bad["data"] is None and bad["findings"][0]["rule"] == "read.corrupt"
-    assert process(str(county.folder / "nothing-here.xlsx"))["findings"][0]["rule"] == "read.not-found"
+    assert bad.verdict == "unreadable" and bad.data is None and bad.findings[0].rule == "read.corrupt"
+    assert process(str(county.folder / "nothing-here.xlsx")).findings[0].rule == "read.not-found"
 
 
-def _crashy(path: str) -> dict:  # type: ignore[type-arg]
+def _crashy(path: str) -> FileResult:
     if path.endswith("dept03.xlsx"):
         os._exit(3)  # a worker process dying (a crash in a native library, the OOM killer)
     return process(path)
 
 
 def test_a_dying_worker_loses_no_file(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    merge_mod = importlib.import_module("xltools.merge.merge")  # the module (the package exports the function)
-    monkeypatch.setattr(merge_mod, "process", _crashy)
+    monkeypatch.setattr(pool, "process", _crashy)
     files = [county.folder / f"dept{i:02d}.xlsx" for i in range(6)]
     r = merge(files, tmp_path / "o.xlsx", jobs=2)
     st = {Path(e.path).name: e for e in r.inputs}

@@ -55,6 +55,7 @@ def command(
     force: bool,
 ) -> None:
     """汇总各部门工作簿（PATH 可以是文件或文件夹）。"""
+    from .. import texts
     from ..merge import merge
 
     bar: Any = None
@@ -62,7 +63,7 @@ def command(
     def progress(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=total, label="检查中", file=sys.stderr)
+            bar = click.progressbar(length=total, label=texts.text("merge.progress_label"), file=sys.stderr)
             bar.__enter__()
         bar.update(1)
 
@@ -85,6 +86,6 @@ def command(
     for line in result.refusal_lines():
         click.echo(line, err=True)
     for path in result.written:
-        click.echo(f"已写入：{path}", err=True)
+        click.echo(texts.text("merge.written", path=path), err=True)
     click.echo(result.summary_line())
     raise SystemExit(result.exit_code)

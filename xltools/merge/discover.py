@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import texts
+
 # Spreadsheets a department may send: .xlsx is read; the others are inputs too, so the bureau learns that a
 # .xls or WPS .et file cannot be used (and why) instead of the department silently counting as 未报送.
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
@@ -38,13 +40,13 @@ class Discovery:
 
 def _skip_reason(name: str, exclude: set[str], real: str) -> str:
     if name.startswith("~$"):
-        return "Excel/WPS 临时锁定文件"
+        return texts.text("merge.skip_lock_file")
     if name.startswith("."):
-        return "隐藏文件或临时文件"
+        return texts.text("merge.skip_hidden_file")
     if name.lower().endswith(OUTPUT_SUFFIXES):
-        return "xltools 生成的检查结果"
+        return texts.text("merge.skip_annotated_copy")
     if real in exclude:
-        return "本次汇总的输出或名单文件"
+        return texts.text("merge.skip_own_output")
     return ""
 
 
@@ -74,7 +76,7 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
             out.problems.append(Problem(top, e.strerror or str(e)))
             return
         if (st.st_dev, st.st_ino) in seen_dirs:
-            out.skipped.append((top, "符号链接循环或重复的文件夹，已跳过"))
+            out.skipped.append((top, texts.text("merge.skip_link_loop")))
             return
         seen_dirs.add((st.st_dev, st.st_ino))
         try:
@@ -90,18 +92,18 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
                 is_dir = entry.is_dir()  # follows symbolic links
                 is_file = entry.is_file()
             except OSError as e:  # a symbolic link loop (x -> x): stat fails; nothing behind it to lose
-                out.skipped.append((full, f"符号链接无法访问（{e.strerror or e}），已跳过"))
+                out.skipped.append((full, texts.text("merge.skip_link_broken", error=e.strerror or e)))
                 continue
             if is_dir:
                 if entry.name.startswith("."):
-                    out.skipped.append((full, "隐藏文件夹，已跳过"))
+                    out.skipped.append((full, texts.text("merge.skip_hidden_folder")))
                 else:
                     subdirs.append(full)
                 continue
             if not entry.name.lower().endswith(SPREADSHEETS):
                 continue
             if entry.is_symlink() and not is_file:
-                out.skipped.append((full, "无效的符号链接"))
+                out.skipped.append((full, texts.text("merge.skip_dangling_link")))
                 continue
             why = _skip_reason(entry.name, excluded, _real(full))
             if why:

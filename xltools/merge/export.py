@@ -16,48 +16,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, texts
 from ..edition.layout import table_layout
 from ..edition.model import Edition
 from ..outputs import atomic_write
 from . import spec
-from .merge import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, InputEntry, MergeResult, Spool
+from .model import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, InputEntry, MergeResult
+from .spool import Spool
 from .work import table_columns
 
 JSON_SCHEMA = "xltools-merge-summary"
 JSON_VERSION = 1
 EXPORT_SCHEMA = "xltools-merge-export"
 EXPORT_VERSION = 1
+EXPORT_FILES = ("budget-lines.csv", "inputs.csv", "datapackage.json")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
-LINE_FIELDS = (
-    "单位编码",
-    "单位名称",
-    "表",
-    "科目编码",
-    "科目名称",
-    "指标",
-    "金额",
-    "单位",
-    "科目级次",
-    "下属单位编码",
-    "来源",
-)
-INPUT_FIELDS = (
-    "序号",
-    "状态",
-    "单位编码",
-    "单位名称",
-    "文件",
-    "错误数",
-    "提醒数",
-    "说明",
-    "版本",
-    "预算年度",
-    "修改时间",
-    "文件大小",
-    "SHA-256",
-)
+# The export's column names are words a user reads: they live in xltools/texts/merge.toml [export].
+_LINES: list[dict[str, str]] = texts.raw("merge.export.lines")
+LINE_FIELDS = tuple(f["name"] for f in _LINES)
+LINE = {f["id"]: f["name"] for f in _LINES}  # column id -> its name
+INPUT_FIELDS = tuple(name for name, _type in texts.raw("merge.export.inputs"))
 
 
 def money_str(value: Decimal | str | None, decimals: int = 2) -> str | None:
@@ -103,7 +82,7 @@ def _input_json(seq: int, e: InputEntry) -> dict[str, Any]:
         "errors": e.errors,
         "warnings": e.warnings,
         "reason": e.reason,
-        "findings": e.findings,
+        "findings": [f.as_dict() for f in e.findings],
     }
 
 
@@ -229,11 +208,11 @@ def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...
     for e in r.included:
         data = spool.get(e.spool)  # type: ignore[arg-type]
         for t in tables:
-            part = data["tables"].get(t.id)
+            part = data.tables.get(t.id)
             if part is None:
                 continue
             where, fixed, money, lay = meta[t.id]
-            for row_key, vals in part["rows"]:
+            for row_key, vals in part.rows:
                 if t.kind == "fixed":
                     code, name, level = fixed[row_key]
                     sub = ""
@@ -296,34 +275,19 @@ def _field(name: str, type_: str, description: str) -> dict[str, str]:
 def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
     factor = ed.money_factor
     dialect = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
-    lines = [
-        _field("单位编码", "string", "部门（预算单位）编码，取自工作簿封面"),
-        _field("单位名称", "string", "部门（预算单位）名称，取自工作簿封面"),
-        _field("表", "string", "公开表（工作表名称）"),
-        _field("科目编码", "string", "支出功能分类或经济分类科目编码；固定行表中非科目行为空"),
-        _field("科目名称", "string", "科目名称，或固定行表的行名称"),
-        _field("指标", "string", "列名称（多级表头以“-”连接）"),
-        {
-            **_field("金额", "number", f"金额，单位见“单位”列；乘以 factor（{factor}）得到以元计的金额"),
-            "decimalChar": ".",
-        },
-        _field("单位", "string", "金额单位（元或万元）"),
-        _field("科目级次", "string", "1=类，2=款，3=项；非科目行为空。按科目汇总时只取同一级次，避免重复计算"),
-        _field("下属单位编码", "string", "表2、表3中下属单位的编码；部门本级为空"),
-        _field("来源", "string", "该金额在部门工作簿中的位置（工作表!单元格）"),
-    ]
-    inputs = [
-        _field(n, "integer" if n in ("序号", "错误数", "提醒数", "预算年度", "文件大小") else "string", n)
-        for n in INPUT_FIELDS
-    ]
+    lines: list[dict[str, str]] = []
+    for f in _LINES:
+        field = _field(f["name"], f["type"], f["description"].format(factor=factor))
+        if f["id"] == "amount":
+            field["decimalChar"] = "."
+        lines.append(field)
+    inputs = [_field(n, type_, n) for n, type_ in texts.raw("merge.export.inputs")]
+    L = LINE
     return {
         "profile": "tabular-data-package",
         "name": f"xltools-merge-{ed.id}-{ed.year}".lower(),
-        "title": f"{ed.year}年部门预算汇总（{ed.title}）",
-        "description": (
-            "各部门预算公开表的长表（每行一个非零金额）。只含通过检查并纳入汇总的部门；各输入文件的状态见 inputs.csv。"
-            "文本单元格以 = + - @ 开头时加前导撇号（'），防止电子表格把它当作公式执行。"
-        ),
+        "title": texts.text("merge.export.title", year=ed.year, edition_title=ed.title),
+        "description": texts.text("merge.export.description"),
         "countryCode": "CN",
         "fiscalPeriod": {"start": f"{ed.year}-01-01", "end": f"{ed.year}-12-31"},
         "resources": [
@@ -351,34 +315,42 @@ def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
         # Fiscal Data Package (v0.3) logical model: the money unit is a factor on the measure (万元 = 10000).
         "model": {
             "measures": {
-                "金额": {
-                    "source": "金额",
+                L["amount"]: {
+                    "source": L["amount"],
                     "currency": "CNY",
                     "factor": factor,
                     "phase": "approved",
-                    "title": f"预算金额（{ed.money_unit}）",
+                    "title": texts.text("merge.export.measure_title", money_unit=ed.money_unit),
                 }
             },
             "dimensions": {
-                "单位": {
+                texts.text("merge.export.dim_unit"): {
                     "dimensionType": "entity",
-                    "primaryKey": ["单位编码"],
+                    "primaryKey": [L["unit_code"]],
                     "attributes": {
-                        "单位编码": {"source": "单位编码"},
-                        "单位名称": {"source": "单位名称", "labelfor": "单位编码"},
+                        L["unit_code"]: {"source": L["unit_code"]},
+                        L["unit_name"]: {"source": L["unit_name"], "labelfor": L["unit_code"]},
                     },
                 },
-                "科目": {
+                texts.text("merge.export.dim_class"): {
                     "dimensionType": "classification",
-                    "primaryKey": ["科目编码"],
+                    "primaryKey": [L["code"]],
                     "attributes": {
-                        "科目编码": {"source": "科目编码"},
-                        "科目名称": {"source": "科目名称", "labelfor": "科目编码"},
-                        "科目级次": {"source": "科目级次"},
+                        L["code"]: {"source": L["code"]},
+                        L["code_name"]: {"source": L["code_name"], "labelfor": L["code"]},
+                        L["level"]: {"source": L["level"]},
                     },
                 },
-                "表": {"dimensionType": "other", "primaryKey": ["表"], "attributes": {"表": {"source": "表"}}},
-                "指标": {"dimensionType": "other", "primaryKey": ["指标"], "attributes": {"指标": {"source": "指标"}}},
+                L["table"]: {
+                    "dimensionType": "other",
+                    "primaryKey": [L["table"]],
+                    "attributes": {L["table"]: {"source": L["table"]}},
+                },
+                L["measure"]: {
+                    "dimensionType": "other",
+                    "primaryKey": [L["measure"]],
+                    "attributes": {L["measure"]: {"source": L["measure"]}},
+                },
             },
         },
         "xltools": {
@@ -401,7 +373,7 @@ def write_export(r: MergeResult, spool: Spool, folder: Path) -> list[str]:
     assert ed is not None
     folder.mkdir(exist_ok=True)
     lines, inputs, package = folder / "budget-lines.csv", folder / "inputs.csv", folder / "datapackage.json"
-    _write_csv(lines, LINE_FIELDS, _lines(r, spool, ed), amount_col=LINE_FIELDS.index("金额"))
+    _write_csv(lines, LINE_FIELDS, _lines(r, spool, ed), amount_col=LINE_FIELDS.index(LINE["amount"]))
     _write_csv(inputs, INPUT_FIELDS, _input_rows(r))
     text = json.dumps(datapackage(r, ed), ensure_ascii=False, indent=2) + "\n"
     atomic_write(package, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,10 +1,9 @@
-"""The per-file work of a merge: one pure function, path -> plain result.
+"""The per-file work of a merge: one pure function, path -> `FileResult` (model.py).
 
-`process` reads and validates one workbook exactly as `xltools validate` does, and sends back only
-plain, picklable data (str, int, float, None, tuples, lists, dicts): its identity (sha256, size,
-mtime), its verdict, its first findings and, for a valid workbook, the figures the outputs need.
-It keeps no state between calls, so it can run in a process pool or on a cluster engine.
-Amounts travel as exact decimal strings.
+`process` reads and validates one workbook exactly as `xltools validate` does, and sends back a typed
+record of plain, picklable values: its identity (sha256, size, mtime), its verdict, its first findings
+and, for a valid workbook, the figures the outputs need. It keeps no state between calls, so it can run
+in a process pool or on a cluster engine. Amounts travel as exact decimal strings.
 """
 
 from __future__ import annotations
@@ -17,12 +16,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .model import INTERNAL, INVALID, OK, UNREADABLE, BookData, FileFacts, FileResult, FindingNote, TableRows
+
 if TYPE_CHECKING:
     from ..book import Book
     from ..edition.model import Column, Edition, Table
 
-# Worker verdicts (the merge turns them into the Chinese statuses).
-OK, INVALID, UNREADABLE, INTERNAL = "ok", "invalid", "unreadable", "internal"
 MAX_FINDINGS = 5  # first findings sent back per file; the counts are always complete
 _HASH_LIMIT = 64 * 1024 * 1024  # larger files are refused by the reader anyway
 
@@ -34,31 +33,23 @@ def dec_str(value: Decimal | None) -> str | None:
     return format(value, "f")
 
 
-def file_facts(path: str) -> dict[str, Any]:
-    facts: dict[str, Any] = {"sha256": "", "size": None, "mtime": None, "mtime_ns": None}
+def file_facts(path: str) -> FileFacts:
     try:
         st = os.stat(path)
     except (OSError, ValueError):
-        return facts
-    facts.update(size=st.st_size, mtime=st.st_mtime, mtime_ns=st.st_mtime_ns)
+        return FileFacts()
+    digest = ""
     if stat.S_ISREG(st.st_mode) and st.st_size <= _HASH_LIMIT:
         try:
             with open(path, "rb") as fh:
-                facts["sha256"] = hashlib.sha256(fh.read()).hexdigest()
+                digest = hashlib.sha256(fh.read()).hexdigest()
         except OSError:
             pass
-    return facts
+    return FileFacts(digest, st.st_size, st.st_mtime, st.st_mtime_ns)
 
 
-def _finding_dict(f: Any) -> dict[str, str]:
-    return {
-        "rule": f.rule,
-        "severity": f.severity,
-        "sheet": f.sheet,
-        "cell": f.cell,
-        "message": f.message,
-        "hint": f.hint,
-    }
+def _note(f: Any) -> FindingNote:
+    return FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)
 
 
 def _cell_value(book: Book, t: Table, row: str, col: Column) -> str | None:
@@ -105,13 +96,13 @@ def _plan(ed: Edition) -> tuple[_TablePlan, ...]:
     return tuple(out)
 
 
-def extract(book: Book) -> dict[str, Any]:
+def extract(book: Book) -> BookData:
     """The figures of a valid book the merge outputs need: key figures and the rows of each table."""
     from . import spec
 
     ed = book.edition
     figures = {f.id: dec_str(book.eval_side(f.side)) for f in spec.figures(ed)}
-    tables: dict[str, Any] = {}
+    tables: dict[str, TableRows] = {}
     for p in _plan(ed):
         t = p.table
         if t.id in book.missing_tables:
@@ -128,43 +119,31 @@ def extract(book: Book) -> dict[str, Any]:
                     v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(p.cols, vals, strict=True)
                 ):
                     rows.append((rid, vals))
-        tables[t.id] = {"cols": [c.key for c in p.cols], "rows": rows}
-    return {"figures": figures, "tables": tables}
+        tables[t.id] = TableRows(tuple(c.key for c in p.cols), tuple(rows))
+    return BookData(figures, tables)
 
 
-def process(path: str) -> dict[str, Any]:
+def process(path: str) -> FileResult:
     """Read, validate and extract one workbook. Never raises: every outcome is a result."""
-    result: dict[str, Any] = {
-        "path": path,
-        **file_facts(path),
-        "verdict": UNREADABLE,
-        "unit_code": "",
-        "unit_name": "",
-        "edition": "",
-        "edition_title": "",
-        "version": "",
-        "year": None,
-        "money_unit": "",
-        "errors": 0,
-        "warnings": 0,
-        "findings": [],
-        "detail": "",
-        "data": None,
-    }
+    facts = file_facts(path)
+    known: dict[str, Any] = {}  # what was learnt before a failure of ours is still reported
     try:
         from ..validate import validate_file
         from . import spec
 
         report = validate_file(path)
-        result["errors"], result["warnings"] = len(report.errors), len(report.warnings)
-        result["findings"] = [_finding_dict(f) for f in report.findings[:MAX_FINDINGS]]
+        known.update(
+            errors=len(report.errors),
+            warnings=len(report.warnings),
+            findings=tuple(_note(f) for f in report.findings[:MAX_FINDINGS]),
+        )
         if report.unreadable or report.book is None:
-            result["detail"] = report.findings[0].message if report.findings else ""
-            return result
+            detail = report.findings[0].message if report.findings else ""
+            return FileResult(path, facts, UNREADABLE, detail=detail, **known)
         book = report.book
         ed = book.edition
         (ct, cr, cc), (nt, nr, nc) = spec.unit_refs()
-        result.update(
+        known.update(
             unit_code=book.text(ct, cr, cc),
             unit_name=book.text(nt, nr, nc),
             edition=ed.id,
@@ -174,10 +153,7 @@ def process(path: str) -> dict[str, Any]:
             money_unit=ed.money_unit,
         )
         if report.errors:
-            result["verdict"] = INVALID
-            return result
-        result["data"] = extract(book)
-        result["verdict"] = OK
+            return FileResult(path, facts, INVALID, **known)
+        return FileResult(path, facts, OK, data=extract(book), **known)
     except Exception as e:  # a bug of ours must not lose the file: it is reported, the merge goes on
-        result.update(verdict=INTERNAL, detail=f"{type(e).__name__}: {str(e)[:200]}", data=None)
-    return result
+        return FileResult(path, facts, INTERNAL, detail=f"{type(e).__name__}: {str(e)[:200]}", **known)

@@ -21,7 +21,8 @@ from ..edition.model import Edition, Table
 from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
 from . import spec
-from .merge import INCLUDED, InputEntry, MergeResult, Spool
+from .model import INCLUDED, InputEntry, MergeResult
+from .spool import Spool
 from .work import table_columns
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
@@ -87,8 +88,8 @@ class _Writer:
         year = ed.year if ed is not None else ""
         wb.set_properties(
             {
-                "title": f"{year}年部门预算汇总",
-                "subject": "部门预算信息公开 汇总",
+                "title": spec.text("doc_title", year=year),
+                "subject": spec.text("doc_subject"),
                 "author": "xltools",
                 "comments": f"xltools {__version__} merge",
                 "created": CREATED,
@@ -149,14 +150,14 @@ class _Writer:
             if name:
                 summary.write_string(n, 2, name)
             for i, f in enumerate(figs):
-                summary.write_number(n, 3 + i, _num(data["figures"].get(f.id)), money)
-            for tid, part in data["tables"].items():
+                summary.write_number(n, 3 + i, _num(data.figures.get(f.id)), money)
+            for tid, part in data.tables.items():
                 if tid not in plan:
                     continue
                 ws, labels, places = plan[tid]
                 write_string, write_number = ws.write_string, ws.write_number
                 y = rows[tid]
-                for row_key, vals in part["rows"]:
+                for row_key, vals in part.rows:
                     y += 1
                     write_string(y, 0, code)
                     if name:
@@ -341,9 +342,9 @@ def roster_status(files: list[InputEntry]) -> str:
 def findings_text(e: InputEntry) -> str:
     lines = []
     for f in e.findings:
-        where = "!".join(x for x in (f.get("sheet", ""), f.get("cell", "")) if x)
-        sev = SEVERITY_ZH.get(f.get("severity", ""), "")
-        lines.append(f"{where + ' ' if where else ''}{sev}：{f.get('message', '')}")
+        where = "!".join(x for x in (f.sheet, f.cell) if x)
+        sev = SEVERITY_ZH.get(f.severity, "")
+        lines.append(f"{where + ' ' if where else ''}{sev}：{f.message}")
     return "\n".join(lines)
 
 
