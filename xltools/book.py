@@ -49,6 +49,7 @@ class Book:
     missing_tables: set[str] = field(default_factory=set)
     _memo: dict[Key, Decimal | None] = field(default_factory=dict, repr=False)
     _codes: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    _figures: dict[str, Decimal | None] = field(default_factory=dict, repr=False)
 
     # ---- access ----
     def cell(self, table: str, row: str, col: str) -> Cell | None:
@@ -153,6 +154,79 @@ class Book:
         if t.blank != "none":
             return False
         return all(self.amount(ref.table, r, ref.col) is None for r in self.ref_rows(ref, row))
+
+    # ---- what the tables mean (figures.toml) ----
+    def figure(self, figure_id: str) -> Decimal | None:
+        """A named figure's value; None when it is not provided (every cell blank where blank means
+        'not provided', e.g. an unfilled 上年数)."""
+        if figure_id in self._figures:
+            return self._figures[figure_id]
+        f = self.edition.figure(figure_id)
+        refs = f.refs
+        out = None if refs and all(self.is_blank(r) for r in refs) else self.eval_side(f.side)
+        self._figures[figure_id] = out
+        return out
+
+    def figures(self) -> dict[str, Decimal | None]:
+        """Every named figure of the edition, in declaration order."""
+        return {f.id: self.figure(f.id) for f in self.edition.figures}
+
+    def text_cell(self, text_id: str) -> str:
+        """A named text cell as text, stripped ('' when blank)."""
+        t = self.edition.text_cell(text_id)
+        return self.text(t.table, t.row, t.col).strip()
+
+    def code_name(self, table: str, row: str) -> str:
+        """The 科目名称 the clerk typed, else the code list's name for the row's code (the template's
+        automatic name is a formula whose cached value is never trusted)."""
+        t = self.edition.table(table)
+        col = next((c for c in t.columns if c.type == "name"), None)
+        cell = self.cell(table, row, col.key) if col is not None else None
+        if cell is not None and isinstance(cell.value, str) and cell.value.strip():
+            return cell.value.strip()
+        entry = self.edition.codes[t.code_list].entries.get(self.code(table, row)) if t.code_list else None
+        return entry.name if entry else ""
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        """A named record set: one dict per present row of a list table (every row of a fixed one, with
+        its id and label), amounts as Decimal (0 for a blank amount, None for a blank percentage or a
+        column that does not apply to the row), texts as str; children attached by their ref column."""
+        rs = self.edition.record_set(name)
+        t = self.edition.table(rs.table)
+        codes = self.edition.codes.get(t.code_list) if t.code_list else None
+        fixed = t.kind == "fixed"
+        out = []
+        for r in [row.id for row in t.rows] if fixed else self.rows(t.id):
+            rec: dict[str, Any] = {"row": r}
+            na: tuple[str, ...] = ()
+            if fixed:
+                row = t.row(r)
+                rec.update(id=r, label=row.label)
+                na = row.na
+            for c in t.columns:
+                if c.type == "label":
+                    continue
+                if c.key in na:
+                    rec[c.key] = None
+                elif c.type in ("money", "number"):
+                    rec[c.key] = self.amount(t.id, r, c.key) or ZERO
+                elif c.type == "percent":
+                    rec[c.key] = self.amount(t.id, r, c.key)
+                elif c.type == "name":
+                    rec[c.key] = self.code_name(t.id, r)
+                else:
+                    rec[c.key] = self.text(t.id, r, c.key).strip()
+            if codes is not None:
+                rec["code_level"] = codes.level_of(self.code(t.id, r))
+            out.append(rec)
+        for key, child in rs.children:
+            ct = self.edition.table(self.edition.record_set(child).table)
+            link = next(c for c in ct.columns if c.ref.partition(".")[0] == t.id)
+            target = link.ref.partition(".")[2]
+            kids = self.records(child)
+            for rec in out:
+                rec[key] = [k for k in kids if k[link.key] == rec[target]]
+        return out
 
 
 # ---- building a Book from plain data (examples, tests, benchmarks, the template writer) ----

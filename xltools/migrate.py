@@ -73,8 +73,15 @@ class Migration:
 # ---- the mapping file ----
 
 
-def mapping_path(source_id: str, target: Edition) -> Path:
-    return target.path / MAPPING_DIR / f"from-{source_id}.toml"
+def mapping_path(source: Edition | str, target: Edition) -> Path:
+    """The target edition's map from the source edition (inherited maps included); a source that extends
+    another edition is carried by the map written for that edition when it has none of its own."""
+    ids = [source] if isinstance(source, str) else [source.id, *source.ancestors]
+    for sid in ids:
+        path = target.file(f"{MAPPING_DIR}/from-{sid}.toml")
+        if path.is_file():
+            return path
+    return target.file(f"{MAPPING_DIR}/from-{ids[0]}.toml")
 
 
 def _cell_ref(text: str, ed: Edition, where: str) -> ex.Ref:
@@ -92,11 +99,11 @@ def _cell_ref(text: str, ed: Edition, where: str) -> ex.Ref:
 
 def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> MigrationMap:
     """Parse and check a migration file against both editions (a bad file names its key)."""
-    path = Path(path) if path is not None else mapping_path(source.id, target)
+    path = Path(path) if path is not None else mapping_path(source, target)
     if not path.is_file():
         raise EditionError(f"没有从版本 {source.id} 迁移到 {target.id} 的规则（缺少文件 {path}）。")
     raw = load_toml(path)
-    if raw.get("source") != source.id:
+    if raw.get("source") not in (source.id, *source.ancestors):
         raise EditionError(f"{path}: source = {raw.get('source')!r}，与上年工作簿的版本 {source.id} 不符")
     amounts = []
     for target_text, source_text in raw.get("amounts", {}).items():

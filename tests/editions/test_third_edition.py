@@ -20,7 +20,12 @@ from xltools.validate import validate_file
 from ..conftest import EXAMPLE
 
 DATA = {
-    "cover": {"name": {"value": "测试局"}, "year": {"value": 2022}, "unit": {"value": "元"}},
+    "cover": {
+        "name": {"value": "测试局"},
+        "code": {"value": "901001"},
+        "year": {"value": 2022},
+        "unit": {"value": "元"},
+    },
     "summary": {"spending": {"amount": Decimal("300.50")}, "prior_income": {"amount": Decimal("250")}},
     "items": [
         {"code": "1", "amount": Decimal("200.25")},

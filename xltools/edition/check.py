@@ -8,6 +8,8 @@ from .expr import Expr, Ref
 from .formulas import formula_key
 from .model import Edition, Identity
 
+REQUIRED_TEXTS = ("unit_name", "unit_code", "budget_year")  # every stage names the unit and the year
+
 
 def _check_ref(ed: Edition, ref: Ref, where: str) -> None:
     if not ed.has_table(ref.table):
@@ -59,6 +61,7 @@ def _check_identity(ed: Edition, ident: Identity) -> None:
 
 
 def check_edition(ed: Edition) -> None:
+    check_figures(ed)
     sheets = [t.sheet for t in ed.tables]
     for s in sheets:
         if len(s) > 31 or any(ch in s for ch in "[]:*?/\\"):
@@ -91,3 +94,53 @@ def check_edition(ed: Edition) -> None:
         key = formula_key(ident)
         if key is not None and seen.setdefault(key, ident.id) != ident.id:
             raise EditionError(f"单元格 {key} 同时由 {seen[key]} 和 {ident.id} 定义为公式")
+
+
+def check_figures(ed: Edition) -> None:
+    """Every reference of figures.toml names a real table, row and column, figure or record set."""
+    where = "figures.toml"
+    for f in ed.figures:
+        w = f"{where} [figure {f.id}]"
+        for ref in f.refs:
+            _check_ref(ed, ref, w)
+            if not ed.table(ref.table).column(ref.col).is_numeric:
+                raise EditionError(f"{w}: 表 {ref.table} 的列 {ref.col!r} 不是数字列")
+        if f.prior and not ed.has_figure(f.prior):
+            raise EditionError(f"{w}: prior 引用了不存在的数字 {f.prior!r}")
+        if not f.name:
+            raise EditionError(f"{w}: name 不能为空")
+    for k in ed.key_figures:
+        if not ed.has_figure(k):
+            raise EditionError(f"{where} key_figures: 不存在的数字 {k!r}")
+    for t in ed.text_cells:
+        w = f"{where} [text {t.id}]"
+        if not ed.has_table(t.table):
+            raise EditionError(f"{w}: 未知的表 {t.table!r}")
+        tab = ed.table(t.table)
+        if tab.kind != "fixed" or not tab.has_row(t.row) or not tab.has_column(t.col):
+            raise EditionError(f"{w}: 表 {t.table} 没有单元格 {t.row}.{t.col}")
+    missing = [i for i in REQUIRED_TEXTS if not ed.has_text_cell(i)]
+    if missing:
+        raise EditionError(f"{where}: 缺少必需的文字单元格 {missing}（单位名称、单位编码、预算年度）")
+    names = [r.id for r in ed.record_sets]
+    for r in ed.record_sets:
+        w = f"{where} [records {r.id}]"
+        if not ed.has_table(r.table):
+            raise EditionError(f"{w}: 未知的表 {r.table!r}")
+        for key, child in r.children:
+            if child not in names:
+                raise EditionError(f"{w}: children 引用了不存在的记录集 {child!r}")
+            ct = ed.table(ed.record_set(child).table)
+            if not any(c.ref.partition(".")[0] == r.table for c in ct.columns):
+                raise EditionError(f"{w}: 记录集 {child} 的表 {ct.id} 没有引用表 {r.table} 的列（ref）")
+            if key in {c.key for c in ed.table(r.table).columns}:
+                raise EditionError(f"{w}: children 的名称 {key!r} 与列名相同")
+    for b in ed.breakdowns:
+        w = f"{where} [breakdown {b.id}]"
+        if b.code_list not in ed.codes:
+            raise EditionError(f"{w}: 未知代码表 {b.code_list!r}")
+        for table, col, _ in b.columns:
+            if not (ed.has_table(table) and ed.table(table).has_column(col)):
+                raise EditionError(f"{w}: 表 {table!r} 没有列 {col!r}")
+            if ed.table(table).code_list != b.code_list:
+                raise EditionError(f"{w}: 表 {table} 不按代码表 {b.code_list} 编码")

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import itertools
 import os
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from ..errors import EditionError
 from ..money import UNIT_FACTORS
 from ..tomlfile import load as _toml
 from . import expr as ex
-from .model import CodeEntry, CodeList, Column, Edition, Identity, Row, Table
+from .model import Breakdown, CodeEntry, CodeList, Column, Edition, Figure, Identity, RecordSet, Row, Table, TextCell
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_EDITION = "hebei-county-2020"  # what `xltools template` writes when no --edition is given
@@ -49,14 +50,22 @@ def find(name: str) -> Path:
     raise EditionError(f"找不到版本 {name!r}。可用版本：{known}")
 
 
-def _codes(path: Path, cid: str, spec: dict[str, Any], year: int) -> CodeList:
+def _lookup(chain: tuple[Path, ...], rel: str) -> Path:
+    """The file at rel in the first edition of the chain that has it (else the child's own path)."""
+    for base in chain:
+        if (base / rel).is_file():
+            return base / rel
+    return chain[0] / rel
+
+
+def _codes(chain: tuple[Path, ...], cid: str, spec: dict[str, Any], year: int) -> CodeList:
     file = str(spec["file"])
-    target = path / file.format(year=year)
+    target = _lookup(chain, file.format(year=year))
     if "{year}" in file and not target.is_file():
         # Fall back to the nearest earlier year's list (the bureau confirms it for the year).
         for y in range(year - 1, year - 30, -1):
-            if (path / file.format(year=y)).is_file():
-                target = path / file.format(year=y)
+            if _lookup(chain, file.format(year=y)).is_file():
+                target = _lookup(chain, file.format(year=y))
                 break
     entries: dict[str, CodeEntry] = {}
     try:
@@ -80,11 +89,11 @@ def _codes(path: Path, cid: str, spec: dict[str, Any], year: int) -> CodeList:
     return CodeList(cid, str(spec.get("title", cid)), tuple(spec.get("levels", ())), entries)
 
 
-def _stale(path: Path, spec: dict[str, Any] | None) -> dict[str, tuple[str, str, int]]:
+def _stale(chain: tuple[Path, ...], spec: dict[str, Any] | None) -> dict[str, tuple[str, str, int]]:
     if not spec:
         return {}
     out: dict[str, tuple[str, str, int]] = {}
-    file = path / spec["file"]
+    file = _lookup(chain, spec["file"])
     try:
         with file.open(encoding="utf-8", newline="") as fh:
             for line, rec in enumerate(csv.DictReader(fh), start=2):
@@ -184,8 +193,8 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
     return tuple(rows)
 
 
-def _table(path: Path, tid: str, codes: dict[str, CodeList], money_unit: str) -> Table:
-    file = path / "tables" / f"{tid}.toml"
+def _table(chain: tuple[Path, ...], tid: str, codes: dict[str, CodeList], money_unit: str) -> Table:
+    file = _lookup(chain, f"tables/{tid}.toml")
     raw = _toml(file)
     if raw.get("id", tid) != tid:
         raise EditionError(f"{file}: id {raw.get('id')!r} 与文件名不符")
@@ -235,12 +244,13 @@ def _expand(raw: dict[str, Any], codes: dict[str, CodeList]) -> list[dict[str, s
     return out
 
 
-def _identities(path: Path, codes: dict[str, CodeList]) -> tuple[Identity, ...]:
-    file = path / "identities.toml"
-    if not file.is_file():
+def _identities(chain: tuple[Path, ...], codes: dict[str, CodeList]) -> tuple[Identity, ...]:
+    layers = _layers(chain, "identities.toml")
+    if not layers:
         return ()
+    file = layers[-1][0]
     out: list[Identity] = []
-    for raw in _toml(file).get("identity", []):
+    for raw in _inherited(layers, ("identity",)).get("identity", []):
         iid = raw.get("id", "")
         where = f"{file} [{iid}]"
         sev = raw.get("severity", "error")
@@ -303,31 +313,207 @@ def _money_factor(raw: dict[str, Any], where: str) -> int:
     return factor
 
 
-def _fingerprint(path: Path) -> str:
+# ---- editions that extend editions ----
+
+EXTENDS = "extends"
+_EXTENDS_LINE = re.compile(rb"^[ \t]*extends[ \t]*=[^\n]*\n?", re.M)
+
+
+def _chain(path: Path) -> tuple[Path, ...]:
+    """The edition's folder, then the folders of the editions it extends (nearest first)."""
+    chain = [path]
+    while True:
+        raw = _toml(chain[-1] / "edition.toml")
+        parent = raw.get(EXTENDS)
+        if not parent:
+            return tuple(chain)
+        nxt = find(str(parent)).resolve()
+        if nxt in chain:
+            names = " → ".join(p.name for p in [*chain, nxt])
+            raise EditionError(f"{chain[0] / 'edition.toml'}: extends 形成循环：{names}")
+        chain.append(nxt)
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """over on top of base: tables merge key by key, any other value replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _edition_raw(chain: tuple[Path, ...]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for base in reversed(chain):
+        merged = _deep_merge(merged, _toml(base / "edition.toml"))
+    merged.pop(EXTENDS, None)
+    return merged
+
+
+def _layers(chain: tuple[Path, ...], rel: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The files at rel that make up the child's view, root first: the nearest file, and its ancestors'
+    while each declares inherit = true (a file that does not inherit replaces the parent's)."""
+    out: list[tuple[Path, dict[str, Any]]] = []
+    for base in chain:
+        if (base / rel).is_file():
+            raw = _toml(base / rel)
+            out.insert(0, (base / rel, raw))
+            if not raw.get("inherit", False):
+                break
+    return out
+
+
+def _inherited(layers: list[tuple[Path, dict[str, Any]]], lists: tuple[str, ...]) -> dict[str, Any]:
+    """A file merged with the files it inherits from: entries of the named lists are overridden by id
+    (in place) or added; `remove = [ids]` drops entries by id; other keys replace the parent's."""
+    merged: dict[str, Any] = {}
+    for file, raw in layers:
+        removed = set(raw.get("remove", ()))
+        for k, v in raw.items():
+            if k in ("inherit", "remove"):
+                continue
+            if k in lists and raw.get("inherit", False):
+                entries = list(merged.get(k, []))
+                index = {e.get("id"): i for i, e in enumerate(entries)}
+                for e in v:
+                    if e.get("id") in index:
+                        entries[index[e.get("id")]] = e
+                    else:
+                        index[e.get("id")] = len(entries)
+                        entries.append(e)
+                merged[k] = entries
+            else:
+                merged[k] = v
+        if removed:
+            known = {e.get("id") for k in lists for e in merged.get(k, [])}
+            unknown = sorted(removed - known)
+            if unknown:
+                raise EditionError(f"{file}: remove 中的编号不存在：{unknown}")
+            for k in lists:
+                merged[k] = [e for e in merged.get(k, []) if e.get("id") not in removed]
+    return merged
+
+
+def _fingerprint(chain: tuple[Path, ...], raw: dict[str, Any]) -> str:
+    """The template's shape: every file the template is derived from, inherited ones included (narrative
+    templates, figures and migration maps do not change it). Files are hashed by their path in the
+    edition, so an edition and its copy as a child of another hash alike."""
+    parts: dict[str, bytes] = {}
+    # edition.toml: the child's own (its extends line is not shape), plus its ancestors' when they still
+    # contribute a key the child does not set.
+    own = _toml(chain[0] / "edition.toml")
+    own.pop(EXTENDS, None)
+    eds = chain[:1] if own == raw else chain
+    parts["edition.toml"] = b"".join(_EXTENDS_LINE.sub(b"", (p / "edition.toml").read_bytes()) for p in reversed(eds))
+    layers = _layers(chain, "identities.toml")
+    if layers:
+        parts["identities.toml"] = b"".join(f.read_bytes() for f, _ in layers)
+    rels = ["instructions.txt", *(f"tables/{t}.toml" for t in raw.get("tables", ()))]
+    for cid, spec in raw.get("codes", {}).items():
+        pattern = str(spec.get("file", ""))
+        for base in chain:
+            rels += [p.relative_to(base).as_posix() for p in base.glob(pattern.replace("{year}", "*"))]
+        del cid
+    for rel in rels:
+        f = _lookup(chain, rel)
+        if f.is_file():
+            parts[rel] = f.read_bytes()
     h = hashlib.sha256()
-    # The fingerprint is the template's shape: narrative templates and migration maps do not change it.
-    # (Parts relative to the edition folder: an edition may itself live under a folder named like that.)
-    for f in sorted(
-        p for p in path.rglob("*") if p.is_file() and not {"narrative", "migrate"} & set(p.relative_to(path).parts)
-    ):
-        h.update(f.relative_to(path).as_posix().encode())
-        h.update(f.read_bytes())
+    for rel in sorted(parts):
+        h.update(rel.encode())
+        h.update(parts[rel])
     return h.hexdigest()[:16]
+
+
+# ---- figures.toml: what the tables mean ----
+
+FIGURES_FILE = "figures.toml"
+
+
+def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
+    layers = _layers(chain, FIGURES_FILE)
+    if not layers:
+        raise EditionError(f"{chain[0] / FIGURES_FILE}: 文件不存在（版本须声明各数字的含义）")
+    where = str(layers[-1][0])
+    raw = _inherited(layers, ("figure", "text", "records", "breakdown"))
+    figures: list[Figure] = []
+    try:
+        for f in raw.get("figure", []):
+            w = f"{where} [figure {f.get('id', '?')}]"
+            try:
+                side = ex.parse(f"{f['expr']} == 0").lhs
+            except ex.ExprError as e:
+                raise EditionError(f"{w}: {e}") from None
+            unit = str(f.get("unit", "money"))
+            figures.append(
+                Figure(
+                    id=str(f["id"]),
+                    name=str(f["name"]),
+                    synonyms=tuple(str(x) for x in f.get("synonyms", ())),
+                    group=str(f.get("group", "")),
+                    side=side,
+                    unit=money_unit if unit == "money" else unit,
+                    prior=str(f.get("prior", "")),
+                    label=str(f.get("label", "")),
+                    money=unit == "money" or unit in UNIT_FACTORS,
+                    expr=str(f["expr"]),
+                )
+            )
+        texts = []
+        for t in raw.get("text", []):
+            parts = str(t["cell"]).split(".")
+            if len(parts) != 3:
+                raise EditionError(f"{where} [text {t['id']}]: cell 应写成 表.行.列：{t['cell']!r}")
+            texts.append(TextCell(str(t["id"]), str(t.get("name", t["id"])), *parts))
+        records = tuple(
+            RecordSet(
+                str(r["id"]),
+                str(r.get("name", r["id"])),
+                str(r["table"]),
+                tuple((str(k), str(v)) for k, v in r.get("children", {}).items()),
+            )
+            for r in raw.get("records", [])
+        )
+        breakdowns = tuple(
+            Breakdown(
+                str(b["id"]),
+                str(b["code_list"]),
+                str(b["sheet"]),
+                str(b["title"]),
+                tuple((str(c["table"]), str(c["col"]), str(c["label"])) for c in b["columns"]),
+            )
+            for b in raw.get("breakdown", [])
+        )
+    except KeyError as e:
+        raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
+    for kind, ids in (("figure", [f.id for f in figures]), ("text", [t.id for t in texts])):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise EditionError(f"{where}: {kind} 编号重复：{dup}")
+    return {
+        "figures": tuple(figures),
+        "text_cells": tuple(texts),
+        "record_sets": records,
+        "key_figures": tuple(str(k) for k in raw.get("key_figures", ())),
+        "breakdowns": breakdowns,
+    }
 
 
 @lru_cache(maxsize=16)
 def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Edition:
     path = find(name).resolve()
-    raw = _toml(path / "edition.toml")
+    chain = _chain(path)
+    raw = _edition_raw(chain)
     where = str(path / "edition.toml")
     try:
         years = tuple(int(y) for y in raw["years"])
         year = int(year if year is not None else raw.get("default_year", years[0]))
         if year not in years:
             raise EditionError(f"版本 {raw['id']} 不适用于 {year} 年（适用年度：{'、'.join(map(str, years))}）")
-        codes = {cid: _codes(path, cid, spec, year) for cid, spec in raw.get("codes", {}).items() if cid != "stale"}
+        codes = {cid: _codes(chain, cid, spec, year) for cid, spec in raw.get("codes", {}).items() if cid != "stale"}
         money_unit = raw["money_unit"]
-        tables = tuple(_table(path, tid, codes, money_unit) for tid in raw["tables"])
+        removed = set(raw.get("remove_tables", ()))
+        tables = tuple(_table(chain, tid, codes, money_unit) for tid in raw["tables"] if tid not in removed)
         lo_hi = raw.get("magnitude", {})
         edition = Edition(
             id=raw["id"],
@@ -342,9 +528,9 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
             tolerance=Decimal(str(raw.get("tolerance", "0"))),
             tables=tables,
             codes=codes,
-            stale_names=_stale(path, raw.get("codes", {}).get("stale")),
+            stale_names=_stale(chain, raw.get("codes", {}).get("stale")),
             enums={k: tuple(v) for k, v in raw.get("enums", {}).items()},
-            identities=_identities(path, codes),
+            identities=_identities(chain, codes),
             magnitude=(
                 Decimal(str(lo_hi.get("low", 5000))),
                 Decimal(str(lo_hi.get("high", 20000))),
@@ -352,8 +538,12 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
             ),
             path=path,
             options=dict(raw.get("options", {})),
-            fingerprint=_fingerprint(path),
+            fingerprint=_fingerprint(chain, raw),
             tolerance_per_term=Decimal(str(raw.get("tolerance_per_term", "0"))),
+            parent=str(_toml(path / "edition.toml").get(EXTENDS, "")),
+            ancestors=tuple(str(_toml(p / "edition.toml").get("id", p.name)) for p in chain[1:]),
+            paths=chain,
+            **_figures(chain, money_unit),
         )
     except KeyError as e:
         raise EditionError(f"{where}: 缺少 {e.args[0]}") from None

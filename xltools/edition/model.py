@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .expr import Expr
+from .expr import Expr, Ref, Side
 
 NUMBER_TYPES = frozenset({"money", "number", "percent", "year"})
 
@@ -156,6 +156,62 @@ class Identity:
     template: str = ""  # the unexpanded expression, for each_rows
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A named figure (figures.toml): what a sum of cells means, in the words documents use for it."""
+
+    id: str
+    name: str  # the Chinese name as the tables print it
+    synonyms: tuple[str, ...]  # other names real documents use (the audit matches sentences on them)
+    group: str  # 收入 / 支出 / 三公经费 / 机关运行经费 / 政府采购 / 国有资产 / 上年数 / …
+    side: Side  # the parsed sum (identity language)
+    unit: str  # the resolved unit: the edition's money unit for "money", else as declared (万元, 平方米, 台, …)
+    prior: str = ""  # id of the figure holding the prior-year value
+    label: str = ""  # the short label in lists of figures (汇总 columns); the name when not given
+    money: bool = True  # an amount of money (元 or 万元), as opposed to a quantity
+    expr: str = ""  # the expression as written
+
+    @property
+    def refs(self) -> list[Ref]:
+        return self.side.refs()
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class TextCell:
+    """A named free-text cell (unit_name, unit_code, budget_year, the narrative texts, …)."""
+
+    id: str
+    name: str
+    table: str
+    row: str
+    col: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSet:
+    """A named set of records: the present rows of a list table (or every row of a fixed one)."""
+
+    id: str
+    name: str
+    table: str
+    children: tuple[tuple[str, str], ...] = ()  # (key, record set): records of that set referring to each record
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """County totals by a classification: (table, column, label) summed by 科目编码 (merge's sheets)."""
+
+    id: str
+    code_list: str
+    sheet: str
+    title: str
+    columns: tuple[tuple[str, str, str], ...]
+
+
 @dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: editions are loaded once and cached
 class Edition:
     id: str
@@ -179,6 +235,50 @@ class Edition:
     fingerprint: str = ""
     # Extra tolerance per rounded figure in a comparison (editions in 万元: 0.005, half the last digit).
     tolerance_per_term: Decimal = Decimal(0)
+    # What the tables mean (figures.toml): named figures, text cells and record sets.
+    figures: tuple[Figure, ...] = ()
+    text_cells: tuple[TextCell, ...] = ()
+    record_sets: tuple[RecordSet, ...] = ()
+    key_figures: tuple[str, ...] = ()  # the figure ids a county overview shows, in order
+    breakdowns: tuple[Breakdown, ...] = ()
+    parent: str = ""  # the edition this one extends
+    ancestors: tuple[str, ...] = ()  # the ids of the editions it extends, nearest first
+    paths: tuple[Path, ...] = ()  # this edition's folder, then its ancestors' (a file is looked up in order)
+
+    def file(self, rel: str) -> Path:
+        """The file at `rel` in this edition, or inherited from the nearest ancestor that has it (the
+        edition's own path when none has it, so callers report the natural location)."""
+        for base in self.paths or (self.path,):
+            if (base / rel).exists():
+                return base / rel
+        return self.path / rel
+
+    def figure(self, figure_id: str) -> Figure:
+        f = _figure_index(self).get(figure_id)
+        if f is None:
+            raise KeyError(f"edition {self.id} has no figure {figure_id!r}")
+        return f
+
+    def has_figure(self, figure_id: str) -> bool:
+        return figure_id in _figure_index(self)
+
+    def text_cell(self, text_id: str) -> TextCell:
+        for t in self.text_cells:
+            if t.id == text_id:
+                return t
+        raise KeyError(f"edition {self.id} has no text cell {text_id!r}")
+
+    def has_text_cell(self, text_id: str) -> bool:
+        return any(t.id == text_id for t in self.text_cells)
+
+    def record_set(self, name: str) -> RecordSet:
+        for r in self.record_sets:
+            if r.id == name:
+                return r
+        raise KeyError(f"edition {self.id} has no record set {name!r}")
+
+    def has_record_set(self, name: str) -> bool:
+        return any(r.id == name for r in self.record_sets)
 
     def tolerance_for(self, figures: int) -> Decimal:
         """Allowed difference when comparing sums that involve `figures` independently rounded figures."""
@@ -197,6 +297,11 @@ class Edition:
 @lru_cache(maxsize=64)
 def _table_index(ed: Edition) -> dict[str, Table]:
     return {t.id: t for t in ed.tables}
+
+
+@lru_cache(maxsize=64)
+def _figure_index(ed: Edition) -> dict[str, Figure]:
+    return {f.id: f for f in ed.figures}
 
 
 _INDEX: dict[int, tuple[Table, dict[str, Column], dict[str, Row]]] = {}

@@ -36,7 +36,7 @@ class Term:
 
 @dataclass(frozen=True)
 class NarrativeConfig:
-    path: Path
+    path: Path  # the narrative folder of the nearest edition that has narrative.toml
     template: str
     narrative_name: str  # file stem pattern with {name} and {year}
     tables_name: str
@@ -48,6 +48,9 @@ class NarrativeConfig:
     titles: dict[str, str]  # publication titles that differ from the template's
     empty_notes: dict[str, str]
     terms: tuple[Term, ...] = field(default_factory=tuple)
+    search: tuple[
+        Path, ...
+    ] = ()  # the narrative folders of the edition and its ancestors: templates are looked up in order
 
     def narrative_title(self, name: str, year: int) -> str:
         """The 情况说明's title and file stem, e.g. 某单位2020年部门预算信息公开情况说明."""
@@ -71,10 +74,11 @@ class NarrativeConfig:
 
 @lru_cache(maxsize=16)
 def load_config(ed: Edition) -> NarrativeConfig:
-    folder = ed.path / FOLDER
-    if not (folder / "narrative.toml").is_file():
-        raise EditionError(f"版本 {ed.id} 没有情况说明模板（缺少 {folder / 'narrative.toml'}）")
-    where = folder / "narrative.toml"
+    where = ed.file(f"{FOLDER}/narrative.toml")
+    if not where.is_file():
+        raise EditionError(f"版本 {ed.id} 没有情况说明模板（缺少 {where}）")
+    folder = where.parent
+    search = tuple(p / FOLDER for p in ed.paths if (p / FOLDER).is_dir())
     raw = load_toml(where)
     docs = raw.get("documents", {})
     pub = raw.get("publication", {})
@@ -86,14 +90,15 @@ def load_config(ed: Edition) -> NarrativeConfig:
     for tid in [*pub.get("narrative_tables", []), *raw.get("empty_notes", {}), *pub.get("titles", {})]:
         if not ed.has_table(tid):
             raise EditionError(f"{where}: 未知表 {tid!r}")
-    terms_raw = load_toml(folder / "terms.toml").get("term", []) if (folder / "terms.toml").is_file() else []
+    terms_file = ed.file(f"{FOLDER}/terms.toml")
+    terms_raw = load_toml(terms_file).get("term", []) if terms_file.is_file() else []
     try:
         terms = tuple(Term(str(t["name"]), str(t["text"])) for t in terms_raw)
     except KeyError as e:
-        raise EditionError(f"{folder / 'terms.toml'}: 名词缺少 {e.args[0]}") from None
+        raise EditionError(f"{terms_file}: 名词缺少 {e.args[0]}") from None
     template = str(docs.get("template", "disclosure.md.j2"))
-    if not (folder / template).is_file():
-        raise EditionError(f"{where}: 模板文件不存在：{folder / template}")
+    if not ed.file(f"{FOLDER}/{template}").is_file():
+        raise EditionError(f"{where}: 模板文件不存在：{ed.file(f'{FOLDER}/{template}')}")
     return NarrativeConfig(
         path=folder,
         template=template,
@@ -107,4 +112,5 @@ def load_config(ed: Edition) -> NarrativeConfig:
         titles={str(k): str(v) for k, v in pub.get("titles", {}).items()},
         empty_notes={str(k): str(v) for k, v in raw.get("empty_notes", {}).items()},
         terms=terms,
+        search=search,
     )

@@ -69,7 +69,7 @@ def environment(ctx: Context) -> jinja2.Environment:
     cfg, ph = ctx.config, ctx.phrases
     d = ph.decimals
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(cfg.path)),
+        loader=jinja2.FileSystemLoader([str(p) for p in cfg.search or (cfg.path,)]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

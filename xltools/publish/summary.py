@@ -80,7 +80,7 @@ def _ref(ed: Edition, text: str, where: str) -> Ref:
 
 @lru_cache(maxsize=16)
 def load_summary(ed: Edition) -> Summary:
-    path = ed.path / "narrative" / "summary.toml"
+    path = ed.file("narrative/summary.toml")
     where = str(path)
     if not path.is_file():
         return Summary(DEFAULT_TITLE, (), ())
@@ -116,7 +116,7 @@ def load_summary(ed: Edition) -> Summary:
 def _words(ed: Edition) -> dict[str, str]:
     """The sheet's words: xltools/texts/publish.toml, overridden by the edition's summary.toml [texts]."""
     out = {k: str(v) for k, v in texts.domain("publish").items()}
-    path = ed.path / "narrative" / "summary.toml"
+    path = ed.file("narrative/summary.toml")
     if path.is_file():
         out.update({k: str(v) for k, v in load_toml(path).get("texts", {}).items()})
     return out

@@ -114,7 +114,7 @@ class TemplateWriter:
 
     def _guide(self, ws: Any) -> None:
         ed = self.ed
-        path = ed.path / "instructions.txt"
+        path = ed.file("instructions.txt")
         lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
         subs = {
             "title": ed.title,
