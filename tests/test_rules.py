@@ -74,7 +74,7 @@ CASES: list[tuple[str, str, Callable[[Data], None], tuple[str, str, str]]] = [
     ("cell.not-in-list", "error", _fixed("cover", "unit", "value", "美元"), ("cover", "unit", "value")),
     ("cell.wrong-year", "error", _fixed("cover", "year", "value", 2021), ("cover", "year", "value")),
     ("cell.wrong-unit", "error", _fixed("cover", "unit", "value", "万元"), ("cover", "unit", "value")),
-    ("cell.code-not-in-list", "error", _set("t05", 3, "code", "2013698"), ("t05", "r3", "code")),
+    ("cell.code-unlisted", "warning", _set("t05", 3, "code", "2013698"), ("t05", "r3", "code")),
     ("cell.code-format", "error", _set("t05", 3, "code", "2013-602"), ("t05", "r3", "code")),
     ("cell.code-name-mismatch", "warning", _set("t03", 3, "name", "错误名称"), ("t03", "r3", "name")),
     (

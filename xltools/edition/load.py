@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .. import texts
 from ..errors import EditionError
 from ..money import UNIT_FACTORS
 from ..tomlfile import load as _toml
@@ -86,7 +87,10 @@ def _codes(chain: tuple[Path, ...], cid: str, spec: dict[str, Any], year: int) -
                 )
     except FileNotFoundError:
         raise EditionError(f"{target}: 代码表文件不存在（{cid}）") from None
-    return CodeList(cid, str(spec.get("title", cid)), tuple(spec.get("levels", ())), entries)
+    complete = spec.get("complete", False)
+    if not isinstance(complete, bool):
+        raise EditionError(texts.text("codes.complete_not_bool", cid=cid, value=repr(complete)))
+    return CodeList(cid, str(spec.get("title", cid)), tuple(spec.get("levels", ())), entries, complete)
 
 
 def _stale(chain: tuple[Path, ...], spec: dict[str, Any] | None) -> dict[str, tuple[str, str, int]]:

@@ -121,6 +121,17 @@ class CodeList:
     title: str
     levels: tuple[int, ...]
     entries: dict[str, CodeEntry]
+    # Declared complete against the official classification (edition.toml `complete = true`): only then is a
+    # well-formed code missing from the list an error; until then it is a warning to check.
+    complete: bool = False
+
+    def fits(self, code: object) -> bool:
+        """A code of the right shape: digits only, of a level's length."""
+        return isinstance(code, str) and code.isdigit() and len(code) in self.levels
+
+    def accepts(self, code: object) -> bool:
+        """Listed, or (while the list is not declared complete) well-formed."""
+        return code in self.entries or (not self.complete and self.fits(code))
 
     def level_of(self, code: str) -> int:
         """1 for 类, 2 for 款, 3 for 项; 0 when the length is not a level."""

@@ -29,6 +29,20 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
             continue
         by_unit[book.unit_of_row(t.id, row)][code].append(row)
         entry = cl.entries.get(code)
+        if entry is None and not cl.complete and cl.fits(code):
+            # The list is not yet complete: a well-formed code it lacks may be real (cell.code-not-in-list
+            # is then not raised by the column checks).
+            cell = book.cell(t.id, row, "code")
+            yield finding(
+                "cell.code-unlisted",
+                WARNING,
+                t.sheet,
+                cell.a1 if cell else "A1",
+                table=t.id,
+                code=code,
+                year=ed.year,
+                list_title=cl.title,
+            )
         name_cell = book.cell(t.id, row, "name")
         if (
             entry is not None

@@ -47,8 +47,7 @@ def column_checks(ed: Edition, table_id: str) -> tuple[ColumnCheck, ...]:
         elif c.type == "percent":
             out.append(ColumnCheck(c.key, "table.plan-range", _percent))
         elif c.type == "code" and t.code_list:
-            known = frozenset(ed.codes[t.code_list].entries)
-            out.append(ColumnCheck(c.key, "cell.code-not-in-list", known.__contains__))
+            out.append(ColumnCheck(c.key, "cell.code-not-in-list", ed.codes[t.code_list].accepts))
         elif c.type == "enum" and c.strict and c.enum:
             allowed = frozenset(ed.enums[c.enum])
             out.append(ColumnCheck(c.key, "cell.not-in-list", allowed.__contains__))

@@ -261,7 +261,11 @@ class TemplateWriter:
         elif ctype == "year":
             opts = {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100, **prompts("year")}
         elif ctype == "code" and t.code_list:
-            opts = {"validate": "list", "source": f"=codes_{t.code_list}", "error_type": "stop", **prompts("code")}
+            # Until the list is declared complete, Excel warns about an unlisted code instead of refusing it.
+            done = self.ed.codes[t.code_list].complete
+            kind = "code" if done else "code_open"
+            opts = {"validate": "list", "source": f"=codes_{t.code_list}", "error_type": "stop" if done else "warning"}
+            opts.update(prompts(kind))
         elif enum:
             opts = {
                 "validate": "list",
