@@ -47,7 +47,7 @@ def broken_data(fixed: tuple[str, ...] = ()) -> dict[str, Any]:
     if "total" not in fixed:
         data["t07"]["budget"]["total"] = Pasted(100)
     if "code" not in fixed:
-        data["t05"].append({"code": "2013698"})
+        data["t05"].append({"code": "201369"})  # a digit dropped: malformed, an error (cell.code-format)
     if "text" not in fixed:
         data["assets"]["equipment"]["value"] = "N/A"
     return data

@@ -40,7 +40,7 @@ def test_acceptance_three_broken_cells(broken: Path, ed: Edition) -> None:
         assert note is not None and note.author == "xltools"
         assert "怎么改：" in note.text and ("【错误】" in note.text or "【提醒】" in note.text)
     assert "应为：0.00；实际：100.00" in wb[p["total"][0]][p["total"][1]].comment.text
-    assert "2013698" in wb[p["code"][0]][p["code"][1]].comment.text
+    assert "201369" in wb[p["code"][0]][p["code"][1]].comment.text
     assert "N/A" in wb[p["text"][0]][p["text"][1]].comment.text
 
     # 错误清单 comes first, is the active sheet, and every 单元格 entry links to its cell
