@@ -25,8 +25,13 @@ from .conftest import ROOT
 
 SCHEMAS = ROOT / "schemas"
 EDITIONS = sorted(p.name for p in SCHEMAS.iterdir() if (p / "codes" / "sources.toml").is_file())
-# (edition, year) of every code-list file: 2020; 2021 (2022–2024 fall back to it); 2025.
-YEARS = [("hebei-county-2020", 2020), ("hebei-county-yth", 2021), ("hebei-county-yth", 2025)]
+# (edition, year) of every code-list file: 2020; 2021 (2022 and 2023 fall back to it); 2024; 2025.
+YEARS = [
+    ("hebei-county-2020", 2020),
+    ("hebei-county-yth", 2021),
+    ("hebei-county-yth", 2024),
+    ("hebei-county-yth", 2025),
+]
 SANGONG = {"30212": "因公出国（境）费用", "30217": "公务接待费", "30231": "公务用车运行维护费", "31013": "公务用车购置"}
 LEVEL = {3: 0, 5: 1, 7: 2}
 
@@ -85,6 +90,20 @@ def test_loaded_lists_are_the_files(edition: str, year: int) -> None:
     fn = ed.codes["function"]
     assert fn.entries["2060501"].name == "机构运行" and fn.entries["2060501"].status == "U"
     assert ("234" in fn.entries) == (year == 2020)  # 抗疫特别国债安排的支出: 2020 only in these lists
+    renamed = year >= 2024  # 21305 as the 2024 科目 names it (财预〔2023〕83号)
+    assert (fn.entries["21305"].name == "巩固脱贫攻坚成果衔接乡村振兴") == renamed
+    assert ("2130504" in fn.entries) == renamed and fn.entries["21305"].status == {2024: "V", 2025: "U"}.get(year, "R")
+
+
+def test_per_year_files_fall_back_to_the_nearest_earlier_year() -> None:
+    names = {y: load_edition("hebei-county-yth", y).codes["function"].entries["21305"].name for y in range(2021, 2026)}
+    assert names == {
+        2021: "扶贫",
+        2022: "扶贫",
+        2023: "扶贫",
+        2024: "巩固脱贫攻坚成果衔接乡村振兴",
+        2025: "巩固脱贫攻坚成果衔接乡村振兴",
+    }
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
