@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from xltools.book import book_from_data
@@ -174,6 +175,10 @@ def test_listed_codes_round_trip_through_the_workbook(tmp_path: Path, monkeypatc
     report = validate_file(path)
     assert _errors(report.findings) == []
     assert not [f for f in report.findings if f.rule == "cell.code-unlisted"]
+    # While the lists are not complete, Excel's dropdown warns about an unlisted code instead of refusing it.
+    ws = openpyxl.load_workbook(path)[ed.table("t05").sheet]
+    styles = {dv.errorStyle for dv in ws.data_validations.dataValidation if dv.formula1 == "codes_function"}
+    assert styles == {"warning"}
 
 
 def _unlisted(ed: Edition, monkeypatch) -> tuple[dict[str, Any], str]:
