@@ -6,9 +6,7 @@ from ..errors import EditionError
 from . import expr as ex
 from .expr import Expr, Ref
 from .formulas import formula_key
-from .model import Edition, Identity
-
-REQUIRED_TEXTS = ("unit_name", "unit_code", "budget_year")  # every stage names the unit and the year
+from .model import REQUIRED_TEXTS, Edition, Identity
 
 
 def _check_ref(ed: Edition, ref: Ref, where: str) -> None:

@@ -10,6 +10,9 @@ from pathlib import Path
 from .expr import Expr, Ref, Side
 
 NUMBER_TYPES = frozenset({"money", "number", "percent", "year"})
+# Text cells every edition names in figures.toml: the stages name the unit and the year through them.
+UNIT_NAME, UNIT_CODE, BUDGET_YEAR, MONEY_UNIT = "unit_name", "unit_code", "budget_year", "money_unit"
+REQUIRED_TEXTS = (UNIT_NAME, UNIT_CODE, BUDGET_YEAR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,7 @@ def compile_narrative(book: Book, config: NarrativeConfig | None = None) -> Narr
     md = render_markdown(ctx)
     shown = set(_PLACEHOLDER.findall(md))
     placeholders = [p for p in ctx.placeholders if p.label in shown]
-    unit = ctx.data["unit"]["name"]
-    year = ctx.data["year"]
+    unit, year = ctx.unit_name, ctx.year
     docx = build_docx(
         parse(md), ctx.config.docx, title=ctx.config.narrative_title(unit, year), author=unit, when=fixed_date(year)
     )

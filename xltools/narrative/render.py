@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import EditionError
-from .context import Context
+from .context import Context, at_level
 from .phrases import amount_text, number_text, percent_text, percent_value, quantity_text
 
 # ASCII punctuation the parser gives a meaning to (CommonMark lets any of it be backslash-escaped).
@@ -86,6 +86,7 @@ def environment(ctx: Context) -> jinja2.Environment:
             "paras": _paras,
             "sentence": _sentence,
             "esc": esc,
+            "at_level": at_level,
         }
     )
     env.globals.update(

@@ -11,29 +11,27 @@ from typing import Any
 from .. import texts
 from ..book import Book
 from ..cells import a1, col_letter, quote_sheet
+from ..edition.expr import Ref
 from ..edition.layout import table_layout
-from ..edition.model import Edition
+from ..edition.model import Edition, Figure
 from ..errors import EditionError
 from ..money import ZERO
 from ..template.styles import BODY_FONT, TITLE_FONT
 from ..tomlfile import load as load_toml
 from .styles import PubStyles
 
-Ref = tuple[str, str, str]
 N_COLS = 5  # 项目 | 本年 | 上年 | 增减额 | 增减率
 DATA_COL = 7  # chart data block (column H), outside the print area
 PIE_SIZE = (330, 260)  # pixels; columns A–E are about 680 px wide
 WIDE_SIZE = (670, 300)
 CHART_ROWS = 14  # rows of 20 px a pie covers
-DEFAULT_TITLE = "{name}{year}年部门预算概览"
 
 
 @dataclass(frozen=True)
 class Item:
-    id: str
+    id: str  # the figure's id
     label: str
-    refs: tuple[Ref, ...]
-    prior: str = ""
+    figure: Figure
 
 
 @dataclass(frozen=True)
@@ -64,43 +62,32 @@ class Summary:
         raise KeyError(item_id)
 
 
-def _ref(ed: Edition, text: str, where: str) -> Ref:
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise EditionError(f"{where}: 取数单元格应写成 表.行.列：{text!r}")
-    table, row, col = parts
-    if not ed.has_table(table):
-        raise EditionError(f"{where}: 未知表 {table!r}")
-    t = ed.table(table)
-    ok_row = (row == "total" and t.total_row) if t.kind == "list" else t.has_row(row)
-    if not ok_row or not t.has_column(col):
-        raise EditionError(f"{where}: 表 {table} 没有单元格 {row}.{col}")
-    return table, row, col
-
-
 @lru_cache(maxsize=16)
 def load_summary(ed: Edition) -> Summary:
+    """summary.toml: groups of the edition's named figures ({ figure = id, label = … }) and charts."""
     path = ed.file("narrative/summary.toml")
     where = str(path)
+    default_title = texts.text("publish.summary_title")
     if not path.is_file():
-        return Summary(DEFAULT_TITLE, (), ())
+        return Summary(default_title, (), ())
     raw = load_toml(path)
-    prior_rows = {r.id for r in ed.table("prior").rows} if ed.has_table("prior") else set()
     try:
         groups = []
         for g in raw.get("group", []):
             items = []
             for it in g["items"]:
-                if it.get("prior") and it["prior"] not in prior_rows:
-                    raise EditionError(f"{where}: 上年数表没有行 {it['prior']!r}")
-                items.append(
-                    Item(it["id"], it["label"], tuple(_ref(ed, s, where) for s in it["sum"]), it.get("prior", ""))
-                )
-            groups.append(Group(g["title"], g.get("unit", ed.money_unit), tuple(items)))
+                fid = it["figure"]
+                if not ed.has_figure(fid):
+                    raise EditionError(f"{where}: 版本没有数字 {fid!r}（figures.toml）")
+                f = ed.figure(fid)
+                items.append(Item(fid, str(it.get("label", f.title)), f))
+            units = {i.figure.unit for i in items}
+            unit = str(g.get("unit", units.pop() if len(units) == 1 else ed.money_unit))
+            groups.append(Group(g["title"], unit, tuple(items)))
         charts = tuple(Chart(c["type"], c["title"], tuple(c["items"])) for c in raw.get("chart", []))
     except KeyError as e:
         raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
-    summary = Summary(raw.get("title", DEFAULT_TITLE), tuple(groups), charts)
+    summary = Summary(raw.get("title", default_title), tuple(groups), charts)
     for c in charts:
         if c.type not in ("pie", "column"):
             raise EditionError(f"{where}: 图表类型只能是 pie 或 column：{c.type!r}")
@@ -127,11 +114,23 @@ def words(ed: Edition, key: str, **values: object) -> str:
 
 
 def value_of(book: Book, item: Item) -> Decimal:
-    return sum((book.amount(*ref) or ZERO for ref in item.refs), ZERO)
+    return book.figure(item.id) or ZERO
 
 
 def prior_of(book: Book, item: Item) -> Decimal | None:
-    return book.amount("prior", item.prior, "amount") if item.prior else None
+    return book.figure(item.figure.prior) if item.figure.prior else None
+
+
+def _formula(ed: Edition, item: Item, published: set[str]) -> str:
+    """The figure as a formula over the published tables' cells; '' when it is not a sum of single cells
+    of published tables (its value is written instead)."""
+    out = ""
+    for sign, term in item.figure.side.terms:
+        if not isinstance(term, Ref) or term.kind != "cell" or term.table not in published:
+            return ""
+        cell = f"{quote_sheet(ed.table(term.table).sheet)}!{table_layout(ed, term.table).cell(term.row, term.col)}"
+        out += ("-" if sign < 0 else "+" if out else "") + cell
+    return "=" + out if out else ""
 
 
 def write_summary(
@@ -197,14 +196,14 @@ def _item_row(
     ed = book.edition
     value = value_of(book, item)
     ws.write_string(r, 0, item.label, st.text)
-    if all(t in published for t, _, _ in item.refs):
-        cells = [f"{quote_sheet(ed.table(t).sheet)}!{table_layout(ed, t).cell(row, col)}" for t, row, col in item.refs]
-        ws.write_formula(r, 1, "=" + "+".join(cells), st.money, float(value))
+    formula = _formula(ed, item, published)
+    if formula:
+        ws.write_formula(r, 1, formula, st.money, float(value))
     else:
         ws.write_number(r, 1, float(value), st.money)
     prior = prior_of(book, item)
     if prior is None:
-        ws.write_string(r, 2, words(ed, "not_provided" if item.prior else "no_prior_item"), st.text_right)
+        ws.write_string(r, 2, words(ed, "not_provided" if item.figure.prior else "no_prior_item"), st.text_right)
         ws.write_blank(r, 3, None, st.text)
         ws.write_blank(r, 4, None, st.text)
         return value, prior

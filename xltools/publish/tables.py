@@ -12,7 +12,6 @@ from ..book import Book
 from ..edition.formulas import excel_formula, formula_spec, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
 from ..edition.model import Column, Edition, Row, Table
-from ..narrative.context import code_name
 from ..template.frame import write_fixed_rows, write_header, write_total_row
 from .styles import PubStyles
 
@@ -135,7 +134,7 @@ class SheetWriter:
                 ws.write_number(row, col, _float(value), fmt)
             return
         if c.type == "name" and t.code_list:
-            ws.write_string(row, col, code_name(book, t.id, key), st.text)
+            ws.write_string(row, col, book.code_name(t.id, key), st.text)
             return
         cell = book.cell(t.id, key, c.key)
         value = cell.value if cell is not None else None

@@ -18,8 +18,7 @@ from .tables import SheetWriter
 
 def write_publication(book: Book, ctx: Context, path: Path) -> None:
     ed = book.edition
-    unit = ctx.data["unit"]
-    year = ctx.data["year"]
+    name, code, year = ctx.unit_name, ctx.unit_code, ctx.year
     wb = xlsxwriter.Workbook(
         str(path),
         {
@@ -30,9 +29,9 @@ def write_publication(book: Book, ctx: Context, path: Path) -> None:
     )
     wb.set_properties(
         {
-            "title": ctx.config.tables_title(unit["name"], year),
+            "title": ctx.config.tables_title(name, year),
             "subject": "部门预算信息公开",
-            "author": unit["name"],
+            "author": name,
             "company": "",
             "comments": f"xltools {__version__}; edition={ed.id} version={ed.version}",
             "created": dt.datetime(year, 1, 1),  # fixed, so the file is byte-deterministic
@@ -40,7 +39,7 @@ def write_publication(book: Book, ctx: Context, path: Path) -> None:
     )
     st = PubStyles(wb)
     published = set(ctx.published)
-    unit_line = "编制单位：" + " ".join(p for p in (unit["code"], unit["name"]) if p)
+    unit_line = "编制单位：" + " ".join(p for p in (code, name) if p)
     write_summary(
         wb,
         st,
@@ -48,7 +47,7 @@ def write_publication(book: Book, ctx: Context, path: Path) -> None:
         load_summary(ed),
         ctx.config.summary_sheet,
         published,
-        unit["name"],
+        name,
         unit_line,
         year,
         ctx.phrases.word("no_base"),
