@@ -86,7 +86,9 @@ def test_bureau_edits_wording_without_code(tmp_path: Path, example: dict[str, An
     copy = tmp_path / "hebei-county-2020"
     shutil.copytree(src, copy)
     section = copy / "narrative" / "sections" / "6-procurement.md.j2"
-    section.write_text("## 六、政府采购预算情况\n\n本年政府采购预算合计{{ fig.procurement | money }}。\n", encoding="utf-8")
+    section.write_text(
+        "## 六、政府采购预算情况\n\n本年政府采购预算合计{{ fig.procurement | money }}。\n", encoding="utf-8"
+    )
     terms = copy / "narrative" / "terms.toml"
     terms.write_text('[[term]]\nname = "部门预算"\ntext = "指部门的全部收支计划。"\n', encoding="utf-8")
     ed = load_edition(str(copy), 2020)

@@ -1,32 +1,15 @@
-"""What the merge shows, bound to an edition: key figures, classification sheets, the stacked tables,
-and the Chinese text (all declared in merge.toml)."""
+"""What the merge shows, bound to an edition: its key figures and classification sheets (the edition's
+figures.toml), the stacked tables, and the merge's words (xltools/texts/merge.toml)."""
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from .. import texts
 from ..edition import expr as ex
-from ..edition.model import Edition, Table
-from ..tomlfile import tomllib
-
-SPEC_FILE = Path(__file__).with_name("merge.toml")
-
-
-@lru_cache(maxsize=1)
-def _raw() -> dict[str, Any]:
-    with SPEC_FILE.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def _fill(raw: Any, params: dict[str, Any]) -> str:
-    if not params:
-        return str(raw)
-    return string.Formatter().vformat(str(raw), (), {k: str(v) for k, v in params.items()})
+from ..edition.model import UNIT_CODE, UNIT_NAME, Edition, Table
 
 
 def text(key: str, **params: Any) -> str:
@@ -63,62 +46,25 @@ class Classification:
     columns: tuple[ClassColumn, ...]
 
 
-def _ref_ok(ed: Edition, ref: ex.Ref) -> bool:
-    if not ed.has_table(ref.table):
-        return False
-    t = ed.table(ref.table)
-    if not t.has_column(ref.col):
-        return False
-    if t.kind == "list":
-        return ref.kind == "code" or (ref.kind == "cell" and ref.row == "total" and t.total_row)
-    if ref.kind == "cell":
-        return t.has_row(ref.row)
-    if ref.kind == "range":
-        return t.has_row(ref.row) and t.has_row(ref.last)
-    return ref.kind == "prefix"
-
-
-def _for_edition(section: str, ed: Edition) -> list[dict[str, Any]]:
-    entries = _raw().get(section, {})
-    return list(entries.get(ed.id, entries.get("default", [])))
-
-
 @lru_cache(maxsize=16)
 def figures(ed: Edition) -> tuple[Figure, ...]:
-    """The key figures this edition can show (a figure naming a cell the edition lacks is left out)."""
-    out = []
-    for raw in _for_edition("figures", ed):
-        side = ex.parse(f"{raw['expr']} == 0").lhs
-        if all(_ref_ok(ed, r) for r in side.refs()):
-            out.append(Figure(raw["id"], raw["label"], raw.get("group", ""), side))
-    return tuple(out)
+    """The edition's key figures (figures.toml key_figures), one 汇总 column each, in order."""
+    return tuple(Figure(f.id, f.title, f.group, f.side) for f in (ed.figure(k) for k in ed.key_figures))
 
 
 @lru_cache(maxsize=16)
 def classifications(ed: Edition) -> tuple[Classification, ...]:
-    out = []
-    for raw in _for_edition("classification", ed):
-        if raw["code_list"] not in ed.codes:
-            continue
-        cols = tuple(
-            ClassColumn(c["table"], c["col"], c["label"])
-            for c in raw["columns"]
-            if ed.has_table(c["table"])
-            and ed.table(c["table"]).has_column(c["col"])
-            and ed.table(c["table"]).code_list == raw["code_list"]
-        )
-        if cols:
-            out.append(Classification(raw["id"], raw["code_list"], raw["sheet"], raw["title"], cols))
-    return tuple(out)
+    """The county totals by classification: the edition's breakdowns (figures.toml)."""
+    return tuple(
+        Classification(b.id, b.code_list, b.sheet, b.title, tuple(ClassColumn(*c) for c in b.columns))
+        for b in ed.breakdowns
+    )
 
 
-@lru_cache(maxsize=1)
-def unit_refs() -> tuple[tuple[str, str, str], tuple[str, str, str]]:
-    """(table, row, col) of the 单位编码 and 单位名称 cells."""
-    u = _raw()["units"]
-    code = tuple(u["code"].split("."))
-    name = tuple(u["name"].split("."))
-    return code, name  # type: ignore[return-value]
+def unit_refs(ed: Edition) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    """(table, row, col) of the 单位编码 and 单位名称 cells (the edition's text cells)."""
+    code, name = ed.text_cell(UNIT_CODE), ed.text_cell(UNIT_NAME)
+    return (code.table, code.row, code.col), (name.table, name.row, name.col)
 
 
 @lru_cache(maxsize=16)

@@ -142,7 +142,7 @@ def process(path: str) -> FileResult:
             return FileResult(path, facts, UNREADABLE, detail=detail, **known)
         book = report.book
         ed = book.edition
-        (ct, cr, cc), (nt, nr, nc) = spec.unit_refs()
+        (ct, cr, cc), (nt, nr, nc) = spec.unit_refs(ed)
         known.update(
             unit_code=book.text(ct, cr, cc),
             unit_name=book.text(nt, nr, nc),

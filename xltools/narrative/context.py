@@ -45,6 +45,36 @@ class Context:
     unit_code: str = ""
 
 
+class Names:
+    """A read-only namespace for the templates: ``fig.items`` is the figure "items", never a dict method
+    (Jinja tries attributes before keys). Unknown names are undefined, or `default` when one is given."""
+
+    __slots__ = ("_items", "_default")
+
+    def __init__(self, items: dict[str, Any], default: Any = None) -> None:
+        self._items, self._default = items, default
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._items or self._default is None:
+            return self._items[key]
+        return self._default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Any:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class EmptyNotes(dict[str, str]):
     """Table id -> 空表说明 of the empty published tables; '' for any other table (templates may ask)."""
 
@@ -132,18 +162,18 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
         {tid: config.empty_note(ed, tid, year) for tid in published if table_is_empty(book, ed.table(tid))}
     )
     # A record set's 空表说明 under its own name too (templates name record sets, not tables).
-    by_set = EmptyNotes({**empty, **{r.id: empty[r.table] for r in ed.record_sets if r.table in empty}})
+    by_set = {**empty, **{r.id: empty[r.table] for r in ed.record_sets if r.table in empty}}
     data: dict[str, Any] = {
-        "fig": book.figures(),
-        "figs": {f.id: f for f in ed.figures},
-        "records": {r.id: book.records(r.id) for r in ed.record_sets},
-        "text": texts,
+        "fig": Names(book.figures()),
+        "figs": Names({f.id: f for f in ed.figures}),
+        "records": Names({r.id: book.records(r.id) for r in ed.record_sets}),
+        "text": Names(texts),
         "year": year,
         "prior_year": year - 1,
         "money_unit": ed.money_unit,
         "decimals": ed.money_decimals,
         "terms": [{"name": t.name, "text": t.text} for t in config.terms],
-        "empty": by_set,
+        "empty": Names(by_set, default=""),
         "empty_tables": [
             {
                 "id": tid,

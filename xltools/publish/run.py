@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import texts
 from ..book import Book
+from ..edition.model import UNIT_NAME
 from ..narrative import Placeholder, compile_narrative, load_config
 from ..narrative.context import budget_year
 from ..outputs import atomic_write, atomic_write_bytes, check_target
@@ -32,12 +34,12 @@ class CompileResult:
 def safe_name(text: str) -> str:
     """A file name from a department name: no path separators or characters Windows refuses."""
     name = _UNSAFE.sub("_", text).strip(" .")
-    return name or "未命名单位"
+    return name or texts.text("publish.unnamed_unit")
 
 
 def output_paths(book: Book, out_dir: Path) -> tuple[Path, Path, Path]:
     cfg = load_config(book.edition)
-    name, year = book.text("cover", "name", "value").strip(), budget_year(book)
+    name, year = book.text_cell(UNIT_NAME), budget_year(book)
     narrative = safe_name(cfg.narrative_title(name, year))
     tables = safe_name(cfg.tables_title(name, year))
     return out_dir / f"{narrative}.docx", out_dir / f"{narrative}.md", out_dir / f"{tables}.xlsx"

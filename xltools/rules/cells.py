@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
 
-from ..book import INPUT, Book
+from ..book import INPUT, Book, Cell
 from ..edition.expr import Ref, parse_ref
-from ..edition.model import Edition, Table
+from ..edition.model import BUDGET_YEAR, MONEY_UNIT, Edition, Table
 from ..findings import ERROR, WARNING, Finding, finding
+from ..money import UNIT_FACTORS
 from .labels import cell_label
 
 
@@ -60,24 +61,28 @@ def check_fixed(book: Book, t: Table) -> Iterator[Finding]:
                     pattern_hint="default",
                     **({"hint": hint} if hint else {}),
                 )
-    if t.id == "cover":
-        yield from _cover(book, t)
+    yield from _cover(book, t)
+
+
+def _named(book: Book, t: Table, text_id: str) -> Cell | None:
+    """The edition's named text cell (figures.toml) when it lies in table t."""
+    ed = book.edition
+    if not ed.has_text_cell(text_id):
+        return None
+    tc = ed.text_cell(text_id)
+    return book.cell(tc.table, tc.row, tc.col) if tc.table == t.id else None
 
 
 def _cover(book: Book, t: Table) -> Iterator[Finding]:
+    """The 预算年度 and 金额单位 cells (wherever the edition names them) must be the edition's."""
     ed = book.edition
-    year = book.cell(t.id, "year", "value") if t.has_row("year") else None
+    year = _named(book, t, BUDGET_YEAR)
     if year is not None and isinstance(year.value, Decimal) and year.value != ed.year:
         yield finding(
             "cell.wrong-year", ERROR, t.sheet, year.a1, table=t.id, actual=format(year.value, "f"), expected=ed.year
         )
-    unit = book.cell(t.id, "unit", "value") if t.has_row("unit") else None
-    if (
-        unit is not None
-        and isinstance(unit.value, str)
-        and unit.value in ("元", "万元")
-        and unit.value != ed.money_unit
-    ):
+    unit = _named(book, t, MONEY_UNIT)
+    if unit is not None and isinstance(unit.value, str) and unit.value in UNIT_FACTORS and unit.value != ed.money_unit:
         yield finding("cell.wrong-unit", ERROR, t.sheet, unit.a1, table=t.id, actual=unit.value, expected=ed.money_unit)
 
 

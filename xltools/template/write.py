@@ -16,12 +16,10 @@ from ..book import OVERWRITTEN, Book, Data, book_from_data
 from ..cells import a1, col_letter, quote_sheet
 from ..edition.formulas import excel_formula, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
-from ..edition.model import Column, Edition, Row, Table
+from ..edition.model import BUDGET_YEAR, MONEY_UNIT, UNIT_NAME, Column, Edition, Row, Table
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .frame import cached_value, write_fixed_rows, write_header, write_total_row
 from .styles import Styles
-
-COVER = "cover"
 
 
 class TemplateWriter:
@@ -149,15 +147,13 @@ class TemplateWriter:
         last_col = lay.n_cols - 1
         ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, t.title, st.title)
         ws.set_row(TITLE_ROW - 1, 30)
-        if t.id != COVER:
-            if ed.has_table(COVER) and ed.table(COVER).has_row("name"):  # an edition may have no cover
-                cover = ed.table(COVER)
-                name_cell = table_layout(ed, COVER).cell("name", "value")
-                name = self.book.text(COVER, "name", "value")
-                label = text("info", "unit_name")
-                ws.write_formula(
-                    INFO_ROW - 1, 0, f'="{label}"&{quote_sheet(cover.sheet)}!{name_cell}', st.info, f"{label}{name}"
-                )
+        unit = ed.text_cell(UNIT_NAME)
+        if t.id != unit.table:  # every other sheet shows the 单位名称 typed once, on its own sheet
+            name_cell = table_layout(ed, unit.table).cell(unit.row, unit.col)
+            name = self.book.text(unit.table, unit.row, unit.col)
+            label = text("info", "unit_name")
+            sheet = quote_sheet(ed.table(unit.table).sheet)
+            ws.write_formula(INFO_ROW - 1, 0, f'="{label}"&{sheet}!{name_cell}', st.info, f"{label}{name}")
             right = t.info.replace("{prior_year}", str(ed.year - 1)).replace("{year}", str(ed.year))
             if t.unit:
                 right = (right + "    " if right else "") + text("info", "money_unit", unit=t.unit)
@@ -288,15 +284,18 @@ def prompts(kind: str, **values: object) -> dict[str, str]:
 
 
 def _with_cover_defaults(ed: Edition, data: Data) -> Data:
-    """A template is for one year and one unit: pre-fill them on the cover unless the data says otherwise."""
-    if not ed.has_table(COVER):
-        return data
-    cover = ed.table(COVER)
-    given = dict(data.get(COVER, {}))
-    for row, value in (("year", ed.year), ("unit", ed.money_unit)):
-        if cover.has_row(row) and "value" not in given.get(row, {}):
-            given[row] = {**given.get(row, {}), "value": value}
-    return {**data, COVER: given}
+    """A template is for one year and one money unit: pre-fill the 预算年度 and 金额单位 text cells unless
+    the data says otherwise."""
+    out = dict(data)
+    for text_id, value in ((BUDGET_YEAR, ed.year), (MONEY_UNIT, ed.money_unit)):
+        if not ed.has_text_cell(text_id):
+            continue
+        tc = ed.text_cell(text_id)
+        table = dict(out.get(tc.table, {}))
+        if tc.col not in table.get(tc.row, {}):
+            table[tc.row] = {**table.get(tc.row, {}), tc.col: value}
+        out[tc.table] = table
+    return out
 
 
 def write_template(ed: Edition, path: Path, data: Data | None = None) -> None:
