@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from . import texts
 from .book import INPUT, Book
 from .edition import expr as ex
 from .edition.check import _check_ref
@@ -28,7 +29,7 @@ from .money import convert, to_decimal
 from .tomlfile import load as load_toml
 
 MAPPING_DIR = "migrate"
-DEFAULT_REASON = "新版本中没有对应的位置"
+DEFAULT_REASON = texts.text("migrate.migrate.module")
 Key = tuple[str, str, str]  # (table, row, column)
 
 
@@ -90,10 +91,10 @@ def _cell_ref(text: str, ed: Edition, where: str) -> ex.Ref:
     except ex.ExprError as e:
         raise EditionError(f"{where}: {e}") from None
     if ref.kind != "cell":
-        raise EditionError(f"{where}: 目标必须是单个单元格（表.行.列）：{text!r}")
+        raise EditionError(texts.raw("migrate.migrate.cell_ref").format(where=where, text=text))
     _check_ref(ed, ref, where)
     if ed.table(ref.table).kind != "fixed":
-        raise EditionError(f"{where}: 目标必须在固定行表中：{text!r}")
+        raise EditionError(texts.raw("migrate.migrate.cell_ref_2").format(where=where, text=text))
     return ref
 
 
@@ -101,10 +102,16 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
     """Parse and check a migration file against both editions (a bad file names its key)."""
     path = Path(path) if path is not None else mapping_path(source, target)
     if not path.is_file():
-        raise EditionError(f"没有从版本 {source.id} 迁移到 {target.id} 的规则（缺少文件 {path}）。")
+        raise EditionError(
+            texts.raw("migrate.migrate.load_mapping").format(source_id=source.id, target_id=target.id, path=path)
+        )
     raw = load_toml(path)
     if raw.get("source") not in (source.id, *source.ancestors):
-        raise EditionError(f"{path}: source = {raw.get('source')!r}，与上年工作簿的版本 {source.id} 不符")
+        raise EditionError(
+            texts.raw("migrate.migrate.load_mapping_2").format(
+                path=path, raw_get_source=raw.get("source"), source_id=source.id
+            )
+        )
     amounts = []
     for target_text, source_text in raw.get("amounts", {}).items():
         where = f"{path} [amounts] {target_text!r}"
@@ -116,19 +123,19 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
         for r in side.refs():
             _check_ref(source, r, where)
         if len({source.table(r.table).unit for r in side.refs()}) > 1:
-            raise EditionError(f"{where}: 来源表达式混用了不同金额单位的表")
+            raise EditionError(texts.raw("migrate.migrate.load_mapping_3").format(where=where))
         amounts.append((ref, side, str(source_text)))
     sets = [(_cell_ref(k, target, f"{path} [set] {k!r}"), str(v)) for k, v in raw.get("set", {}).items()]
     copy: dict[str, tuple[str, ...] | str] = {}
     for tid, rows in raw.get("copy", {}).items():
         for ed in (source, target):
             if not ed.has_table(tid):
-                raise EditionError(f"{path} [copy]: 版本 {ed.id} 没有表 {tid!r}")
+                raise EditionError(texts.raw("migrate.migrate.load_mapping_4").format(path=path, ed_id=ed.id, tid=tid))
         copy[tid] = "*" if rows == "*" else tuple(str(r) for r in rows)
         src, dst = source.table(tid), target.table(tid)
         for row in () if rows == "*" or src.kind == dst.kind == "list" else copy[tid]:
             if not (src.has_row(row) and dst.has_row(row)):
-                raise EditionError(f"{path} [copy] {tid}: 行 {row!r} 不在两个版本中")
+                raise EditionError(texts.raw("migrate.migrate.load_mapping_5").format(path=path, tid=tid, row=row))
     skip = {str(k): str(v) for k, v in raw.get("skip", {}).items()}
     return MigrationMap(path, source.id, tuple(amounts), tuple(sets), copy, skip)
 
@@ -153,7 +160,9 @@ def _typed(text: str, t: Table, row: str, col: str, where: Path) -> Decimal | st
         return text
     value = to_decimal(text)
     if value is None:
-        raise EditionError(f"{where} [set] {t.id}.{row}.{col}: 应为数字：{text!r}")
+        raise EditionError(
+            texts.raw("migrate.migrate.typed").format(where=where, t_id=t.id, row=row, col=col, text=text)
+        )
     return value
 
 
@@ -177,7 +186,9 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
                     dst.id,
                     dst.sheet,
                     f"“{dst.row(ref.row).label}”",
-                    f"上年工作簿缺少或无法读取“{source.table(missing[0]).sheet}”，未带入",
+                    texts.raw("migrate.migrate.migrate_book_2").format(
+                        source_table_missing_0_sheet=source.table(missing[0]).sheet
+                    ),
                 )
             )
             continue
@@ -209,8 +220,9 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
     out.unmapped.extend(_no_source(target, m, filled))
     if book.edition.year + 1 != target.year:
         out.notes.append(
-            f"上年工作簿是 {book.edition.year} 年的，新工作簿是 {target.year} 年的："
-            f"带入的“上年数”是 {book.edition.year} 年的预算数，请核对。"
+            texts.raw("migrate.migrate.migrate_book").format(
+                book_edition_year=book.edition.year, target_year=target.year
+            )
         )
     return out
 
@@ -218,7 +230,9 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
 def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, out: Migration, used: set[Key]) -> int:
     src, dst = book.edition.table(tid), target.table(tid)
     if tid in book.missing_tables:
-        out.unmapped.append(Unmapped("target", tid, dst.sheet, "全部内容", "上年工作簿缺少或无法读取该表，未带入"))
+        out.unmapped.append(
+            Unmapped("target", tid, dst.sheet, texts.text("migrate.whole_table"), texts.text("migrate.migrate.copy"))
+        )
         return 0
     n = 0
 
@@ -244,8 +258,10 @@ def _copy(book: Book, target: Edition, tid: str, rows: tuple[str, ...] | str, ou
                     "source",
                     tid,
                     src.sheet,
-                    f"第 {dst.rows_max + 1} 行起的 {len(records) - dst.rows_max} 行",
-                    f"新模板本表最多 {dst.rows_max} 行",
+                    texts.raw("migrate.migrate.copy_2").format(
+                        dst_rows_max_1=dst.rows_max + 1, len_records_dst_rows_max=len(records) - dst.rows_max
+                    ),
+                    texts.raw("migrate.migrate.copy_3").format(dst_rows_max=dst.rows_max),
                 )
             )
             records = records[: dst.rows_max]
@@ -269,14 +285,22 @@ def _not_carried(book: Book, m: MigrationMap, used: set[Key]) -> list[Unmapped]:
             left_by_table.setdefault(k[0], []).append(k)
     for t in book.edition.tables:
         if t.id in book.missing_tables:
-            out.append(Unmapped("source", t.id, t.sheet, "全部内容", "上年工作簿缺少或无法读取该表"))
+            out.append(
+                Unmapped(
+                    "source",
+                    t.id,
+                    t.sheet,
+                    texts.text("migrate.whole_table"),
+                    texts.text("migrate.migrate.not_carried_2"),
+                )
+            )
             continue
         left = left_by_table.get(t.id)
         if not left:
             continue
         if t.kind == "list":
             rows = sorted({k[1] for k in left}, key=lambda r: int(r[1:]))
-            what = f"{len(rows)} 行"
+            what = texts.raw("migrate.migrate.not_carried").format(len_rows=len(rows))
         else:
             order = {r.id: i for i, r in enumerate(t.rows)}
             rows = sorted({k[1] for k in left}, key=order.__getitem__)
@@ -308,7 +332,7 @@ def _no_source(target: Edition, m: MigrationMap, filled: set[Key]) -> list[Unmap
                     tid,
                     t.sheet,
                     "、".join(f"“{r.label}”" for r in missing),
-                    "上年工作簿中没有对应数据，请手工填写",
+                    texts.text("migrate.migrate.no_source"),
                 )
             )
     return out
@@ -341,8 +365,6 @@ def migrate_file(
     mig = migrate_book(book, target, mapping)
     errors = [f for f in result.findings if f.severity == "error"]
     if errors:
-        mig.notes.append(
-            f"读取上年工作簿时发现 {len(errors)} 个错误（可用 xltools validate 查看），有错误的单元格可能未带入。"
-        )
+        mig.notes.append(texts.raw("migrate.migrate.migrate_file").format(len_errors=len(errors)))
     atomic_write(output, lambda tmp: write_template(target, tmp, mig.data))
     return mig

@@ -43,7 +43,8 @@ def _ids() -> tuple[set[str], set[str]]:
 
 def _violations(path: Path, tables: set[str], ids: set[str]) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    ref = re.compile(r"(%s)(\[[^\]]+\])?(\.[\w*]+)+" % "|".join(sorted(map(re.escape, tables))))
+    names = "|".join(sorted(map(re.escape, tables)))
+    ref = re.compile(rf"({names})(\[[^\]]+\])?(\.[\w*]+)+")
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -71,7 +72,8 @@ def test_no_edition_ids_in_the_package() -> None:
     # the package's own data names no table either (merge.toml's figure lists moved into the editions)
     for path in sorted(PACKAGE.rglob("*.toml")):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"[\"'](%s)\.\w" % "|".join(sorted(tables - COMMON_WORDS)), text), path
+        names = "|".join(sorted(tables - COMMON_WORDS))
+        assert not re.search(rf"[\"']({names})\.\w", text), path
 
 
 def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import texts
 from ..errors import EditionError
 from . import expr as ex
 from .expr import Expr, Ref
@@ -11,21 +12,25 @@ from .model import REQUIRED_TEXTS, Edition, Identity
 
 def _check_ref(ed: Edition, ref: Ref, where: str) -> None:
     if not ed.has_table(ref.table):
-        raise EditionError(f"{where}: 未知的表 {ref.table!r}")
+        raise EditionError(texts.raw("edition.check.check_ref").format(where=where, ref_table=ref.table))
     t = ed.table(ref.table)
     if not t.has_column(ref.col):
-        raise EditionError(f"{where}: 表 {t.id} 没有列 {ref.col!r}")
+        raise EditionError(texts.raw("edition.check.check_ref_2").format(where=where, t_id=t.id, ref_col=ref.col))
     if ref.kind == "cell" and t.kind == "fixed" and not t.has_row(ref.row):
-        raise EditionError(f"{where}: 表 {t.id} 没有行 {ref.row!r}")
+        raise EditionError(texts.raw("edition.check.check_ref_3").format(where=where, t_id=t.id, ref_row=ref.row))
     if ref.kind == "cell" and t.kind == "list" and not (ref.row == "total" and t.total_row):
-        raise EditionError(f"{where}: 清单表 {t.id} 只能引用合计行 total")
+        raise EditionError(texts.raw("edition.check.check_ref_4").format(where=where, t_id=t.id))
     if ref.kind == "range":
         # Both ends on the column's side, in order (formulas.row_ids slices between them).
         ids = [r.id for r in t.rows if r.side == t.column(ref.col).side]
         if ref.row not in ids or ref.last not in ids or ids.index(ref.row) > ids.index(ref.last):
-            raise EditionError(f"{where}: 表 {t.id} 的行范围 {ref.row}..{ref.last} 无效")
+            raise EditionError(
+                texts.raw("edition.check.check_ref_6").format(
+                    where=where, t_id=t.id, ref_row=ref.row, ref_last=ref.last
+                )
+            )
     if ref.kind == "code" and t.kind != "list":
-        raise EditionError(f"{where}: 按编码引用只能用于清单表，{t.id} 不是")
+        raise EditionError(texts.raw("edition.check.check_ref_5").format(where=where, t_id=t.id))
 
 
 def _check_expr(ed: Edition, e: Expr, where: str) -> None:
@@ -45,11 +50,13 @@ def _check_identity(ed: Edition, ident: Identity) -> None:
         if ident.formula:
             lhs = ident.expr.lhs.refs()
             if len(ident.expr.lhs.terms) != 1 or not lhs or lhs[0].kind not in ("cell", "current"):
-                raise EditionError(f"{where}: formula 标识的左边必须是单个单元格")
+                raise EditionError(texts.raw("edition.check.check_identity_2").format(where=where))
     if ident.each_rows:
         # Expanded per book over the codes present: check its shape once, with a stand-in code.
         if not ed.has_table(ident.each_rows.split(":", 1)[1]):
-            raise EditionError(f"{where}: each_code 引用了未知的表 {ident.each_rows!r}")
+            raise EditionError(
+                texts.raw("edition.check.check_identity").format(where=where, ident_each_rows=ident.each_rows)
+            )
         try:
             _check_expr(ed, ex.parse(ident.template.replace("{code}", "0")), where)
         except ex.ExprError as e:
@@ -63,22 +70,24 @@ def check_edition(ed: Edition) -> None:
     sheets = [t.sheet for t in ed.tables]
     for s in sheets:
         if len(s) > 31 or any(ch in s for ch in "[]:*?/\\"):
-            raise EditionError(f"工作表名不合法：{s!r}")
+            raise EditionError(texts.raw("edition.check.check_edition_2").format(s=s))
     if len(set(sheets)) != len(sheets):
-        raise EditionError("工作表名重复")
+        raise EditionError(texts.text("edition.check.check_edition"))
     for t in ed.tables:
         for c in t.columns:
             if c.enum and c.enum not in ed.enums:
-                raise EditionError(f"tables/{t.id}.toml: 未知枚举 {c.enum!r}")
+                raise EditionError(texts.raw("edition.check.check_edition_5").format(t_id=t.id, c_enum=c.enum))
             if c.ref:
                 target, _, col = c.ref.partition(".")
                 if not (ed.has_table(target) and ed.table(target).has_column(col)):
-                    raise EditionError(f"tables/{t.id}.toml: 列 {c.key} 的 ref {c.ref!r} 不是“表.列”")
+                    raise EditionError(
+                        texts.raw("edition.check.check_edition_7").format(t_id=t.id, c_key=c.key, c_ref=c.ref)
+                    )
         for r in t.rows:
             if r.enum and r.enum not in ed.enums:
-                raise EditionError(f"tables/{t.id}.toml: 未知枚举 {r.enum!r}")
+                raise EditionError(texts.raw("edition.check.check_edition_6").format(t_id=t.id, r_enum=r.enum))
         if t.kind == "list" and t.rows_max <= 0:
-            raise EditionError(f"tables/{t.id}.toml: 清单表须设置 rows_max")
+            raise EditionError(texts.raw("edition.check.check_edition_3").format(t_id=t.id))
     for pair in ed.magnitude[2]:
         for text in pair:
             try:
@@ -91,7 +100,9 @@ def check_edition(ed: Edition) -> None:
         # Over the identities, not formula_cells(): that map keeps one identity per cell.
         key = formula_key(ident)
         if key is not None and seen.setdefault(key, ident.id) != ident.id:
-            raise EditionError(f"单元格 {key} 同时由 {seen[key]} 和 {ident.id} 定义为公式")
+            raise EditionError(
+                texts.raw("edition.check.check_edition_4").format(key=key, seen_key=seen[key], ident_id=ident.id)
+            )
 
 
 def check_figures(ed: Edition) -> None:
@@ -102,43 +113,51 @@ def check_figures(ed: Edition) -> None:
         for ref in f.refs:
             _check_ref(ed, ref, w)
             if not ed.table(ref.table).column(ref.col).is_numeric:
-                raise EditionError(f"{w}: 表 {ref.table} 的列 {ref.col!r} 不是数字列")
+                raise EditionError(
+                    texts.raw("edition.check.check_figures_9").format(w=w, ref_table=ref.table, ref_col=ref.col)
+                )
         if f.prior and not ed.has_figure(f.prior):
-            raise EditionError(f"{w}: prior 引用了不存在的数字 {f.prior!r}")
+            raise EditionError(texts.raw("edition.check.check_figures_2").format(w=w, f_prior=f.prior))
         if not f.name:
-            raise EditionError(f"{w}: name 不能为空")
+            raise EditionError(texts.raw("edition.check.check_figures_3").format(w=w))
     for k in ed.key_figures:
         if not ed.has_figure(k):
-            raise EditionError(f"{where} key_figures: 不存在的数字 {k!r}")
+            raise EditionError(texts.raw("edition.check.check_figures_4").format(where=where, k=k))
     for t in ed.text_cells:
         w = f"{where} [text {t.id}]"
         if not ed.has_table(t.table):
-            raise EditionError(f"{w}: 未知的表 {t.table!r}")
+            raise EditionError(texts.raw("edition.check.check_figures_5").format(w=w, t_table=t.table))
         tab = ed.table(t.table)
         if tab.kind != "fixed" or not tab.has_row(t.row) or not tab.has_column(t.col):
-            raise EditionError(f"{w}: 表 {t.table} 没有单元格 {t.row}.{t.col}")
+            raise EditionError(
+                texts.raw("edition.check.check_figures_6").format(w=w, t_table=t.table, t_row=t.row, t_col=t.col)
+            )
     missing = [i for i in REQUIRED_TEXTS if not ed.has_text_cell(i)]
     if missing:
-        raise EditionError(f"{where}: 缺少必需的文字单元格 {missing}（单位名称、单位编码、预算年度）")
+        raise EditionError(texts.raw("edition.check.check_figures").format(where=where, missing=missing))
     names = [r.id for r in ed.record_sets]
     for r in ed.record_sets:
         w = f"{where} [records {r.id}]"
         if not ed.has_table(r.table):
-            raise EditionError(f"{w}: 未知的表 {r.table!r}")
+            raise EditionError(texts.raw("edition.check.check_figures_7").format(w=w, r_table=r.table))
         for key, child in r.children:
             if child not in names:
-                raise EditionError(f"{w}: children 引用了不存在的记录集 {child!r}")
+                raise EditionError(texts.raw("edition.check.check_figures_10").format(w=w, child=child))
             ct = ed.table(ed.record_set(child).table)
             if not any(c.ref.partition(".")[0] == r.table for c in ct.columns):
-                raise EditionError(f"{w}: 记录集 {child} 的表 {ct.id} 没有引用表 {r.table} 的列（ref）")
+                raise EditionError(
+                    texts.raw("edition.check.check_figures_11").format(w=w, child=child, ct_id=ct.id, r_table=r.table)
+                )
             if key in {c.key for c in ed.table(r.table).columns}:
-                raise EditionError(f"{w}: children 的名称 {key!r} 与列名相同")
+                raise EditionError(texts.raw("edition.check.check_figures_12").format(w=w, key=key))
     for b in ed.breakdowns:
         w = f"{where} [breakdown {b.id}]"
         if b.code_list not in ed.codes:
-            raise EditionError(f"{w}: 未知代码表 {b.code_list!r}")
+            raise EditionError(texts.raw("edition.check.check_figures_8").format(w=w, b_code_list=b.code_list))
         for table, col, _ in b.columns:
             if not (ed.has_table(table) and ed.table(table).has_column(col)):
-                raise EditionError(f"{w}: 表 {table!r} 没有列 {col!r}")
+                raise EditionError(texts.raw("edition.check.check_figures_13").format(w=w, table=table, col=col))
             if ed.table(table).code_list != b.code_list:
-                raise EditionError(f"{w}: 表 {table} 不按代码表 {b.code_list} 编码")
+                raise EditionError(
+                    texts.raw("edition.check.check_figures_14").format(w=w, table=table, b_code_list=b.code_list)
+                )

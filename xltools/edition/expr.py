@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .. import texts
+
 OPS = ("==", "<=", ">=")
 
 _TOKEN = re.compile(r"\s*(==|<=|>=|[+-]|[^\s+\-=<>]+)")
@@ -82,7 +84,7 @@ def parse_ref(token: str, per_row_table: str | None) -> Ref:
         return Ref(table, "cell", middle, col)
     if _BARE.match(token) and per_row_table:
         return Ref(per_row_table, "current", "", token)
-    raise ExprError(f"无法识别的引用: {token!r}")
+    raise ExprError(texts.raw("edition.expr.parse_ref").format(token=token))
 
 
 def parse_side(tokens: list[str], per_row_table: str | None) -> Side:
@@ -92,17 +94,17 @@ def parse_side(tokens: list[str], per_row_table: str | None) -> Side:
     for tok in tokens:
         if tok in "+-" and len(tok) == 1:
             if expect_term and terms:
-                raise ExprError("连续的运算符")
+                raise ExprError(texts.text("edition.expr.parse_side_3"))
             sign = 1 if tok == "+" else -1
             expect_term = True
             continue
         if not expect_term:
-            raise ExprError(f"缺少运算符: {tok!r}")
+            raise ExprError(texts.raw("edition.expr.parse_side_2").format(tok=tok))
         term: Term = Const(Decimal(tok)) if _NUMBER.match(tok) else parse_ref(tok, per_row_table)
         terms.append((sign, term))
         sign, expect_term = 1, False
     if not terms or expect_term:
-        raise ExprError("表达式不完整")
+        raise ExprError(texts.text("edition.expr.parse_side"))
     return Side(tuple(terms))
 
 
@@ -110,7 +112,7 @@ def parse(text: str, per_row_table: str | None = None) -> Expr:
     tokens = [t for t in _TOKEN.findall(text) if t]
     ops = [i for i, t in enumerate(tokens) if t in OPS]
     if len(ops) != 1:
-        raise ExprError(f"表达式须有且只有一个比较符 (==, <=, >=): {text!r}")
+        raise ExprError(texts.raw("edition.expr.parse").format(text=text))
     i = ops[0]
     return Expr(parse_side(tokens[:i], per_row_table), tokens[i], parse_side(tokens[i + 1 :], per_row_table), text)
 

@@ -48,7 +48,7 @@ def find(name: str) -> Path:
         if d.name == name:
             return d
     known = "、".join(d.name for d in available()) or "（无）"
-    raise EditionError(f"找不到版本 {name!r}。可用版本：{known}")
+    raise EditionError(texts.raw("edition.load.find").format(name=name, known=known))
 
 
 def _lookup(chain: tuple[Path, ...], rel: str) -> Path:
@@ -75,9 +75,9 @@ def _codes(chain: tuple[Path, ...], cid: str, spec: dict[str, Any], year: int) -
                 code = (rec.get("code") or "").strip()
                 name = (rec.get("name") or "").strip()
                 if not code or code in entries or not code.isdigit():
-                    raise EditionError(f"{target}:{line}: 编码为空、重复或不是数字：{code!r}")
+                    raise EditionError(texts.raw("edition.load.codes_2").format(target=target, line=line, code=code))
                 if not name:
-                    raise EditionError(f"{target}:{line}: 编码 {code} 没有名称")
+                    raise EditionError(texts.raw("edition.load.codes_3").format(target=target, line=line, code=code))
                 entries[code] = CodeEntry(
                     code,
                     name,
@@ -86,7 +86,7 @@ def _codes(chain: tuple[Path, ...], cid: str, spec: dict[str, Any], year: int) -
                     (rec.get("group") or "").strip(),
                 )
     except FileNotFoundError:
-        raise EditionError(f"{target}: 代码表文件不存在（{cid}）") from None
+        raise EditionError(texts.raw("edition.load.codes").format(target=target, cid=cid)) from None
     complete = spec.get("complete", False)
     if not isinstance(complete, bool):
         raise EditionError(texts.text("codes.complete_not_bool", cid=cid, value=repr(complete)))
@@ -108,9 +108,9 @@ def _stale(chain: tuple[Path, ...], spec: dict[str, Any] | None) -> dict[str, tu
                         int(rec["since_year"]),
                     )
                 except (KeyError, AttributeError, TypeError, ValueError):
-                    raise EditionError(f"{file}:{line}: 需要 code、old_name、new_name、since_year 四列") from None
+                    raise EditionError(texts.raw("edition.load.stale_2").format(file=file, line=line)) from None
     except FileNotFoundError:
-        raise EditionError(f"{file}: 文件不存在") from None
+        raise EditionError(texts.raw("edition.load.stale").format(file=file)) from None
     return out
 
 
@@ -133,7 +133,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
             wrap=bool(raw.get("wrap", False)),
         )
     except KeyError as e:
-        raise EditionError(f"{where}: 列缺少 {e.args[0]}") from None
+        raise EditionError(texts.raw("edition.load.column").format(where=where, e_args_0=e.args[0])) from None
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -153,7 +153,9 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
         if "from_codes" in raw:
             cl = codes.get(raw["from_codes"])
             if cl is None:
-                raise EditionError(f"{where}: 未知代码表 {raw['from_codes']!r}")
+                raise EditionError(
+                    texts.raw("edition.load.rows_2").format(where=where, raw_from_codes=raw["from_codes"])
+                )
             prefix = raw.get("id_prefix", "c")
             # label: a format of the row label, e.g. "{cn}、{name}" -> 一、一般公共服务支出 ({n}: 1, 2, …; {code}).
             fmt = str(raw.get("label", "{name}"))
@@ -162,7 +164,7 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
                 try:
                     label = fmt.format(name=e.name, code=e.code, n=i, cn=chinese_numeral(i))
                 except (KeyError, IndexError, ValueError) as err:
-                    raise EditionError(f"{where}: from_codes 的 label 格式无效：{fmt!r}（{err}）") from None
+                    raise EditionError(texts.raw("edition.load.rows_4").format(where=where, fmt=fmt, err=err)) from None
                 rows.append(
                     Row(
                         id=f"{prefix}{e.code}",
@@ -189,11 +191,11 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
                 )
             )
         except KeyError as e:
-            raise EditionError(f"{where}: 行缺少 {e.args[0]}") from None
+            raise EditionError(texts.raw("edition.load.rows_3").format(where=where, e_args_0=e.args[0])) from None
     ids = [r.id for r in rows]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
-        raise EditionError(f"{where}: 行编号重复：{sorted(dup)}")
+        raise EditionError(texts.raw("edition.load.rows").format(where=where, sorted_dup=sorted(dup)))
     return tuple(rows)
 
 
@@ -201,17 +203,17 @@ def _table(chain: tuple[Path, ...], tid: str, codes: dict[str, CodeList], money_
     file = _lookup(chain, f"tables/{tid}.toml")
     raw = _toml(file)
     if raw.get("id", tid) != tid:
-        raise EditionError(f"{file}: id {raw.get('id')!r} 与文件名不符")
+        raise EditionError(texts.raw("edition.load.table").format(file=file, raw_get_id=raw.get("id")))
     unit = raw.get("unit", "money")
     kind = raw.get("kind", "fixed")
     if kind not in ("fixed", "list"):
-        raise EditionError(f"{file}: kind 只能是 fixed 或 list")
+        raise EditionError(texts.raw("edition.load.table_2").format(file=file))
     cols = tuple(_column(c, str(file)) for c in raw.get("columns", ()))
     if not cols:
-        raise EditionError(f"{file}: 没有列")
+        raise EditionError(texts.raw("edition.load.table_3").format(file=file))
     code_list = raw.get("code_list", "")
     if code_list and code_list not in codes:
-        raise EditionError(f"{file}: 未知代码表 {code_list!r}")
+        raise EditionError(texts.raw("edition.load.table_4").format(file=file, code_list=code_list))
     return Table(
         id=tid,
         sheet=raw["sheet"],
@@ -259,7 +261,7 @@ def _identities(chain: tuple[Path, ...], codes: dict[str, CodeList]) -> tuple[Id
         where = f"{file} [{iid}]"
         sev = raw.get("severity", "error")
         if sev not in ("error", "warning"):
-            raise EditionError(f"{where}: severity 只能是 error 或 warning")
+            raise EditionError(texts.raw("edition.load.identities").format(where=where))
         if raw.get("kind") == "monotone":
             out.append(
                 Identity(
@@ -310,10 +312,12 @@ def _money_factor(raw: dict[str, Any], where: str) -> int:
     """The money unit in 元 (Fiscal Data Package's factor): derived from money_unit, which it must agree with."""
     unit = raw["money_unit"]
     if unit not in UNIT_FACTORS:
-        raise EditionError(f"{where}: money_unit 只能是 {'、'.join(UNIT_FACTORS)}")
+        raise EditionError(
+            texts.raw("edition.load.money_factor").format(where=where, join_UNIT_FACTORS="、".join(UNIT_FACTORS))
+        )
     factor = int(UNIT_FACTORS[unit])
     if int(raw.get("money_factor", factor)) != factor:
-        raise EditionError(f"{where}: money_factor 与 money_unit（{unit}）不符，应为 {factor}")
+        raise EditionError(texts.raw("edition.load.money_factor_2").format(where=where, unit=unit, factor=factor))
     return factor
 
 
@@ -334,7 +338,9 @@ def _chain(path: Path) -> tuple[Path, ...]:
         nxt = find(str(parent)).resolve()
         if nxt in chain:
             names = " → ".join(p.name for p in [*chain, nxt])
-            raise EditionError(f"{chain[0] / 'edition.toml'}: extends 形成循环：{names}")
+            raise EditionError(
+                texts.raw("edition.load.chain").format(chain_0_edition_toml=chain[0] / "edition.toml", names=names)
+            )
         chain.append(nxt)
 
 
@@ -392,7 +398,7 @@ def _inherited(layers: list[tuple[Path, dict[str, Any]]], lists: tuple[str, ...]
             known = {e.get("id") for k in lists for e in merged.get(k, [])}
             unknown = sorted(removed - known)
             if unknown:
-                raise EditionError(f"{file}: remove 中的编号不存在：{unknown}")
+                raise EditionError(texts.raw("edition.load.inherited").format(file=file, unknown=unknown))
             for k in lists:
                 merged[k] = [e for e in merged.get(k, []) if e.get("id") not in removed]
     return merged
@@ -437,7 +443,7 @@ FIGURES_FILE = "figures.toml"
 def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
     layers = _layers(chain, FIGURES_FILE)
     if not layers:
-        raise EditionError(f"{chain[0] / FIGURES_FILE}: 文件不存在（版本须声明各数字的含义）")
+        raise EditionError(texts.raw("edition.load.figures").format(chain_0_FIGURES_FILE=chain[0] / FIGURES_FILE))
     where = str(layers[-1][0])
     raw = _inherited(layers, ("figure", "text", "records", "breakdown"))
     figures: list[Figure] = []
@@ -463,12 +469,14 @@ def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
                     expr=str(f["expr"]),
                 )
             )
-        texts = []
+        cells = []
         for t in raw.get("text", []):
             parts = str(t["cell"]).split(".")
             if len(parts) != 3:
-                raise EditionError(f"{where} [text {t['id']}]: cell 应写成 表.行.列：{t['cell']!r}")
-            texts.append(TextCell(str(t["id"]), str(t.get("name", t["id"])), *parts))
+                raise EditionError(
+                    texts.raw("edition.load.figures_4").format(where=where, t_id=t["id"], t_cell=t["cell"])
+                )
+            cells.append(TextCell(str(t["id"]), str(t.get("name", t["id"])), *parts))
         records = tuple(
             RecordSet(
                 str(r["id"]),
@@ -489,14 +497,14 @@ def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
             for b in raw.get("breakdown", [])
         )
     except KeyError as e:
-        raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
-    for kind, ids in (("figure", [f.id for f in figures]), ("text", [t.id for t in texts])):
+        raise EditionError(texts.raw("edition.load.figures_2").format(where=where, e_args_0=e.args[0])) from None
+    for kind, ids in (("figure", [f.id for f in figures]), ("text", [t.id for t in cells])):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise EditionError(f"{where}: {kind} 编号重复：{dup}")
+            raise EditionError(texts.raw("edition.load.figures_3").format(where=where, kind=kind, dup=dup))
     return {
         "figures": tuple(figures),
-        "text_cells": tuple(texts),
+        "text_cells": tuple(cells),
         "record_sets": records,
         "key_figures": tuple(str(k) for k in raw.get("key_figures", ())),
         "breakdowns": breakdowns,
@@ -513,7 +521,11 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
         years = tuple(int(y) for y in raw["years"])
         year = int(year if year is not None else raw.get("default_year", years[0]))
         if year not in years:
-            raise EditionError(f"版本 {raw['id']} 不适用于 {year} 年（适用年度：{'、'.join(map(str, years))}）")
+            raise EditionError(
+                texts.raw("edition.load.load_edition").format(
+                    raw_id=raw["id"], year=year, join_map_str_years="、".join(map(str, years))
+                )
+            )
         codes = {cid: _codes(chain, cid, spec, year) for cid, spec in raw.get("codes", {}).items() if cid != "stale"}
         money_unit = raw["money_unit"]
         removed = set(raw.get("remove_tables", ()))
@@ -550,7 +562,7 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
             **_figures(chain, money_unit),
         )
     except KeyError as e:
-        raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
+        raise EditionError(texts.raw("edition.load.load_edition_2").format(where=where, e_args_0=e.args[0])) from None
     from .check import check_edition  # late import: check needs the loaded model
 
     check_edition(edition)

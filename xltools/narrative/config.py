@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .. import texts
 from ..edition.model import Edition
 from ..errors import EditionError
 from ..tomlfile import load as load_toml
@@ -68,7 +69,7 @@ class NarrativeConfig:
         t = ed.table(table_id)
         note = t.empty_note or self.empty_notes.get(table_id, "")
         if not note:
-            note = "本部门{year}年无" + t.title + "相关数据，故本表为空表。"
+            note = texts.raw("narrative.empty_note").replace("{title}", t.title)
         return note.replace("{year}", str(year)).replace("{prior_year}", str(year - 1))
 
 
@@ -76,7 +77,7 @@ class NarrativeConfig:
 def load_config(ed: Edition) -> NarrativeConfig:
     where = ed.file(f"{FOLDER}/narrative.toml")
     if not where.is_file():
-        raise EditionError(f"版本 {ed.id} 没有情况说明模板（缺少 {where}）")
+        raise EditionError(texts.raw("narrative.config.load_config").format(ed_id=ed.id, where=where))
     folder = where.parent
     search = tuple(p / FOLDER for p in ed.paths if (p / FOLDER).is_dir())
     raw = load_toml(where)
@@ -89,21 +90,27 @@ def load_config(ed: Edition) -> NarrativeConfig:
         raise EditionError(f"{where} [docx]: {e}") from None
     for tid in [*pub.get("narrative_tables", []), *raw.get("empty_notes", {}), *pub.get("titles", {})]:
         if not ed.has_table(tid):
-            raise EditionError(f"{where}: 未知表 {tid!r}")
+            raise EditionError(texts.raw("narrative.config.load_config_3").format(where=where, tid=tid))
     terms_file = ed.file(f"{FOLDER}/terms.toml")
     terms_raw = load_toml(terms_file).get("term", []) if terms_file.is_file() else []
     try:
         terms = tuple(Term(str(t["name"]), str(t["text"])) for t in terms_raw)
     except KeyError as e:
-        raise EditionError(f"{terms_file}: 名词缺少 {e.args[0]}") from None
+        raise EditionError(
+            texts.raw("narrative.config.load_config_4").format(terms_file=terms_file, e_args_0=e.args[0])
+        ) from None
     template = str(docs.get("template", "disclosure.md.j2"))
     if not ed.file(f"{FOLDER}/{template}").is_file():
-        raise EditionError(f"{where}: 模板文件不存在：{ed.file(f'{FOLDER}/{template}')}")
+        raise EditionError(
+            texts.raw("narrative.config.load_config_2").format(
+                where=where, ed_file_f_FOLDER_template=ed.file(f"{FOLDER}/{template}")
+            )
+        )
     return NarrativeConfig(
         path=folder,
         template=template,
-        narrative_name=str(docs.get("narrative", "{name}{year}年部门预算信息公开情况说明")),
-        tables_name=str(docs.get("tables", "{name}{year}年部门预算公开表")),
+        narrative_name=str(docs.get("narrative", texts.raw("narrative.narrative_name"))),
+        tables_name=str(docs.get("tables", texts.raw("narrative.tables_name"))),
         phrases={str(k): str(v) for k, v in raw.get("phrases", {}).items()},
         docx=style,
         narrative_tables=tuple(pub.get("narrative_tables", ())),

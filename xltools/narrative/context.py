@@ -11,14 +11,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .. import texts
 from ..book import Book
 from ..edition.layout import table_layout
 from ..edition.model import BUDGET_YEAR, UNIT_CODE, UNIT_NAME, Table
 from ..money import ZERO
 from .config import NarrativeConfig, load_config
 from .phrases import Phrases
-
-PLACEHOLDER = "【请填写：{label}】"
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Placeholder:
 
     @property
     def text(self) -> str:
-        return PLACEHOLDER.format(label=self.label)
+        return texts.text("narrative.placeholder", label=self.label)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .. import __version__
+from .. import __version__, texts
 from .config import DocxStyle
 from .markdown import Block, Heading, Paragraph, Run, Table, runs_text
 
@@ -237,9 +237,9 @@ def build_docx(blocks: list[Block], st: DocxStyle, title: str, author: str, when
             _table(doc, block, st)
             doc.add_paragraph(style=doc.styles[TEXT_STYLE])  # keeps consecutive tables apart
     props = doc.core_properties
-    props.title, props.subject, props.author = title, "部门预算信息公开", author
+    props.title, props.subject, props.author = title, texts.text("publish.subject"), author
     props.last_modified_by, props.comments = "xltools", f"xltools {__version__}"
-    props.keywords, props.category, props.revision = "部门预算;信息公开", "", 1
+    props.keywords, props.category, props.revision = texts.text("narrative.docx_keywords"), "", 1
     props.created = props.modified = when
     props.last_printed = when
     buf = io.BytesIO()

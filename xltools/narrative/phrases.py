@@ -9,23 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .. import texts
 from ..money import ZERO, fmt, quantize
 
 HUNDRED = Decimal(100)
 
-# Defaults when narrative.toml has no [phrases] table; {prior_year}, {amount} (with its unit) and
-# {percent} (with %) are filled in.
-DEFAULT_PHRASES: dict[str, str] = {
-    "increase": "较{prior_year}年增加{amount}，增长{percent}",
-    "decrease": "较{prior_year}年减少{amount}，下降{percent}",
-    "unchanged": "与{prior_year}年持平",
-    "increase_zero_base": "较{prior_year}年增加{amount}（上年无此项）",
-    "decrease_zero_base": "较{prior_year}年减少{amount}（上年无此项）",
-    "word_increase": "增加",
-    "word_decrease": "减少",
-    "word_unchanged": "持平",
-    "no_base": "上年无此项",
-}
+# Defaults when narrative.toml has no [phrases] table (xltools/texts/narrative.toml [phrases]); {prior_year},
+# {amount} (with its unit) and {percent} (with %) are filled in.
+DEFAULT_PHRASES: dict[str, str] = {str(k): str(v) for k, v in texts.raw("narrative.default_phrases").items()}
 
 
 def amount_text(value: Decimal | None, unit: str = "", decimals: int = 2) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .. import texts
 from ..errors import EditionError
 from .context import Context, at_level
 from .phrases import amount_text, number_text, percent_text, percent_value, quantity_text
@@ -108,9 +109,17 @@ def render_markdown(ctx: Context) -> str:
     try:
         text = env.get_template(ctx.config.template).render(ctx.data)
     except jinja2.TemplateSyntaxError as e:
-        raise EditionError(f"情况说明模板有误：{e.filename or e.name}第{e.lineno}行：{e.message}") from None
+        raise EditionError(
+            texts.raw("narrative.render.render_markdown").format(
+                e_filename_or_e_name=e.filename or e.name, e_lineno=e.lineno, e_message=e.message
+            )
+        ) from None
     except jinja2.TemplateError as e:
-        raise EditionError(f"情况说明模板有误：{_where(e) or ctx.config.path}：{e}") from None
+        raise EditionError(
+            texts.raw("narrative.render.render_markdown_2").format(
+                where_e_or_ctx_config_path=_where(e) or ctx.config.path, e=e
+            )
+        ) from None
     return tidy(text)
 
 
@@ -121,7 +130,7 @@ def _where(e: BaseException) -> str:
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
         if name.endswith(".j2"):
-            where = f"{name}第{tb.tb_lineno}行"
+            where = texts.raw("narrative.render.where").format(name=name, tb_tb_lineno=tb.tb_lineno)
         tb = tb.tb_next
     return where
 

@@ -78,7 +78,7 @@ def load_summary(ed: Edition) -> Summary:
             for it in g["items"]:
                 fid = it["figure"]
                 if not ed.has_figure(fid):
-                    raise EditionError(f"{where}: 版本没有数字 {fid!r}（figures.toml）")
+                    raise EditionError(texts.raw("publish.summary_errors.load_summary_3").format(where=where, fid=fid))
                 f = ed.figure(fid)
                 items.append(Item(fid, str(it.get("label", f.title)), f))
             units = {i.figure.unit for i in items}
@@ -86,16 +86,20 @@ def load_summary(ed: Edition) -> Summary:
             groups.append(Group(g["title"], unit, tuple(items)))
         charts = tuple(Chart(c["type"], c["title"], tuple(c["items"])) for c in raw.get("chart", []))
     except KeyError as e:
-        raise EditionError(f"{where}: 缺少 {e.args[0]}") from None
+        raise EditionError(
+            texts.raw("publish.summary_errors.load_summary").format(where=where, e_args_0=e.args[0])
+        ) from None
     summary = Summary(raw.get("title", default_title), tuple(groups), charts)
     for c in charts:
         if c.type not in ("pie", "column"):
-            raise EditionError(f"{where}: 图表类型只能是 pie 或 column：{c.type!r}")
+            raise EditionError(texts.raw("publish.summary_errors.load_summary_2").format(where=where, c_type=c.type))
         for i in c.items:
             try:
                 summary.item(i)
             except KeyError:
-                raise EditionError(f"{where}: 图表引用了不存在的项 {i!r}") from None
+                raise EditionError(
+                    texts.raw("publish.summary_errors.load_summary_4").format(where=where, i=i)
+                ) from None
     return summary
 
 
@@ -286,7 +290,10 @@ def _charts(
                 anchor_row += CHART_ROWS
                 pies += 1
             c = wb.add_chart({"type": "column"})
-            for off, label in ((1, f"{year}年"), (2, f"{year - 1}年")):
+            for off, label in (
+                (1, words(ed, "chart_year", year=year)),
+                (2, words(ed, "chart_year", year=year - 1)),
+            ):
                 c.add_series(
                     {
                         "name": label,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from .. import texts
 from ..book import Book
 from ..edition.formulas import excel_formula, formula_spec, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
@@ -49,7 +50,7 @@ class SheetWriter:
         last = self._fixed(ws, t, lay) if t.kind == "fixed" else self._list(ws, t, lay)
         if empty_note:
             last += 2
-            ws.merge_range(last - 1, 0, last - 1, last_col, f"注：{empty_note}", st.note)
+            ws.merge_range(last - 1, 0, last - 1, last_col, texts.text("publish.table_note", note=empty_note), st.note)
             ws.set_row(last - 1, 30)
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -58,14 +59,20 @@ class SheetWriter:
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0, lay.data_start - 2)
         ws.print_area(0, 0, last - 1, last_col)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.set_footer(texts.text("publish.footer"))
         ws.freeze_panes(lay.data_start - 1, 0)
 
     def _info(self, ws: Any, t: Table, last_col: int) -> None:
         st = self.st
         right = t.info.replace("{prior_year}", str(self.year - 1)).replace("{year}", str(self.year))
         parts = "    ".join(
-            p for p in (right, f"预算年度：{self.year}年", f"金额单位：{t.unit}" if t.unit else "") if p
+            p
+            for p in (
+                right,
+                texts.text("publish.table_year", year=self.year),
+                texts.text("publish.money_unit", unit=t.unit) if t.unit else "",
+            )
+            if p
         )
         if last_col >= 2:
             ws.write_string(INFO_ROW - 1, 0, self.unit_line, st.info)
@@ -76,7 +83,7 @@ class SheetWriter:
     def _column_numbers(self, ws: Any, t: Table, lay: TableLayout) -> None:
         row = lay.data_start - 2
         if lay.serial:
-            ws.write_string(row, 0, "栏次", self.st.numbers_row)
+            ws.write_string(row, 0, texts.text("template.info.column_numbers"), self.st.numbers_row)
         n = 0
         for c in t.columns:
             if c.type in ("label", "code", "name", "unit"):  # as the template numbers them

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .. import __version__
+from .. import __version__, texts
 from ..book import Book
 from ..narrative.context import Context
 from .styles import PubStyles
@@ -30,7 +30,7 @@ def write_publication(book: Book, ctx: Context, path: Path) -> None:
     wb.set_properties(
         {
             "title": ctx.config.tables_title(name, year),
-            "subject": "部门预算信息公开",
+            "subject": texts.text("publish.subject"),
             "author": name,
             "company": "",
             "comments": f"xltools {__version__}; edition={ed.id} version={ed.version}",
@@ -39,7 +39,7 @@ def write_publication(book: Book, ctx: Context, path: Path) -> None:
     )
     st = PubStyles(wb)
     published = set(ctx.published)
-    unit_line = "编制单位：" + " ".join(p for p in (code, name) if p)
+    unit_line = texts.text("publish.unit_line") + " ".join(p for p in (code, name) if p)
     write_summary(
         wb,
         st,
