@@ -125,6 +125,8 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
         if len({source.table(r.table).unit for r in side.refs()}) > 1:
             raise EditionError(texts.raw("migrate.migrate.load_mapping_3").format(where=where))
         amounts.append((ref, side, str(source_text)))
+    if raw.get("prior_from_figures", False):
+        amounts += _prior_from_figures(source, target, {(r.table, r.row, r.col) for r, _, _ in amounts})
     sets = [(_cell_ref(k, target, f"{path} [set] {k!r}"), str(v)) for k, v in raw.get("set", {}).items()]
     copy: dict[str, tuple[str, ...] | str] = {}
     for tid, rows in raw.get("copy", {}).items():
@@ -138,6 +140,27 @@ def load_mapping(source: Edition, target: Edition, path: Path | None = None) -> 
                 raise EditionError(texts.raw("migrate.migrate.load_mapping_5").format(path=path, tid=tid, row=row))
     skip = {str(k): str(v) for k, v in raw.get("skip", {}).items()}
     return MigrationMap(path, source.id, tuple(amounts), tuple(sets), copy, skip)
+
+
+def _prior_from_figures(source: Edition, target: Edition, taken: set[Key]) -> list[tuple[ex.Ref, ex.Side, str]]:
+    """prior_from_figures = true: last year's figures become this year's 上年数. Every figure of the target with
+    a prior link to a single fixed-table cell receives the source edition's figure of the same id (an explicit
+    [amounts] entry for that cell wins; of two figures sharing a prior cell, the first declared does)."""
+    out = []
+    for f in target.figures:
+        if not f.prior or not source.has_figure(f.id):
+            continue
+        terms = target.figure(f.prior).side.terms
+        ref = terms[0][1] if len(terms) == 1 and terms[0][0] == 1 else None
+        if not isinstance(ref, ex.Ref) or ref.kind != "cell" or target.table(ref.table).kind != "fixed":
+            continue
+        side = source.figure(f.id).side
+        key = (ref.table, ref.row, ref.col)
+        if key in taken or len({source.table(r.table).unit for r in side.refs()}) > 1:
+            continue
+        taken.add(key)
+        out.append((ref, side, f.id))
+    return out
 
 
 # ---- migrating a Book ----

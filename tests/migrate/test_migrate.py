@@ -203,3 +203,17 @@ def test_totals_from_an_unreadable_sheet_are_not_carried_as_zero(tmp_path: Path)
     ]
     assert mig.amounts[("prior", "exp_total", "amount")] == Decimal("47.79")  # from 表3, not 表2
     assert "读取上年工作簿时发现" in mig.notes[0]
+
+
+def test_prior_from_figures_derives_the_prior_cells_from_the_figures() -> None:
+    """from-hebei-county-yth.toml says prior_from_figures = true: each figure with a prior link carries last
+    year's value of the same figure (the 18 cells the map used to list one by one)."""
+    yth = load_edition("hebei-county-yth", 2022)
+    m = load_mapping(load_edition("hebei-county-yth", 2021), yth)
+    got = {f"{r.table}.{r.row}.{r.col}": text for r, _, text in m.amounts}
+    # inc_other_sources (declared first) and inc_unit share the 上年单位资金 cell: the first declared fills it
+    assert len(got) == 18 and got["prior.inc_unit.amount"] == "inc_other_sources"
+    assert got["prior.proc_total.amount"] == "procurement" and got["prior.basic.amount"] == "basic"
+    rows = "inc_total inc_general inc_fund inc_soe inc_special inc_unit exp_total basic personnel public project"
+    rows += " sg_total sg_abroad sg_vehicle_purchase sg_vehicle_run sg_reception opex proc_total"
+    assert set(got) == {f"prior.{r}.amount" for r in rows.split()}
