@@ -1,8 +1,10 @@
-"""read_book(path) -> Book: values through python-calamine (fast), formulas from the sheet XML,
-positions from edition.layout. Never trusts a cached formula value."""
+"""read_workbook(path or bytes) -> ReadResult(Book, …): values through python-calamine (fast), formulas and
+error cells from the one scan of each sheet's XML (xltools.ooxml), positions from edition.layout. The file's
+bytes are read once; calamine and the scan read the same bytes. Never trusts a cached formula value."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from .. import texts
 from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, Book, Cell
 from ..cells import a1
 from ..edition import available, load_edition
@@ -19,9 +22,9 @@ from ..edition.layout import table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..errors import EditionError
 from ..findings import ERROR, WARNING, Finding, finding
+from ..ooxml.package import MAX_GRID, Package, Source, formula_text, open_package, unreadable
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
 from .normalise import clean_code, clean_text, parse_number
-from .open import MAX_GRID, Package, formula_text, open_package, unreadable
 
 try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, …) share this base
     from python_calamine import CalamineError
@@ -70,7 +73,7 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
             ed = expected or load_edition()
             overlap = set(pkg.sheets) & {t.sheet for t in ed.tables}
             if overlap:
-                guess = f"其中有 {len(overlap)} 张工作表与模板同名，可能是把工作表复制到了新工作簿。"
+                guess = texts.text("reader.copied_sheets", n=len(overlap))
         except EditionError:
             pass
         raise unreadable("read.not-xltools", path, guess=guess)
@@ -84,7 +87,7 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
             "read.wrong-edition",
             path,
             edition=eid,
-            year=year or "未知",
+            year=year or texts.text("reader.unknown"),
             expected=expected.id,
             expected_year=expected.year,
         )
@@ -102,7 +105,11 @@ def _edition_for(pkg: Package, stamp: dict[str, str], path: Path, expected: Edit
     version = stamp.get("version", "")
     if version not in ed.accepted_versions:
         raise unreadable(
-            "read.wrong-version", path, edition=eid, version=version or "未知", accepted="、".join(ed.accepted_versions)
+            "read.wrong-version",
+            path,
+            edition=eid,
+            version=version or texts.text("reader.unknown"),
+            accepted="、".join(ed.accepted_versions),
         )
     return ed
 
@@ -136,7 +143,7 @@ class _Reader:
         ]
         for t in self.ed.tables:
             if t.sheet not in present:
-                renamed = f"工作簿中有未知工作表“{'、'.join(extra)}”，是否由它改名而来？" if extra else ""
+                renamed = texts.text("reader.renamed_guess", names="、".join(extra)) if extra else ""
                 self.findings.append(
                     finding(
                         "read.sheet-missing",
@@ -171,8 +178,9 @@ class _Reader:
                     self.book.missing_tables.add(t.id)
                     continue
                 grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
-                formulas = self.pkg.formulas(t.sheet, self._last_needed_row(t, grid))
-                self.errors = self.pkg.error_cells(t.sheet)
+                scan = self.pkg.scan(t.sheet)
+                formulas = scan.formulas
+                self.errors = scan.errors
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
                 self.findings.append(
                     finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
@@ -185,20 +193,6 @@ class _Reader:
             self._values(t, grid, formulas)
         for name in extra:
             self.findings.append(finding("read.sheet-extra", WARNING, name, "A1", name=name))
-
-    def _last_needed_row(self, t: Table, grid: list[list[Any]]) -> int | None:
-        """The last Excel row whose formulas matter: a list table's last row with typed content."""
-        if t.kind != "list":
-            return None
-        lay = table_layout(self.ed, t.id)
-        typed = [col for _, col, _, formula in _list_plan(self.ed, t.id) if not formula]
-        last = lay.first_input - 1
-        for row in range(min(len(grid), lay.last_row), lay.first_input - 1, -1):
-            line = grid[row - 1]
-            if any(col < len(line) and line[col] not in ("", None) for col in typed):
-                last = row
-                break
-        return last
 
     # ---- structure: headers and fixed labels where the template put them ----
     def _structure_ok(self, t: Table, grid: list[list[Any]]) -> bool:
@@ -378,6 +372,43 @@ def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool
 def _sheet_error(e: BaseException) -> str:
     """A Chinese reason for a parser's exception (its own words stay in parentheses for the maintainer)."""
     name = type(e).__name__
+    reasons = texts.raw("reader.parser_errors")
+    return texts.text("reader.parser_error", what=reasons.get(name, reasons["default"]), name=name)
+
+
+def _label_plan(ed: Edition, table_id: str) -> tuple[tuple[str, int, int], ...]:
+    """(label, row, column) of every fixed row's label."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    out = []
+    for r in t.rows:
+        label = t.label_column(r.side)
+        if label is not None:
+            out.append((r.label, lay.excel_row(r.id), lay.col_index[label.key]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int, int, str, bool], ...]:
+    """Every value cell of a fixed table with its position and whether it is a formula (computed once)."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    return tuple(
+        (r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], lay.cell(r.id, c.key), is_formula(ed, t, r.id, c.key))
+        for r in t.rows
+        for c in t.value_columns(r.side)
+        if c.key not in r.na
+    )
+
+
+@lru_cache(maxsize=256)
+def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool], ...]:
+    """Every column of a list table: (column, index, letters, per-row formula)."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    return tuple((c, lay.col_index[c.key], lay.col_letters[c.key], is_formula(ed, t, "r0", c.key)) for c in t.columns)
+
+
+def _sheet_error(e: BaseException) -> str:
+    """A Chinese reason for a parser's exception (its own words stay in parentheses for the maintainer)."""
+    name = type(e).__name__
     what = {
         "XmlError": "XML 内容有误或不完整",
         "ZipError": "压缩包部件已损坏",
@@ -391,20 +422,21 @@ def _sheet_error(e: BaseException) -> str:
 def _label(t: Table, r: Row | None, c: Column) -> str:
     if r is not None:
         if len(t.value_columns(r.side)) == 1:
-            return f"“{r.label}”"
-        return f"“{r.label}”的“{c.title}”"
-    return f"“{c.title}”"
+            return texts.text("reader.label", name=r.label)
+        return texts.text("reader.label_of", row=r.label, col=c.title)
+    return texts.text("reader.label", name=c.title)
 
 
-def read_workbook(path: str | Path, edition: Edition | None = None) -> ReadResult:
-    """Read and normalise a workbook. Raises UnreadableError (exit 3) when it cannot be used at all."""
+def read_workbook(source: Source, edition: Edition | None = None, name: str | Path | None = None) -> ReadResult:
+    """Read and normalise a workbook: a path, or the file's bytes already read (`name` is then the path shown
+    in messages). Raises UnreadableError (exit 3) when it cannot be used at all."""
     from python_calamine import CalamineWorkbook
 
-    path = Path(path)
-    pkg = open_package(path)
+    pkg = open_package(source, name)
+    path = pkg.path
     try:
         try:
-            wb = CalamineWorkbook.from_path(str(path))
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(pkg.data))
         except Exception as e:  # calamine raises its own error types for damaged content
             raise unreadable("read.corrupt", path, detail=_sheet_error(e)) from None
         stamp = _stamp(pkg, wb)
