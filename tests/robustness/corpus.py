@@ -1042,3 +1042,13 @@ def _formula_error() -> bytes:
             )
         },
     )
+
+
+# ---- other producers' XML (issue 10): code in corpus_producers.py ----
+from . import corpus_producers as _producers  # noqa: E402
+
+kind("attribute-order", "属性顺序不同的 XML（<c s=… r=…>，其他程序写出）")(_producers.attribute_order)
+kind("single-quoted-attributes", "属性值用单引号的 XML（r='A1'）")(_producers.single_quotes)
+kind("namespace-prefix", "带命名空间前缀的 XML（<x:c r=…>）")(_producers.namespace_prefix)
+kind("strict-ooxml", "严格 Open XML（Strict OOXML）命名空间")(_producers.strict_namespaces)
+kind("sheet-target-parent", "工作表关系写成 ../xl/worksheets/…")(_producers.sheet_target_parent)

@@ -204,6 +204,34 @@ class Package:
         raw = (raw or "").strip()
         return _INDEX.fullmatch(raw) is not None and int(raw) < self.shared_strings
 
+    def value_bytes(self) -> bytes:
+        """The bytes a value reader (python-calamine) should read: the file itself, or, when the workbook names
+        its parts in a form such a reader does not resolve ('../xl/worksheets/…', './…'), the same package with
+        those targets written the usual way (parts relative to xl/). Nothing else changes."""
+        rels_part = rels_part_of(self.workbook_part)
+        if self.workbook_part != "xl/workbook.xml" or not self.has(rels_part):
+            return self.data
+        raw = self.part(rels_part)
+        odd = [
+            (m.group(0), m.group(2))
+            for m in re.finditer(rb"""\sTarget\s*=\s*(["'])([^"']*)\1""", raw)
+            if re.search(rb"(?:^|/)\.\.?/", m.group(2))
+        ]
+        if not odd:
+            return self.data
+        for whole, target in odd:
+            part = resolve(self.workbook_part, target.decode("utf-8", "replace"))
+            if not self.has(part):
+                continue  # a target outside the package stays as it is: no reader finds it
+            usual = part[len("xl/") :] if part.startswith("xl/") else "/" + part
+            raw = raw.replace(whole, b' Target="' + usual.encode() + b'"')
+        buf = io.BytesIO()
+        assert self._zip is not None
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+            for info in self._zip.infolist():
+                out.writestr(info.filename, raw if info.filename == rels_part else self.part(info.filename))
+        return buf.getvalue()
+
     def close(self) -> None:
         self._parts = {}
         self._scans = {}

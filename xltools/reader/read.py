@@ -436,7 +436,7 @@ def read_workbook(source: Source, edition: Edition | None = None, name: str | Pa
     path = pkg.path
     try:
         try:
-            wb = CalamineWorkbook.from_filelike(io.BytesIO(pkg.data))
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(pkg.value_bytes()))
         except Exception as e:  # calamine raises its own error types for damaged content
             raise unreadable("read.corrupt", path, detail=_sheet_error(e)) from None
         stamp = _stamp(pkg, wb)
