@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from .. import texts
@@ -34,31 +35,45 @@ def _attr(name: bytes) -> bytes:
     return name + rb"\s*=\s*(" + _QUOTED + rb")"
 
 
-# A non-empty cell: groups r, s, t (quoted) and the content; other attributes are skipped whatever their order.
-# A self-closing cell without `r` matches the second branch (all groups empty), so positions are never lost.
-_CELL = re.compile(
-    rb"<"
-    + _PFX
-    + rb"c(?:\s+(?:"
-    + _attr(rb"r")
-    + rb"|"
-    + _attr(rb"s")
-    + rb"|"
-    + _attr(rb"t")
-    + rb"|"
-    + _ANY_ATTR
-    + rb"))*\s*>(.*?)</"
-    + _PFX
-    + rb"c\s*>"
-    + rb"|<"
-    + _PFX
-    + rb"c(?=[\s/>])(?![^>]*\sr\s*=)",
-    re.S,
-)
-_SHEET_DATA = re.compile(rb"<" + _PFX + rb"sheetData(?=[\s/>])")
-_SHEET_DATA_END = re.compile(rb"</" + _PFX + rb"sheetData\s*>")
-_STRICT_REF = re.compile(rb"(?:[A-Z]{1,3}[1-9][0-9]{0,6}\n)*")
-_FAR_REF = re.compile(rb"^(?:[A-Z]{2}|[A-Z]+[0-9]{5})", re.M)  # beyond column Z or row 9999
+@lru_cache(maxsize=16)
+def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
+    """Every cell's start tag, with the formula that is its first child (the schema's order: f, v, is):
+    groups r and t (quoted, in any order among the attributes), then <f>'s attributes, its end ('/>' or '>')
+    and its text. One match per cell, self-closing or not; nothing else of the cell is read on this path."""
+    p = re.escape(prefix)
+    return re.compile(
+        rb"<" + p + rb"c(?:\s+(?:" + _attr(rb"r") + rb"|" + _attr(rb"t") + rb"|" + _ANY_ATTR + rb"))*\s*"
+        rb"(?:/>|>\s*(?:<" + p + rb"f((?:\s+" + _ANY_ATTR + rb")*)\s*(/>|>([^<]*)</" + p + rb"f\s*>))?)"
+    )
+
+
+@lru_cache(maxsize=16)
+def _whole_cells(prefix: bytes) -> re.Pattern[bytes]:
+    """Every non-empty cell with its content: groups r, s, t and the content (for the per-cell view)."""
+    p = re.escape(prefix)
+    return re.compile(
+        rb"<"
+        + p
+        + rb"c(?:\s+(?:"
+        + _attr(rb"r")
+        + rb"|"
+        + _attr(rb"s")
+        + rb"|"
+        + _attr(rb"t")
+        + rb"|"
+        + _ANY_ATTR
+        + rb"))*\s*>([^<]*(?:<(?!/"
+        + p
+        + rb"c\s*>)[^<]*)*)</"
+        + p
+        + rb"c\s*>"
+    )
+
+
+_PREFIX = re.compile(_NAME + rb":")
+_ERROR_T = re.compile(rb"\st\s*=\s*[\"']e[\"']")
+_REF_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\n\"'"  # what quoted A1 references are made of
+_FIVE_DIGITS = re.compile(rb"[0-9]{5}")  # a row beyond 9999
 _F = re.compile(rb"<" + _PFX + rb"f((?:\s+" + _ANY_ATTR + rb")*)\s*(?:/>|>(.*?)</" + _PFX + rb"f\s*>)", re.S)
 _V = re.compile(rb"<" + _PFX + rb"v(?:\s+" + _ANY_ATTR + rb")*\s*(?:/>|>(.*?)</" + _PFX + rb"v\s*>)", re.S)
 _IS = re.compile(rb"<" + _PFX + rb"is[\s/>]")
@@ -114,7 +129,8 @@ class CellXml:
 
 @dataclass
 class SheetScan:
-    """What one pass over a sheet's XML found."""
+    """What one pass over a sheet's XML found: the used range, the formula cells and the constant error
+    cells; the full view of any cell (`cell`, `cells`) is made on first use."""
 
     rows: int = 0  # used range: last row and column holding a non-empty cell (an upper bound when `bound`)
     cols: int = 0
@@ -123,23 +139,30 @@ class SheetScan:
     formulas: dict[str, bytes] = field(default_factory=dict)  # A1 -> raw formula XML text ('' shared follower)
     errors: dict[str, str] = field(default_factory=dict)  # A1 -> error value of a constant error cell (t="e")
     exact: bool = False  # made by the exact tokenizer
-    _raw: dict[str, tuple[bytes, bytes, bytes]] = field(default_factory=dict, repr=False)  # A1 -> (s, t, content)
-    _cells: dict[str, CellXml] = field(default_factory=dict, repr=False)
+    _region: bytes = field(default=b"", repr=False)
+    _prefix: bytes = field(default=b"", repr=False)
+    _cells: dict[str, CellXml] | None = field(default=None, repr=False)
+
+    def _index(self) -> dict[str, CellXml]:
+        if self._cells is None:
+            if self.exact:
+                self._cells = _exact(self._region)._cells or {}
+            else:
+                self._cells = {
+                    r[1:-1].decode("ascii", "replace"): _cell_from_content(
+                        r[1:-1].decode("ascii", "replace"), s, t, content
+                    )
+                    for r, s, t, content in _whole_cells(self._prefix).findall(self._region)
+                }
+        return self._cells
 
     def cell(self, ref: str) -> CellXml | None:
         """The cell at A1 `ref`, or None when the sheet has no non-empty cell there."""
-        got = self._cells.get(ref)
-        if got is None and ref in self._raw:
-            s, t, content = self._raw[ref]
-            got = self._cells[ref] = _cell_from_content(ref, s, t, content)
-        return got
-
-    def refs(self) -> list[str]:
-        """Every non-empty cell, in document order."""
-        return list(self._raw) if not self.exact else list(self._cells)
+        return self._index().get(ref)
 
     def cells(self) -> list[CellXml]:
-        return [c for c in (self.cell(r) for r in self.refs()) if c is not None]
+        """Every non-empty cell, in document order."""
+        return list(self._index().values())
 
 
 def _cell_from_content(ref: str, s: bytes, t: bytes, content: bytes) -> CellXml:
@@ -152,7 +175,7 @@ def _cell_from_content(ref: str, s: bytes, t: bytes, content: bytes) -> CellXml:
             formula = m.group(2) or b""
             fattrs = attributes(m.group(1)) if m.group(1) else {}
     v = _V.search(content) if b"v" in content else None
-    value = unescape(v.group(1).decode("utf-8", "replace")) if v is not None and v.group(1) is not None else None
+    value = unescape((v.group(1) or b"").decode("utf-8", "replace")) if v is not None else None
     style = _unquote(s)
     return CellXml(
         ref,
@@ -161,57 +184,76 @@ def _cell_from_content(ref: str, s: bytes, t: bytes, content: bytes) -> CellXml:
         formula,
         fattrs,
         v is not None,
-        value if v is not None else None,
+        value,
         _IS.search(content) is not None,
     )
 
 
-def _region(data: bytes) -> bytes:
-    m = _SHEET_DATA.search(data)
-    if m is None:
-        return b""
-    end = _SHEET_DATA_END.search(data, m.end())
-    return data[m.start() : end.start() if end else len(data)]
+def _region(data: bytes) -> tuple[bytes, bytes]:
+    """The <sheetData> element's bytes and the namespace prefix its tag uses (the end tag repeats it)."""
+    at = data.find(b"sheetData")
+    while at >= 0:
+        lt = data.rfind(b"<", max(0, at - 64), at)
+        prefix = data[lt + 1 : at] if lt >= 0 else b"/"
+        if (
+            lt >= 0
+            and (not prefix or _PREFIX.fullmatch(prefix))
+            and data[at + 9 : at + 10] in (b" ", b">", b"/", b"\t", b"\n", b"\r")
+        ):
+            end = data.find(b"</" + prefix + b"sheetData", at)
+            return data[lt : end if end >= 0 else len(data)], prefix
+        at = data.find(b"sheetData", at + 9)
+    return b"", b""
 
 
 def scan_sheet(data: bytes) -> SheetScan:
     """Scan a worksheet part's bytes once."""
-    region = _region(data)
+    region, prefix = _region(data)
     if not region:
         return SheetScan()
-    if b"<!" not in region and b"<?" not in region:
-        got = _fast(region)
+    if b"<!" not in region and b"<?" not in region and _one_prefix(region, prefix):
+        got = _fast(region, prefix)
         if got is not None:
             return got
     return _exact(region)
 
 
-def _fast(region: bytes) -> SheetScan | None:
-    out = SheetScan()
-    raw = out._raw
-    formulas, errors = out.formulas, out.errors
-    for r, s, t, content in _CELL.findall(region):
-        if not r or b"&" in r:
-            return None  # a cell placed by position (or an escaped reference): the exact path follows rows
-        ref = r[1:-1].decode("ascii", "replace")
-        raw[ref] = (s, t, content)
-        if b"f" in content:
-            m = _F.search(content)
-            if m is not None:
-                formulas[ref] = m.group(2) or b""
-                continue
-        if t and t[1:-1] == b"e":
-            v = _V.search(content)
-            errors[ref] = unescape(v.group(1).decode("utf-8", "replace")) if v and v.group(1) else _no_value()
-    if not raw:
+def _one_prefix(region: bytes, prefix: bytes) -> bool:
+    """Whether every cell tag can only use the prefix of <sheetData> (a prefixed tag needs ':c')."""
+    n = region.count(b":c")
+    if not prefix:
+        return n == 0
+    return n == region.count(b"<" + prefix + b"c") + region.count(b"</" + prefix + b"c")
+
+
+def _fast(region: bytes, prefix: bytes) -> SheetScan | None:
+    found = _start_tags(prefix).findall(region)
+    out = SheetScan(_region=region, _prefix=prefix)
+    if not found:
         return out
-    joined = "\n".join(raw).encode() + b"\n"
-    if _STRICT_REF.fullmatch(joined) is None:
-        return None  # a malformed reference: the exact path decides what it means
-    if _FAR_REF.search(joined) is None:
+    listed = [m[0] for m in found]
+    if b"" in listed:
+        return None  # a cell placed by position: the exact path follows rows
+    refs = b"\n".join(listed)
+    if refs.translate(None, _REF_BYTES):
+        return None  # an escaped or unusual reference: the exact path decides what it means
+    out.formulas = {r[1:-1].decode(): text for r, _t, _fa, end, text in found if end}
+    if (b"'e'" in region or b'"e"' in region) and _ERROR_T.search(region):
+        for r, t, _fa, end, _text in found:
+            if t[1:-1] == b"e" and not end:
+                out.errors[r[1:-1].decode()] = ""
+        if out.errors:
+            whole = out._index()
+            for ref in out.errors:
+                c = whole.get(ref)
+                out.errors[ref] = c.value if c is not None and c.value else _no_value()
+            out.errors = {k: v for k, v in out.errors.items() if k in whole}  # empty <c t="e"/> holds nothing
+    letters = refs.translate(None, b"0123456789\"'")  # one letter per reference: no column beyond Z
+    if len(letters) == 2 * len(listed) - 1 and _FIVE_DIGITS.search(refs) is None:
         out.rows, out.cols, out.bound = 9999, 26, True  # every cell within Z9999: far below any grid limit
         return out
-    _measure(out, raw)
+    exact = _exact(region)  # something far away: measure the non-empty cells exactly
+    out.rows, out.cols, out.far = exact.rows, exact.cols, exact.far
     return out
 
 
@@ -233,7 +275,7 @@ def _measure(out: SheetScan, refs: object) -> None:
 
 def _exact(region: bytes) -> SheetScan:
     """Tokenise every tag: rows and cells without `r` get their implied position, as Excel reads them."""
-    out = SheetScan(exact=True)
+    out = SheetScan(exact=True, _region=region, _cells={})
     row_n = 0
     col = -1
     cell: dict[str, object] | None = None
@@ -311,6 +353,7 @@ def _finish(out: SheetScan, cell: dict[str, object]) -> None:
         cell["v"],  # type: ignore[arg-type]
         bool(cell["inline"]),
     )
+    assert out._cells is not None
     out._cells[ref] = c
     if c.formula is not None:
         out.formulas[ref] = c.formula
