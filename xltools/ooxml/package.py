@@ -578,7 +578,8 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
             limit=_t("size.mb", mb=MAX_TOTAL // 1048576),
         )
     pkg = Package(path, data, _zip=zf, _names=names)
-    workbook = _office_document(pkg) if "_rels/.rels" in names else "xl/workbook.xml"
+    # The usual name first (as value readers look for it); else the part the package relationship names.
+    workbook = "xl/workbook.xml" if "xl/workbook.xml" in names or "_rels/.rels" not in names else _office_document(pkg)
     if workbook not in names:
         raise unreadable("read.not-xlsx", path, looks_like=_zip_looks_like(names))
     pkg.workbook_part = workbook

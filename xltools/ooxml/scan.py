@@ -17,7 +17,9 @@ A full tree parser is not used: it costs several times the scan on the hot path.
 from __future__ import annotations
 
 import html
+import operator
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -35,15 +37,45 @@ def _attr(name: bytes) -> bytes:
     return name + rb"\s*=\s*(" + _QUOTED + rb")"
 
 
+# Possessive quantifiers (Python 3.11+) stop the engine from retrying token boundaries that cannot move: a
+# name never holds '=' or a space, a quoted value never its quote. They change no match, only the time.
+_REF_OF = operator.itemgetter(0)
+_FORMULA = operator.itemgetter(1)  # a start tag followed by <f>
+_P = "+" if sys.version_info >= (3, 11) else ""
+_NEAR = rb"(\"[A-Z][1-9][0-9]{0,3}\"|'[A-Z][1-9][0-9]{0,3}')"  # a quoted reference within Z9999
+
+
 @lru_cache(maxsize=16)
 def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
-    """Every cell's start tag, with the formula that is its first child (the schema's order: f, v, is):
-    groups r and t (quoted, in any order among the attributes), then <f>'s attributes, its end ('/>' or '>')
-    and its text. One match per cell, self-closing or not; nothing else of the cell is read on this path."""
-    p = re.escape(prefix)
+    """Every cell's start tag, with the formula that is its first child (the schema's order: f, v, is).
+    Groups: the r attribute (quoted) when it is a reference within Z9999, wherever it stands among the
+    attributes; '/' for a self-closing formula or '>' and the formula's text. One match per cell, self-closing or not;
+    nothing else of the cell is read on this path."""
+    p, q = re.escape(prefix), _P.encode()
+    quoted = rb"(?:\"[^\"]*\"|'[^']*')"
+    other = rb"[^\s=/>]+" + q + rb"\s*" + q + rb"=\s*" + q + quoted
     return re.compile(
-        rb"<" + p + rb"c(?:\s+(?:" + _attr(rb"r") + rb"|" + _attr(rb"t") + rb"|" + _ANY_ATTR + rb"))*\s*"
-        rb"(?:/>|>\s*(?:<" + p + rb"f((?:\s+" + _ANY_ATTR + rb")*)\s*(/>|>([^<]*)</" + p + rb"f\s*>))?)"
+        rb"<"
+        + p
+        + rb"c(?:\s+"
+        + q
+        + rb"(?:r\s*=\s*"
+        + _NEAR
+        + rb"(?=[\s/>])|"
+        + other
+        + rb"))*"
+        + q
+        + rb"\s*"
+        + q
+        + rb"(?:/>|>\s*(?:<"
+        + p
+        + rb"f(?:\s+"
+        + other
+        + rb")*"
+        + q
+        + rb"\s*(/|>[^<]*)(?:>|</"
+        + p
+        + rb"f\s*>))?)"
     )
 
 
@@ -231,29 +263,17 @@ def _fast(region: bytes, prefix: bytes) -> SheetScan | None:
     out = SheetScan(_region=region, _prefix=prefix)
     if not found:
         return out
-    listed = [m[0] for m in found]
-    if b"" in listed:
-        return None  # a cell placed by position: the exact path follows rows
-    refs = b"\n".join(listed)
-    if refs.translate(None, _REF_BYTES):
-        return None  # an escaped or unusual reference: the exact path decides what it means
-    out.formulas = {r[1:-1].decode(): text for r, _t, _fa, end, text in found if end}
+    if b"" in map(_REF_OF, found):
+        # A cell placed by position, a reference beyond Z9999 or written oddly: the exact path follows rows
+        # and measures the used range.
+        return None
+    out.formulas = {r[1:-1].decode(): f[1:] if f[:1] == b">" else b"" for r, f in filter(_FORMULA, found)}
     if (b"'e'" in region or b'"e"' in region) and _ERROR_T.search(region):
-        for r, t, _fa, end, _text in found:
-            if t[1:-1] == b"e" and not end:
-                out.errors[r[1:-1].decode()] = ""
-        if out.errors:
-            whole = out._index()
-            for ref in out.errors:
-                c = whole.get(ref)
-                out.errors[ref] = c.value if c is not None and c.value else _no_value()
-            out.errors = {k: v for k, v in out.errors.items() if k in whole}  # empty <c t="e"/> holds nothing
-    letters = refs.translate(None, b"0123456789\"'")  # one letter per reference: no column beyond Z
-    if len(letters) == 2 * len(listed) - 1 and _FIVE_DIGITS.search(refs) is None:
-        out.rows, out.cols, out.bound = 9999, 26, True  # every cell within Z9999: far below any grid limit
-        return out
-    exact = _exact(region)  # something far away: measure the non-empty cells exactly
-    out.rows, out.cols, out.far = exact.rows, exact.cols, exact.far
+        whole = out._index()
+        for ref, c in whole.items():
+            if c.t == "e" and c.formula is None:
+                out.errors[ref] = c.value if c.value else _no_value()
+    out.rows, out.cols, out.bound = 9999, 26, True  # every cell within Z9999: far below any grid limit
     return out
 
 
