@@ -67,7 +67,7 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
         + q
         + rb"\s*"
         + q
-        + rb"(?:/>|>\s*(?:<"
+        + rb">\s*(?:<"
         + p
         + rb"f(?:\s+"
         + other
@@ -75,7 +75,7 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
         + q
         + rb"\s*(/|>[^<]*)(?:>|</"
         + p
-        + rb"f\s*>))?)"
+        + rb"f\s*>))?"
     )
 
 

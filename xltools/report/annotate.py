@@ -15,9 +15,7 @@ parts: the 错误清单 sheet, comments and VML drawings. Every other part is co
 from __future__ import annotations
 
 import copy
-import posixpath
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,10 +23,25 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from .. import texts
 from ..cells import col_letter, parse_a1, quote_sheet
 from ..edition.model import Edition
-from ..errors import EXIT_UNREADABLE, XltoolsError
 from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
+from ..ooxml.edit import (
+    ContentTypes,
+    EditablePackage,
+    EditError,
+    Rels,
+    child,
+    clean,
+    dump,
+    insert_ordered,
+    local,
+    ns_of,
+    parse,
+    parser,
+    qname,
+)
 from ..stamp import FINDINGS_SHEET
 from .places import Place, comment_text, place, worst
 
@@ -106,16 +119,11 @@ STYLES_ORDER = [
     "colors",
     "extLst",
 ]
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # new zip members: deterministic output
-_PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>)\s*")
-_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+AnnotateError = EditError  # the workbook could be read but its package cannot be annotated (exit 3)
 
 
-class AnnotateError(XltoolsError):
-    """The workbook could be read but its package cannot be annotated (a part we must edit is damaged)."""
-
-    exit_code = EXIT_UNREADABLE
+def _t(key: str, **params: Any) -> str:
+    return texts.text(f"report.annotate.{key}", **params)
 
 
 @dataclass
@@ -128,238 +136,7 @@ class AnnotateResult:
 
 def default_output(path: Path) -> Path:
     suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
-    return path.with_name(f"{path.stem}.检查结果{suffix}")
-
-
-# ---------------------------------------------------------------- XML helpers
-def _parser() -> Any:
-    from lxml import etree
-
-    # The reader has already refused any part with a DTD; this parser could not expand one anyway.
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False
-    )
-
-
-def _parse(data: bytes, part: str) -> Any:
-    from lxml import etree
-
-    try:
-        return etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as e:
-        raise AnnotateError(f"工作簿中的 {part} 内容有误，无法生成带标注的副本（{e.msg}）。") from None
-
-
-def _dump(root: Any, original: bytes) -> bytes:
-    """Serialise an edited part behind the original's own XML declaration (UTF-8 only)."""
-    from lxml import etree
-
-    m = _PROLOG.match(original)
-    keep = m is not None and not re.search(rb"""encoding\s*=\s*["'](?!utf-8["'])""", m.group(1), re.I)
-    prolog = m.group(0) if keep and m is not None else _DECL
-    return prolog + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-
-
-def _ns(root: Any) -> str:
-    """The namespace of a part's root (transitional or strict OOXML)."""
-    tag = root.tag
-    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-
-
-def _q(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}" if ns else name
-
-
-def _local(el: Any) -> str:
-    tag = el.tag
-    return tag.split("}", 1)[1] if isinstance(tag, str) and tag.startswith("{") else str(tag)
-
-
-def _insert_ordered(parent: Any, child: Any, order: list[str]) -> Any:
-    """Insert child among parent's children at the place the schema's sequence requires."""
-    name = _local(child)
-    later = set(order[order.index(name) + 1 :])
-    for i, existing in enumerate(parent):
-        if isinstance(existing.tag, str) and _local(existing) in later:
-            parent.insert(i, child)
-            return child
-    parent.append(child)
-    return child
-
-
-def _child(parent: Any, name: str, order: list[str] | None = None, create: bool = True) -> Any:
-    ns = _ns(parent)
-    found = parent.find(_q(ns, name))
-    if found is None and create:
-        from lxml import etree
-
-        found = etree.Element(_q(ns, name))
-        if order:
-            _insert_ordered(parent, found, order)
-        else:
-            parent.append(found)
-    return found
-
-
-def _clean(text: str) -> str:
-    return _BAD_XML_CHARS.sub("", text)
-
-
-def _rels_part(part: str) -> str:
-    d, name = posixpath.split(part)
-    return posixpath.join(d, "_rels", name + ".rels")
-
-
-def _resolve(source_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
-def _relative(source_part: str, target_part: str) -> str:
-    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
-
-
-# ---------------------------------------------------------------- the package
-class _Package:
-    """The zip's parts in order; edited parts replace their bytes, new parts are appended."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                self.infos = [i for i in zf.infolist() if not i.is_dir()]
-                self.data = {i.filename: zf.read(i.filename) for i in self.infos}
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
-            raise AnnotateError(f"无法读取工作簿的压缩包（{e}）。") from None
-        self.changed: dict[str, bytes] = {}
-        self.new: dict[str, bytes] = {}
-
-    def has(self, part: str) -> bool:
-        return part in self.data or part in self.new
-
-    def read(self, part: str) -> bytes:
-        if part in self.new:
-            return self.new[part]
-        if part in self.changed:
-            return self.changed[part]
-        return self.data[part]
-
-    def write(self, part: str, data: bytes) -> None:
-        if part in self.data:
-            self.changed[part] = data
-        else:
-            self.new[part] = data
-
-    def referenced(self) -> set[str]:
-        """Every part some relationship points at, present or not (a new part must not take a dangling
-        target's name: the sheet that lost its part would show ours)."""
-        out: set[str] = set()
-        for name in list(self.data) + list(self.new):
-            if not name.endswith(".rels"):
-                continue
-            folder = posixpath.dirname(posixpath.dirname(name))  # xl/worksheets/_rels/x.rels -> xl/worksheets
-            source = posixpath.join(folder, posixpath.basename(name)[: -len(".rels")])
-            for m in re.finditer(rb'Target="([^"]*)"', self.read(name)):
-                out.add(_resolve(source, m.group(1).decode("utf-8", "replace")).lower())
-        return out
-
-    def unused(self, pattern: str, start: int = 1) -> str:
-        taken = self.referenced() | {n.lower() for n in list(self.data) + list(self.new)}
-        n = start
-        while pattern.format(n).lower() in taken:
-            n += 1
-        return pattern.format(n)
-
-    def save(self, dest: Path) -> None:
-        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-            for info in self.infos:
-                zi = zipfile.ZipInfo(info.filename, info.date_time)
-                zi.compress_type = info.compress_type
-                zi.external_attr = info.external_attr
-                zi.create_system = info.create_system
-                out.writestr(zi, self.changed.get(info.filename, self.data[info.filename]))
-            for name, data in self.new.items():
-                zi = zipfile.ZipInfo(name, FIXED_TIME)
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                zi.external_attr = 0o600 << 16
-                out.writestr(zi, data)
-
-
-class _Rels:
-    """A .rels part, parsed; created empty when absent."""
-
-    def __init__(self, pkg: _Package, source_part: str) -> None:
-        from lxml import etree
-
-        self.pkg, self.source, self.part = pkg, source_part, _rels_part(source_part)
-        if pkg.has(self.part):
-            self.raw = pkg.read(self.part)
-            self.root = _parse(self.raw, self.part)
-        else:
-            self.raw = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            self.root = etree.Element(_q(NS_PKG, "Relationships"), nsmap={None: NS_PKG})
-        self.ns = _ns(self.root) or NS_PKG
-
-    def items(self) -> list[tuple[str, str, str]]:
-        """(Id, Type, absolute target part) of every internal relationship."""
-        out = []
-        for rel in self.root.iter(_q(self.ns, "Relationship")):
-            if rel.get("TargetMode") == "External":
-                continue
-            out.append((rel.get("Id", ""), rel.get("Type", ""), _resolve(self.source, rel.get("Target", ""))))
-        return out
-
-    def target(self, rid: str) -> str | None:
-        return next((t for i, _, t in self.items() if i == rid), None)
-
-    def of_type(self, rtype: str) -> str | None:
-        return next((t for _, ty, t in self.items() if ty == rtype), None)
-
-    def add(self, rtype: str, target_part: str) -> str:
-        from lxml import etree
-
-        ids = {rel.get("Id") for rel in self.root.iter(_q(self.ns, "Relationship"))}
-        n = len(ids) + 1
-        while f"rId{n}" in ids:
-            n += 1
-        rid = f"rId{n}"
-        etree.SubElement(
-            self.root, _q(self.ns, "Relationship"), Id=rid, Type=rtype, Target=_relative(self.source, target_part)
-        )
-        return rid
-
-    def save(self) -> None:
-        self.pkg.write(self.part, _dump(self.root, self.raw))
-
-
-class _ContentTypes:
-    def __init__(self, pkg: _Package) -> None:
-        self.pkg = pkg
-        self.raw = pkg.read("[Content_Types].xml")
-        self.root = _parse(self.raw, "[Content_Types].xml")
-        self.ns = _ns(self.root) or NS_CT
-
-    def override(self, part: str, content_type: str) -> None:
-        from lxml import etree
-
-        name = "/" + part
-        for el in self.root.iter(_q(self.ns, "Override")):
-            if el.get("PartName", "").lower() == name.lower():
-                el.set("ContentType", content_type)
-                return
-        etree.SubElement(self.root, _q(self.ns, "Override"), PartName=name, ContentType=content_type)
-
-    def default(self, ext: str, content_type: str) -> None:
-        from lxml import etree
-
-        for el in self.root.iter(_q(self.ns, "Default")):
-            if el.get("Extension", "").lower() == ext.lower():
-                return
-        el = etree.Element(_q(self.ns, "Default"), Extension=ext, ContentType=content_type)
-        self.root.insert(0, el)
-
-    def save(self) -> None:
-        self.pkg.write("[Content_Types].xml", _dump(self.root, self.raw))
+    return path.with_name(texts.text("report.output_name", stem=path.stem, suffix=suffix))
 
 
 # ---------------------------------------------------------------- styles
@@ -376,7 +153,7 @@ _MIN_STYLES = (
 class _Styles:
     """xl/styles.xml: new fills, fonts, borders and cell formats are appended; existing indexes never move."""
 
-    def __init__(self, pkg: _Package, wb_rels: _Rels, ct: _ContentTypes) -> None:
+    def __init__(self, pkg: EditablePackage, wb_rels: Rels, ct: ContentTypes) -> None:
         self.pkg = pkg
         part = wb_rels.of_type(RT_STYLES)
         if part is None or not pkg.has(part):
@@ -386,17 +163,17 @@ class _Styles:
             ct.override(part, CT_STYLES)
         self.part = part
         self.raw = pkg.read(part)
-        self.root = _parse(self.raw, part)
-        self.ns = _ns(self.root) or NS_MAIN
-        self.cell_xfs = _child(self.root, "cellXfs", STYLES_ORDER)
+        self.root = parse(self.raw, part)
+        self.ns = ns_of(self.root) or NS_MAIN
+        self.cell_xfs = child(self.root, "cellXfs", STYLES_ORDER)
         self._marked: dict[tuple[int, str], int] = {}
         self._fills: dict[str, int] = {}
 
     def _append(self, container: str, xml: str) -> int:
         from lxml import etree
 
-        parent = _child(self.root, container, STYLES_ORDER)
-        el = etree.fromstring(f'<x xmlns="{self.ns}">{xml}</x>', _parser())[0]
+        parent = child(self.root, container, STYLES_ORDER)
+        el = etree.fromstring(f'<x xmlns="{self.ns}">{xml}</x>', parser())[0]
         parent.append(el)
         n = len([c for c in parent if isinstance(c.tag, str)])
         parent.set("count", str(n))
@@ -472,15 +249,15 @@ class _Styles:
         }
 
     def save(self) -> None:
-        self.pkg.write(self.part, _dump(self.root, self.raw))
+        self.pkg.write(self.part, dump(self.root, self.raw))
 
 
 # ---------------------------------------------------------------- marking a sheet
 def _cols_style(root: Any, ns: str) -> list[tuple[int, int, int]]:
-    cols = root.find(_q(ns, "cols"))
+    cols = root.find(qname(ns, "cols"))
     out = []
     if cols is not None:
-        for c in cols.iter(_q(ns, "col")):
+        for c in cols.iter(qname(ns, "col")):
             try:
                 out.append((int(c.get("min", "0")), int(c.get("max", "0")), int(c.get("style", "0"))))
             except ValueError:
@@ -492,7 +269,7 @@ def _index_rows(sheet_data: Any, ns: str) -> dict[int, Any]:
     """Row number -> <row>; rows without r= get their implied number written out."""
     rows: dict[int, Any] = {}
     last = 0
-    for row in sheet_data.iter(_q(ns, "row")):
+    for row in sheet_data.iter(qname(ns, "row")):
         r = row.get("r")
         n = int(r) if r and r.isdigit() else last + 1
         if not r:
@@ -505,7 +282,7 @@ def _index_rows(sheet_data: Any, ns: str) -> dict[int, Any]:
 def _index_cells(row: Any, ns: str, row_n: int) -> dict[int, Any]:
     cells: dict[int, Any] = {}
     last = -1
-    for c in row.iter(_q(ns, "c")):
+    for c in row.iter(qname(ns, "c")):
         r = c.get("r")
         try:
             col = parse_a1(r)[1] if r else last + 1
@@ -519,7 +296,7 @@ def _index_cells(row: Any, ns: str, row_n: int) -> dict[int, Any]:
 
 
 def _widen_dimension(root: Any, ns: str, refs: list[str]) -> None:
-    dim = root.find(_q(ns, "dimension"))
+    dim = root.find(qname(ns, "dimension"))
     if dim is None or not refs:
         return
     try:
@@ -537,8 +314,8 @@ def _widen_dimension(root: Any, ns: str, refs: list[str]) -> None:
 def _mark_cells(root: Any, marks: dict[str, str], styles: _Styles) -> None:
     from lxml import etree
 
-    ns = _ns(root)
-    sheet_data = _child(root, "sheetData", WORKSHEET_ORDER)
+    ns = ns_of(root)
+    sheet_data = child(root, "sheetData", WORKSHEET_ORDER)
     rows = _index_rows(sheet_data, ns)
     col_styles = _cols_style(root, ns)
     created: list[str] = []
@@ -546,7 +323,7 @@ def _mark_cells(root: Any, marks: dict[str, str], styles: _Styles) -> None:
         row_n, col = parse_a1(ref)
         row = rows.get(row_n)
         if row is None:
-            row = etree.Element(_q(ns, "row"), r=str(row_n))
+            row = etree.Element(qname(ns, "row"), r=str(row_n))
             after = [n for n in rows if n < row_n]
             if after:
                 rows[max(after)].addnext(row)
@@ -561,9 +338,9 @@ def _mark_cells(root: Any, marks: dict[str, str], styles: _Styles) -> None:
                 base = int(row.get("s", "0"))
             else:
                 base = next((s for lo, hi, s in col_styles if lo <= col + 1 <= hi), 0)
-            c = etree.Element(_q(ns, "c"), r=ref, s=str(base))
+            c = etree.Element(qname(ns, "c"), r=ref, s=str(base))
             before = [k for k in cells if k > col]
-            ext = row.find(_q(ns, "extLst"))
+            ext = row.find(qname(ns, "extLst"))
             if before:
                 cells[min(before)].addprevious(c)
             elif ext is not None:  # <c> elements come before a row's extLst
@@ -610,7 +387,7 @@ def _vml_shape(shape_id: int, ref: str, text: str, z: int) -> str:
     )
 
 
-def _used_idmaps(pkg: _Package) -> set[int]:
+def _used_idmaps(pkg: EditablePackage) -> set[int]:
     used: set[int] = set()
     for name in list(pkg.data) + list(pkg.new):
         if name.lower().endswith(".vml"):
@@ -623,70 +400,65 @@ def _comment_runs(text: str, bold_head: str) -> str:
     rpr = '<rPr><sz val="9"/><color indexed="81"/><rFont val="宋体"/><family val="3"/><charset val="134"/></rPr>'
     rpr_b = rpr.replace("<rPr>", "<rPr><b/>")
     return (
-        f'<r>{rpr_b}<t xml:space="preserve">{escape(_clean(bold_head))}</t></r>'
-        f'<r>{rpr}<t xml:space="preserve">{escape(_clean(text))}</t></r>'
+        f'<r>{rpr_b}<t xml:space="preserve">{escape(clean(bold_head))}</t></r>'
+        f'<r>{rpr}<t xml:space="preserve">{escape(clean(text))}</t></r>'
     )
 
 
 def _add_comments(
-    pkg: _Package, ct: _ContentTypes, root: Any, rels: _Rels, notes: dict[str, str], lost: list[str], sheet: str
+    pkg: EditablePackage, ct: ContentTypes, root: Any, rels: Rels, notes: dict[str, str], lost: list[str], sheet: str
 ) -> None:
     from lxml import etree
 
-    ns = _ns(root) or NS_MAIN
+    ns = ns_of(root) or NS_MAIN
     # -- the comments part
     cpart = rels.of_type(RT_COMMENTS)
     if cpart and pkg.has(cpart):
         craw = pkg.read(cpart)
-        croot = _parse(craw, cpart)
+        croot = parse(craw, cpart)
     else:
         cpart = pkg.unused("xl/comments{}.xml")
         craw = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        croot = etree.Element(_q(ns, "comments"), nsmap={None: ns})
+        croot = etree.Element(qname(ns, "comments"), nsmap={None: ns})
         rels.add(RT_COMMENTS, cpart)
         ct.override(cpart, CT_COMMENTS)
-    cns = _ns(croot) or ns
-    authors = _child(croot, "authors", ["authors", "commentList", "extLst"])
-    names = [a.text or "" for a in authors.iter(_q(cns, "author"))]
+    cns = ns_of(croot) or ns
+    authors = child(croot, "authors", ["authors", "commentList", "extLst"])
+    names = [a.text or "" for a in authors.iter(qname(cns, "author"))]
     if AUTHOR not in names:
-        etree.SubElement(authors, _q(cns, "author")).text = AUTHOR
+        etree.SubElement(authors, qname(cns, "author")).text = AUTHOR
         names.append(AUTHOR)
     author_id = str(names.index(AUTHOR))
-    clist = _child(croot, "commentList", ["authors", "commentList", "extLst"])
-    existing = {(c.get("ref") or "").upper(): c for c in clist.iter(_q(cns, "comment"))}
+    clist = child(croot, "commentList", ["authors", "commentList", "extLst"])
+    existing = {(c.get("ref") or "").upper(): c for c in clist.iter(qname(cns, "comment"))}
     threaded = rels.of_type(RT_THREADED) is not None
     new_refs: list[str] = []
     for ref in sorted(notes, key=parse_a1):
-        runs = etree.fromstring(
-            f'<text xmlns="{cns}">{_comment_runs(notes[ref], "xltools 检查结果：")}</text>', _parser()
-        )
+        runs = etree.fromstring(f'<text xmlns="{cns}">{_comment_runs(notes[ref], _t("comment_head"))}</text>', parser())
         if ref in existing:
             # Keep the clerk's own note and add ours under it.
-            text_el = _child(existing[ref], "text")
-            sep = etree.fromstring(f'<r xmlns="{cns}"><t xml:space="preserve">\n\n</t></r>', _parser())
-            plain = [c for c in text_el if _local(c) == "t"]
+            text_el = child(existing[ref], "text")
+            sep = etree.fromstring(f'<r xmlns="{cns}"><t xml:space="preserve">\n\n</t></r>', parser())
+            plain = [c for c in text_el if local(c) == "t"]
             for p in plain:  # a plain <t> cannot sit next to runs: wrap it
-                r = etree.Element(_q(cns, "r"))
+                r = etree.Element(qname(cns, "r"))
                 p.addprevious(r)
                 r.append(p)
             text_el.append(sep)
             for r in list(runs):
                 text_el.append(r)
             if threaded:
-                lost.append(
-                    f"工作表“{sheet}”的单元格 {ref} 原有“线程批注”，新版 Excel 会显示原批注而不显示检查说明；"
-                    "说明见“错误清单”。"
-                )
+                lost.append(_t("lost_threaded", sheet=sheet, ref=ref))
         else:
-            c = etree.SubElement(clist, _q(cns, "comment"), ref=ref, authorId=author_id)
+            c = etree.SubElement(clist, qname(cns, "comment"), ref=ref, authorId=author_id)
             c.append(runs)
             new_refs.append(ref)
-    pkg.write(cpart, _dump(croot, craw))
+    pkg.write(cpart, dump(croot, craw))
     if not new_refs:
         return
     # -- the VML drawing that shows the new comments
-    legacy = root.find(_q(ns, "legacyDrawing"))
-    vpart = rels.target(legacy.get(_q(NS_R, "id"), "")) if legacy is not None else None
+    legacy = root.find(qname(ns, "legacyDrawing"))
+    vpart = rels.target(legacy.get(qname(NS_R, "id"), "")) if legacy is not None else None
     if vpart and pkg.has(vpart):
         data = pkg.read(vpart)
         ids = [int(x) for x in re.findall(rb"_x0000_s(\d+)", data)]
@@ -701,7 +473,7 @@ def _add_comments(
         shapes += "".join(_vml_shape(next_id + i, ref, notes[ref], i + 1) for i, ref in enumerate(new_refs))
         end = data.rfind(b"</xml>")
         if end < 0:
-            lost.append(f"工作表“{sheet}”原有的绘图部件格式无法识别，该表新增的批注可能不显示；说明见“错误清单”。")
+            lost.append(_t("lost_drawing", sheet=sheet))
             return
         pkg.write(vpart, data[:end] + shapes.encode() + data[end:])
         return
@@ -717,15 +489,15 @@ def _add_comments(
     ct.default("vml", CT_VML)
     rid = rels.add(RT_VML, vpart)
     if legacy is None:
-        legacy = etree.Element(_q(ns, "legacyDrawing"))
-        _insert_ordered(root, legacy, WORKSHEET_ORDER)
-    legacy.set(_q(NS_R, "id"), rid)
+        legacy = etree.Element(qname(ns, "legacyDrawing"))
+        insert_ordered(root, legacy, WORKSHEET_ORDER)
+    legacy.set(qname(NS_R, "id"), rid)
 
 
 def _clear_tab_selected(root: Any) -> bool:
-    ns = _ns(root)
+    ns = ns_of(root)
     changed = False
-    for view in root.iter(_q(ns, "sheetView")):
+    for view in root.iter(qname(ns, "sheetView")):
         if view.get("tabSelected") in ("1", "true"):
             view.attrib.pop("tabSelected")
             changed = True
@@ -744,7 +516,7 @@ class _ListRow:
 
 
 def _cell_xml(ref: str, text: str, style: int) -> str:
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{escape(_clean(text))}</t></is></c>'
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{escape(clean(text))}</t></is></c>'
 
 
 def _text_lines(text: str, width: int) -> int:
@@ -768,17 +540,14 @@ def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_na
     for i, w in enumerate(widths.values(), start=1):
         out.append(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>')
     out.append("</cols><sheetData>")
-    note = (
-        "单元格一列可点击，跳到出错的单元格。出错的单元格已标为红色（错误）或黄色（提醒），鼠标移到单元格上可看到说明。"
-        "这是检查结果副本：请在原文件中修改，改完后重新检查。"
-    )
+    note = _t("list_note")
     out.append(f'<row r="1" ht="24" customHeight="1">{_cell_xml("A1", head, styles["title"])}</row>')
     out.append(f'<row r="2" ht="32" customHeight="1">{_cell_xml("A2", note, styles["note"])}</row>')
     out.append(
         '<row r="3">'
         + "".join(
             _cell_xml(f"{c}3", t, styles["head"])
-            for c, t in zip("ABCDE", ["表", "单元格", "严重程度", "问题", "怎么改"], strict=True)
+            for c, t in zip("ABCDE", texts.text_list("report.annotate.list_columns"), strict=True)
         )
         + "</row>"
     )
@@ -797,10 +566,10 @@ def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_na
             + _cell_xml(f"E{i}", r.hint, styles["text"])
             + "</row>"
         )
-        tip = "跳到该单元格" if r.location else "无法定位到单元格（见本行说明）"
+        tip = _t("link_tip") if r.location else _t("link_tip_none")
         links.append(
-            f'<hyperlink ref="B{i}" location={quoteattr(_clean(location))} '
-            f"display={quoteattr(_clean(r.label))} tooltip={quoteattr(tip)}/>"
+            f'<hyperlink ref="B{i}" location={quoteattr(clean(location))} '
+            f"display={quoteattr(clean(r.label))} tooltip={quoteattr(tip)}/>"
         )
     out.append("</sheetData>")
     out.append('<mergeCells count="2"><mergeCell ref="A1:E1"/><mergeCell ref="A2:E2"/></mergeCells>')
@@ -814,37 +583,37 @@ def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_na
 
 
 def _insert_list_sheet(
-    pkg: _Package, ct: _ContentTypes, wb_root: Any, wb_raw: bytes, wb_rels: _Rels, name: str, sheet_xml: bytes
+    pkg: EditablePackage, ct: ContentTypes, wb_root: Any, wb_raw: bytes, wb_rels: Rels, name: str, sheet_xml: bytes
 ) -> None:
     from lxml import etree
 
-    ns = _ns(wb_root) or NS_MAIN
+    ns = ns_of(wb_root) or NS_MAIN
     part = pkg.unused("xl/worksheets/sheet{}.xml")
     pkg.write(part, sheet_xml)
     ct.override(part, CT_WORKSHEET)
     rid = wb_rels.add(RT_WORKSHEET, part)
-    sheets = wb_root.find(_q(ns, "sheets"))
+    sheets = wb_root.find(qname(ns, "sheets"))
     ids = [int(s.get("sheetId", "0")) for s in sheets if isinstance(s.tag, str) and s.get("sheetId", "").isdigit()]
-    el = etree.Element(_q(ns, "sheet"), name=name, sheetId=str(max(ids, default=0) + 1))
-    el.set(_q(NS_R, "id"), rid)
+    el = etree.Element(qname(ns, "sheet"), name=name, sheetId=str(max(ids, default=0) + 1))
+    el.set(qname(NS_R, "id"), rid)
     sheets.insert(0, el)
     # Sheet-scoped names refer to sheets by position: everything moved one place right.
-    names = wb_root.find(_q(ns, "definedNames"))
+    names = wb_root.find(qname(ns, "definedNames"))
     if names is not None:
         for dn in names:
             lid = dn.get("localSheetId") if isinstance(dn.tag, str) else None
             if lid is not None and lid.isdigit():
                 dn.set("localSheetId", str(int(lid) + 1))
-    views = wb_root.find(_q(ns, "bookViews"))
+    views = wb_root.find(qname(ns, "bookViews"))
     if views is not None:
         for v in views:
             if isinstance(v.tag, str):
                 v.set("activeTab", "0")
                 v.attrib.pop("firstSheet", None)
-    pkg.write("xl/workbook.xml", _dump(wb_root, wb_raw))
+    pkg.write("xl/workbook.xml", dump(wb_root, wb_raw))
 
 
-def _app_titles(pkg: _Package, name: str) -> None:
+def _app_titles(pkg: EditablePackage, name: str) -> None:
     """docProps/app.xml lists the worksheet names; add ours first (left alone if its shape is unusual)."""
     from lxml import etree
 
@@ -853,12 +622,12 @@ def _app_titles(pkg: _Package, name: str) -> None:
         return
     raw = pkg.read(part)
     try:
-        root = _parse(raw, part)
+        root = parse(raw, part)
     except AnnotateError:
         return
-    ns = _ns(root)
-    pairs = root.find(f"{_q(ns, 'HeadingPairs')}/{{{NS_VT}}}vector")
-    titles = root.find(f"{_q(ns, 'TitlesOfParts')}/{{{NS_VT}}}vector")
+    ns = ns_of(root)
+    pairs = root.find(f"{qname(ns, 'HeadingPairs')}/{{{NS_VT}}}vector")
+    titles = root.find(f"{qname(ns, 'TitlesOfParts')}/{{{NS_VT}}}vector")
     if pairs is None or titles is None:
         return
     variants = list(pairs)
@@ -868,51 +637,56 @@ def _app_titles(pkg: _Package, name: str) -> None:
         count_el = next(iter(variants[i + 1]), None)
         if count_el is None or not (count_el.text or "").strip().isdigit():
             return
-        if label in ("Worksheets", "工作表"):
+        if label in texts.text_list("report.annotate.worksheets_heading"):
             count_el.text = str(int(count_el.text) + 1)
             item = etree.Element(f"{{{NS_VT}}}lpstr")
             item.text = name
             titles.insert(offset, item)
             titles.set("size", str(len(titles)))
-            pkg.write(part, _dump(root, raw))
+            pkg.write(part, dump(root, raw))
             return
         offset += int(count_el.text)
 
 
 # ---------------------------------------------------------------- entry point
-def _workbook_sheets(pkg: _Package, wb_root: Any, wb_rels: _Rels) -> dict[str, str]:
-    ns = _ns(wb_root) or NS_MAIN
+def _workbook_sheets(pkg: EditablePackage, wb_root: Any, wb_rels: Rels) -> dict[str, str]:
+    ns = ns_of(wb_root) or NS_MAIN
     out: dict[str, str] = {}
-    sheets = wb_root.find(_q(ns, "sheets"))
+    sheets = wb_root.find(qname(ns, "sheets"))
     if sheets is None:
-        raise AnnotateError("工作簿中没有工作表列表（xl/workbook.xml 不完整）。")
+        raise AnnotateError(_t("no_sheet_list"))
     for s in sheets:
         if not isinstance(s.tag, str):
             continue
-        target = wb_rels.target(s.get(_q(NS_R, "id"), ""))
+        target = wb_rels.target(s.get(qname(NS_R, "id"), ""))
         if target and pkg.has(target):
             out[s.get("name", "")] = target
     return out
 
 
 def annotate_workbook(
-    src: str | Path, findings: Sequence[Finding], dest: str | Path, ed: Edition | None = None, title: str | None = None
+    src: str | Path | bytes,
+    findings: Sequence[Finding],
+    dest: str | Path,
+    ed: Edition | None = None,
+    title: str | None = None,
 ) -> AnnotateResult:
-    """Write to `dest` a copy of `src` with `findings` marked in place. `src` is only read.
+    """Write to `dest` a copy of `src` (a path, or the file's bytes already read) with `findings` marked in
+    place. `src` is only read; `title` names it in the 错误清单 heading (default: the file name).
 
     The caller writes atomically (dest is normally a temporary file next to the final name).
     """
-    src, dest = Path(src), Path(dest)
-    pkg = _Package(src)
+    dest = Path(dest)
+    pkg = EditablePackage(src if isinstance(src, bytes) else Path(src))
     if "xl/workbook.xml" not in pkg.data:
-        raise AnnotateError("不是 Excel 工作簿（缺少 xl/workbook.xml）。")
+        raise AnnotateError(_t("not_workbook"))
     result = AnnotateResult(dest)
     if any(n.startswith("_xmlsignatures/") for n in pkg.data):
-        result.lost.append("原文件带有数字签名；副本内容有改动，签名在副本中不再有效（原文件不受影响）。")
-    ct = _ContentTypes(pkg)
+        result.lost.append(_t("lost_signature"))
+    ct = ContentTypes(pkg)
     wb_raw = pkg.read("xl/workbook.xml")
-    wb_root = _parse(wb_raw, "xl/workbook.xml")
-    wb_rels = _Rels(pkg, "xl/workbook.xml")
+    wb_root = parse(wb_raw, "xl/workbook.xml")
+    wb_rels = Rels(pkg, "xl/workbook.xml")
     sheets = _workbook_sheets(pkg, wb_root, wb_rels)
     styles = _Styles(pkg, wb_rels, ct)
 
@@ -933,21 +707,21 @@ def annotate_workbook(
         if sheet not in marks and b"tabSelected" not in raw:
             continue
         try:
-            root = _parse(raw, part)
+            root = parse(raw, part)
         except AnnotateError:
             # A damaged sheet the reader could still read: the copy keeps it as it is, unmarked.
             if sheet in marks:
-                result.lost.append(f"工作表“{sheet}”的内部数据有误，无法在其中标注颜色和批注；说明见“错误清单”。")
+                result.lost.append(_t("lost_damaged", sheet=sheet))
             pkg.write(part, raw.replace(b' tabSelected="1"', b""))
             continue
         changed = _clear_tab_selected(root)
         if sheet in marks:
-            if _local(root) != "worksheet":  # a chart sheet or dialog sheet has no cells to fill
-                result.lost.append(f"“{sheet}”不是普通工作表，无法在其中标注；说明见“错误清单”。")
+            if local(root) != "worksheet":  # a chart sheet or dialog sheet has no cells to fill
+                result.lost.append(_t("lost_not_worksheet", sheet=sheet))
             else:
                 severity = {ref: worst(s) for ref, s in marks[sheet].items()}
                 _mark_cells(root, severity, styles)
-                rels = _Rels(pkg, part)
+                rels = Rels(pkg, part)
                 _add_comments(
                     pkg, ct, root, rels, {ref: "\n\n".join(t) for ref, t in notes[sheet].items()}, result.lost, sheet
                 )
@@ -955,11 +729,11 @@ def annotate_workbook(
                 result.marked[sheet] = severity
                 changed = True
         if changed:
-            pkg.write(part, _dump(root, raw))
+            pkg.write(part, dump(root, raw))
 
     # The 错误清单 sheet, first.
-    ns = _ns(wb_root) or NS_MAIN
-    taken = {el.get("name", "").lower() for el in wb_root.iter(_q(ns, "sheet"))}
+    ns = ns_of(wb_root) or NS_MAIN
+    taken = {el.get("name", "").lower() for el in wb_root.iter(qname(ns, "sheet"))}
     list_name = LIST_SHEET
     n = 2
     while list_name.lower() in taken:
@@ -968,14 +742,14 @@ def annotate_workbook(
     rows = []
     for f, p in places:
         location = f"{quote_sheet(p.sheet)}!{p.link}" if p.sheet else ""
-        rows.append(_ListRow(f.sheet or "（整个文件）", p.label, f.severity, f.message, f.hint, location))
+        rows.append(_ListRow(f.sheet or _t("whole_file"), p.label, f.severity, f.message, f.hint, location))
     n_err = sum(1 for f in findings if f.severity == ERROR)
     n_warn = sum(1 for f in findings if f.severity == WARNING)
-    name = title or src.name
+    name = title or ("" if isinstance(src, bytes) else Path(src).name)
     if n_err:
-        head = f"{name}：未通过（{n_err} 个错误，{n_warn} 个提醒）"
+        head = _t("head_fail", name=name, errors=n_err, warnings=n_warn)
     else:
-        head = f"{name}：通过" + (f"（{n_warn} 个提醒）" if n_warn else "，没有发现问题")
+        head = _t("head_pass_warnings", name=name, warnings=n_warn) if n_warn else _t("head_pass", name=name)
     list_styles = styles.list_formats()
     styles.save()
     _insert_list_sheet(pkg, ct, wb_root, wb_raw, wb_rels, list_name, _list_sheet(rows, head, list_styles, list_name))
@@ -992,7 +766,7 @@ def annotate_report(report: Any, out: Path) -> AnnotateResult:
     from ..outputs import atomic_write
 
     if report.unreadable:
-        raise AnnotateError(f"“{report.path}”无法读取，没有生成带标注的副本。")
+        raise AnnotateError(_t("unreadable", path=report.path))
     ed = report.book.edition if report.book is not None else None
     holder: list[AnnotateResult] = []
     atomic_write(out, lambda tmp: holder.append(annotate_workbook(report.path, report.findings, tmp, ed)))

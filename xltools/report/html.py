@@ -10,6 +10,7 @@ everything that comes from the workbook or a message: a cell holding `<script>` 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ MAX_TEXT = 80  # characters of a cell shown in the grid (the whole text is in th
 
 
 def default_output(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.检查结果.html")
+    return path.with_name(texts.text("report.output_name", stem=path.stem, suffix=".html"))
 
 
 def _t(key: str, **params: Any) -> str:
@@ -230,6 +231,16 @@ def _js_string(text: str) -> Any:
     return Markup(f"'{escaped}'")
 
 
+def _escape(value: Any) -> Any:
+    """Every value the page shows, escaped as the HTML standard library does (quotes included); what the
+    template or this module built as markup passes as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape(str(value), quote=True))
+
+
 @lru_cache(maxsize=1)
 def _template() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -239,6 +250,7 @@ def _template() -> Any:
         autoescape=True,
         keep_trailing_newline=True,
         undefined=StrictUndefined,
+        finalize=_escape,
     )
     env.filters["js_string"] = _js_string
     env.globals["t"] = _t

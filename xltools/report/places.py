@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from .. import texts
 from ..cells import a1, parse_a1
 from ..edition.model import Edition
 from ..findings import ERROR, SEVERITY_ZH, Finding
@@ -58,9 +59,9 @@ def expand(ref: str) -> tuple[str, ...]:
 
 def place(f: Finding, present: Collection[str], ed: Edition | None = None) -> Place:
     if not f.sheet:
-        return Place("", "", (), "（整个文件）", "")
+        return Place("", "", (), texts.text("report.place.whole_file"), "")
     if f.sheet not in present:
-        return Place("", "", (), "（缺少此工作表，无法定位）", "")
+        return Place("", "", (), texts.text("report.place.missing_sheet"), "")
     if f.cell:
         try:
             cells = expand(f.cell)
@@ -68,7 +69,7 @@ def place(f: Finding, present: Collection[str], ed: Edition | None = None) -> Pl
         except ValueError:
             pass
     anchor = title_cell(ed, f.table)
-    return Place(f.sheet, anchor, (anchor,), f"{anchor}（整张表）", anchor)
+    return Place(f.sheet, anchor, (anchor,), texts.text("report.place.whole_table", cell=anchor), anchor)
 
 
 def worst(severities: Collection[str]) -> str:
@@ -78,9 +79,13 @@ def worst(severities: Collection[str]) -> str:
 def comment_text(f: Finding) -> str:
     """The note on a marked cell: severity, message, expected/actual, fix."""
     j = f.to_json()
-    lines = [f"【{SEVERITY_ZH.get(f.severity, f.severity)}】{f.message}"]
+    lines = [
+        texts.text("report.place.comment_head", severity=SEVERITY_ZH.get(f.severity, f.severity), message=f.message)
+    ]
     if "expected" in j or "actual" in j:
-        lines.append(f"应为：{j.get('expected', '')}；实际：{j.get('actual', '')}")
+        lines.append(
+            texts.text("report.html.expected_actual", expected=j.get("expected", ""), actual=j.get("actual", ""))
+        )
     if f.hint:
-        lines.append(f"怎么改：{f.hint}")
+        lines.append(texts.text("report.html.hint", hint=f.hint))
     return "\n".join(lines)
