@@ -10,7 +10,24 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from .corpus import edit_zip, members, workbook_bytes
+
+def edit_zip(zb: bytes, changes: dict) -> bytes:  # type: ignore[type-arg]
+    from .corpus import edit_zip as edit  # corpus.py registers these kinds: imported when used, not at load
+
+    return edit(zb, changes)
+
+
+def members(zb: bytes) -> dict[str, bytes]:
+    from .corpus import members as parts
+
+    return parts(zb)
+
+
+def workbook_bytes() -> bytes:
+    from .corpus import workbook_bytes as example
+
+    return example()
+
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TAG = re.compile(rb"<([A-Za-z_][\w.:\-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))+)(\s*/?)>")

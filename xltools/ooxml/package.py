@@ -594,17 +594,17 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
                     raise unreadable("read.unsafe-xml", path, part=info.filename)
     wb = _parse_xml(pkg, workbook)
     targets = {r.id: r.target for r in pkg.rels(workbook) if not r.external}
-    for el in wb.iter():  # type: ignore[attr-defined]
-        tag = N.local(el.tag)
-        if tag == "sheet":
-            name = el.get("name", "")
-            rid = next((v for k, v in el.attrib.items() if N.namespace(k) in N.RELS and N.local(k) == "id"), "")
-            part = targets.get(rid, "")
-            if part in names:
-                pkg.sheets[name] = part
-            pkg.hidden[name] = el.get("state", "visible")
-        elif tag == "calcPr":
-            pkg.full_calc_on_load = el.get("fullCalcOnLoad") in ("1", "true")
+    ns = N.namespace(wb.tag) if N.namespace(wb.tag) in N.MAINS else N.MAIN  # transitional or strict
+    rel_ids = [f"{{{r}}}id" for r in N.RELS]
+    for el in wb.iter(f"{{{ns}}}sheet"):  # type: ignore[attr-defined]
+        name = el.get("name", "")
+        rid = next((el.get(k) for k in rel_ids if el.get(k) is not None), "")
+        part = targets.get(rid, "")
+        if part in names:
+            pkg.sheets[name] = part
+        pkg.hidden[name] = el.get("state", "visible")
+    calc = wb.find(f"{{{ns}}}calcPr")  # type: ignore[attr-defined]
+    pkg.full_calc_on_load = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
     pkg.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     if "docProps/custom.xml" in names:
         for prop in _parse_xml(pkg, "docProps/custom.xml").iter():  # type: ignore[attr-defined]

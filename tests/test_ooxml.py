@@ -1,0 +1,199 @@
+"""The OOXML layer: the sheet scan reads XML by its grammar (any attribute order, quoting or prefix, comments,
+CDATA, cells placed by position), its two scanners agree, the package resolves styles and shared-string
+indexes, and the reader gives the same findings for the same workbook however its XML is written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltools.ooxml.package import open_package, resolve
+from xltools.ooxml.scan import _exact, _region, scan_sheet
+from xltools.ooxml.styles import Styles, is_date_code
+from xltools.reader.read import read_workbook
+from xltools.validate import validate_file
+
+from .robustness import corpus_producers as producers
+from .robustness.corpus import edit_zip, sheet_part, where, with_cell, workbook_bytes
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+VARIANTS = [
+    producers.attribute_order,
+    producers.single_quotes,
+    producers.namespace_prefix,
+    producers.strict_namespaces,
+    producers.sheet_target_parent,
+]
+
+
+def _findings(path: Path) -> list[tuple[str, str, str, str, str]]:
+    return [(f.rule, f.severity, f.sheet, f.cell, f.message) for f in validate_file(path).findings]
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("orig") / "example.xlsx"
+    p.write_bytes(workbook_bytes())
+    return p
+
+
+@pytest.mark.parametrize("make", VARIANTS, ids=lambda f: f.__name__)
+def test_other_producers_give_exactly_the_original_findings(make, original: Path, tmp_path: Path) -> None:
+    p = tmp_path / "variant.xlsx"
+    p.write_bytes(make())
+    assert _findings(p) == _findings(original)
+
+
+def _sheets(zb: bytes) -> list[bytes]:
+    with zipfile.ZipFile(io.BytesIO(zb)) as zf:
+        return [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+
+
+@pytest.mark.parametrize("make", [workbook_bytes, *VARIANTS[:3]], ids=lambda f: f.__name__)
+def test_fast_and_exact_scanners_agree(make) -> None:
+    for data in _sheets(make()):
+        fast = scan_sheet(data)
+        exact = _exact(_region(data)[0])
+        assert not fast.exact
+        assert fast.formulas == exact.formulas and fast.errors == exact.errors
+        assert {c.ref: c for c in fast.cells()} == {c.ref: c for c in exact.cells()}
+
+
+def _sheet(rows: str, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    ns = f"xmlns:{prefix}" if prefix else "xmlns"
+    return (
+        f'<?xml version="1.0"?><{p}worksheet {ns}="{MAIN}"><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'.encode()
+    )
+
+
+def test_cell_view_exposes_type_style_formula_and_value() -> None:
+    scan = scan_sheet(
+        _sheet(
+            '<row r="3"><c s="7" t="s" r="B3"><v>12</v></c>'
+            "<c r='C3' t='str'><f t='shared' ref='C3:C9' si='0'>A3&amp;\"x\"</f><v>ax</v></c>"
+            '<c r="D3"><f t="shared" si="0"/></c><c r="E3" t="e"><v>#N/A</v></c>'
+            '<c r="F3" t="inlineStr"><is><t>文字</t></is></c><c r="G3" s="2"/></row>'
+        )
+    )
+    b3, c3, d3, e3, f3 = (scan.cell(r) for r in ("B3", "C3", "D3", "E3", "F3"))
+    assert (b3.t, b3.s, b3.value, b3.has_value, b3.formula) == ("s", 7, "12", True, None)
+    assert c3.formula == b'A3&amp;"x"' and c3.shared_index == "0" and c3.formula_attrs["ref"] == "C3:C9"
+    assert d3.formula == b"" and d3.shared_index == "0" and not d3.has_value
+    assert (e3.t, e3.value) == ("e", "#N/A") and scan.errors == {"E3": "#N/A"}
+    assert f3.inline and f3.t == "inlineStr"
+    assert scan.cell("G3") is None  # an empty styled cell holds nothing
+    assert scan.formulas == {"C3": b'A3&amp;"x"', "D3": b""}
+
+
+def test_prefixed_cells_are_cells() -> None:
+    scan = scan_sheet(_sheet('<x:row r="1"><x:c r="A1"><x:f>SUM(B1:C1)</x:f><x:v>3</x:v></x:c></x:row>', "x"))
+    assert scan.formulas == {"A1": b"SUM(B1:C1)"} and not scan.exact
+
+
+def test_comments_and_cdata_are_not_cells() -> None:
+    scan = scan_sheet(
+        _sheet(
+            '<row r="1"><!-- <c r="A1"><f>FAKE()</f></c> -->'
+            '<c r="B1" t="inlineStr"><is><t><![CDATA[<c r="C1"><f>X</f></c>]]></t></is></c>'
+            '<c r="D1"><f><![CDATA[IF(A1<2,1,0)]]></f><v>1</v></c></row>'
+        )
+    )
+    assert scan.exact
+    assert scan.formulas == {"D1": b"IF(A1&lt;2,1,0)"}
+    assert sorted(c.ref for c in scan.cells()) == ["B1", "D1"]
+
+
+def test_cells_placed_by_position_get_their_implied_reference() -> None:
+    scan = scan_sheet(_sheet('<row><c><v>1</v></c><c/><c><f>A1</f><v>1</v></c></row><row r="5"><c><v>2</v></c></row>'))
+    assert scan.exact and scan.formulas == {"C1": b"A1"}
+    assert [c.ref for c in scan.cells()] == ["A1", "C1", "A5"]
+    assert (scan.rows, scan.cols) == (5, 3)
+
+
+def test_greater_than_inside_an_attribute_value() -> None:
+    scan = scan_sheet(_sheet('<row r="2"><c x:note="a>b" r="A2" xmlns:x="urn:x"><f>1+1</f><v>2</v></c></row>'))
+    assert scan.formulas == {"A2": b"1+1"}
+
+
+def test_far_cell_is_measured_exactly() -> None:
+    scan = scan_sheet(_sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="70000"><c r="AB70000"><v>1</v></c></row>'))
+    assert (scan.rows, scan.cols, scan.far, scan.bound) == (70000, 28, "AB70000", False)
+
+
+def test_relationship_targets_resolve_like_paths() -> None:
+    assert resolve("xl/workbook.xml", "worksheets/sheet1.xml") == "xl/worksheets/sheet1.xml"
+    assert resolve("xl/workbook.xml", "../xl/worksheets/sheet1.xml") == "xl/worksheets/sheet1.xml"
+    assert resolve("xl/workbook.xml", "/xl/worksheets/./sheet1.xml") == "xl/worksheets/sheet1.xml"
+    assert resolve("xl/workbook.xml", "../../etc/passwd").startswith("/")  # outside: no part has that name
+
+
+def test_date_formats() -> None:
+    assert is_date_code("yyyy-mm-dd") and is_date_code('yyyy"年"m"月"d"日"') and is_date_code("[h]:mm")
+    assert not is_date_code("#,##0.00") and not is_date_code("General") and not is_date_code('0.00"元"')
+    assert not is_date_code("[Red]0.00") and not is_date_code("@")
+    styles = Styles(xf_formats=[0, 14, 164, 165], codes={164: "0.00", 165: "yyyy/m/d"})
+    assert [styles.is_date(i) for i in range(5)] == [False, True, False, True, False]
+
+
+def test_package_resolves_styles_and_shared_string_indexes() -> None:
+    zb = workbook_bytes()
+    sheet, ref = where("cover", "year", "value")
+    pkg = open_package(zb, "example.xlsx")
+    try:
+        n = pkg.shared_strings
+        assert n > 100
+        assert pkg.valid_string_index("0") and pkg.valid_string_index(str(n - 1))
+        for bad in ("-1", str(10**20), str(n), "1.5", "", None):
+            assert not pkg.valid_string_index(bad), bad
+        cell = pkg.scan(sheet).cell(ref)
+        assert cell is not None and cell.t == "n" and not pkg.is_date(cell.s)
+        assert pkg.sheets[sheet] == sheet_part(zb, sheet)
+    finally:
+        pkg.close()
+
+
+def test_read_from_bytes_is_read_from_the_file(original: Path) -> None:
+    data = original.read_bytes()
+    by_path, by_bytes = read_workbook(original), read_workbook(data, name=original)
+    assert by_path.book.cells.keys() == by_bytes.book.cells.keys()
+    assert all(by_path.book.cells[k].value == by_bytes.book.cells[k].value for k in by_path.book.cells)
+    assert [f.message for f in by_path.findings] == [f.message for f in by_bytes.findings]
+
+
+def test_bytes_that_are_not_a_workbook_name_the_given_path() -> None:
+    from xltools.errors import UnreadableError
+
+    with pytest.raises(UnreadableError) as e:
+        read_workbook(b"%PDF-1.4", name="收件/网信办.xlsx")
+    assert e.value.finding.rule == "read.not-xlsx" and "收件/网信办.xlsx" in e.value.finding.message
+
+
+def test_date_formatted_cell_is_seen_as_a_date() -> None:
+    """A number typed in a cell whose format is a date: the package tells it from a plain number."""
+    import re
+
+    sheet, ref = where("t02", "r0", "special")
+    zb = with_cell("t02", "r0", "special", "<v>43891</v>")
+    with zipfile.ZipFile(io.BytesIO(zb)) as zf:
+        xfs = zf.read("xl/styles.xml").split(b"<cellXfs", 1)[1].split(b"</cellXfs>", 1)[0].count(b"<xf ")
+
+    def add_style(x: bytes) -> bytes:
+        fmt = b'<numFmts count="1"><numFmt numFmtId="200" formatCode="yyyy-mm-dd"/></numFmts>'
+        x = x.replace(b"<fonts", fmt + b"<fonts", 1)
+        return x.replace(b"</cellXfs>", b'<xf numFmtId="200" fontId="0" fillId="0" borderId="0"/></cellXfs>', 1)
+
+    def restyle(x: bytes) -> bytes:
+        return re.sub(rb'<c r="' + ref.encode() + rb'" s="\d+"', b'<c s="%d" r="%s"' % (xfs, ref.encode()), x)
+
+    out = edit_zip(zb, {"xl/styles.xml": add_style, sheet_part(zb, sheet): restyle})
+    pkg = open_package(out, "dated.xlsx")
+    try:
+        cell = pkg.scan(sheet).cell(ref)
+        assert cell is not None and (cell.s, cell.value) == (xfs, "43891") and pkg.is_date(cell.s)
+        assert not pkg.is_date(0)
+    finally:
+        pkg.close()
