@@ -44,13 +44,14 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
     return sorted(out, key=Finding.sort_key)
 
 
-def validate_file(path: str | Path, edition: Edition | None = None) -> FileReport:
-    """Never raises for bad input: an unusable file gives a report with unreadable=True."""
+def validate_file(path: str | Path, edition: Edition | None = None, data: bytes | None = None) -> FileReport:
+    """Never raises for bad input: an unusable file gives a report with unreadable=True. With `data` (the
+    file's bytes, already read and hashed by the caller) those bytes are checked, not the file again."""
     from .reader.read import read_workbook
     from .rules.check import check_book
 
     try:
-        result = read_workbook(path, edition)
+        result = read_workbook(path if data is None else data, edition, name=path)
     except UnreadableError as e:
         return FileReport(str(path), [e.finding], unreadable=True)
     findings = list(result.findings) + check_book(result.book)
