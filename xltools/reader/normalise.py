@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .. import texts
 from ..money import from_float, to_decimal
 
 DASHES = {"-", "—", "——", "–", "－", "―", "/", "无", "－－"}
@@ -25,8 +26,12 @@ MIN_AMOUNT = Decimal("1e-10")  # typed "1e-999999" is not an amount (and its fix
 MAX_RAW = 60  # characters of a cell's content quoted back in a message
 
 
+def _why(key: str, **params: Any) -> str:
+    return texts.text(f"reader.number.{key}", **params)
+
+
 def _short(text: str) -> str:
-    return text if len(text) <= MAX_RAW else text[:MAX_RAW] + f"…（共 {len(text)} 个字符）"
+    return text if len(text) <= MAX_RAW else text[:MAX_RAW] + _why("shortened", n=len(text))
 
 
 @dataclass
@@ -89,35 +94,35 @@ def parse_number(raw: Any, unit: str, percent: bool = False) -> Parsed:
     text = _CONTROL.sub("", text).strip().replace(" ", "").replace("\u3000", "")
     why: list[str] = []
     if text != original.strip():
-        why.append("含全角字符或空格")
+        why.append(_why("fullwidth"))
     if text in DASHES or text == "":
         if text == "":
             return Parsed(None)
-        return Parsed(Decimal(0), [("cell.text-number", {"raw": shown, "why": "表示无金额", "value": "0"})])
+        return Parsed(Decimal(0), [("cell.text-number", {"raw": shown, "why": _why("dash"), "value": "0"})])
     for suffix in ("万元", "万", "亿元", "亿"):
         if text.endswith(suffix) and not (suffix == "万元" and unit == "万元"):  # 万元 in a 万元 table: stripped below
             return Parsed(None, [("cell.unit-in-cell", {"raw": shown, "suffix": suffix})])
     for suffix in ("元", "%", "％"):
         if text.endswith(suffix) and (suffix != "元" or unit == "元") and (suffix == "元" or percent):
             text = text[: -len(suffix)]
-            why.append(f"带有“{suffix}”")
+            why.append(_why("suffix", suffix=suffix))
     if text.endswith("万元") and unit == "万元":
         text = text[:-2]
-        why.append("带有“万元”")
+        why.append(_why("suffix", suffix="万元"))
     if _GROUPED.match(text):
         text = text.replace(",", "")
-        why.append("带有千分位逗号")
+        why.append(_why("grouped"))
     if text.startswith("(") and text.endswith(")"):
         text = "-" + text[1:-1]
-        why.append("用括号表示负数")
+        why.append(_why("parentheses"))
     value = to_decimal(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) else None
     if value is None:
         return Parsed(None, [("cell.not-a-number", {"raw": shown})])
     if abs(value) >= MAX_AMOUNT or (value and abs(value) < MIN_AMOUNT):  # not used: reported at the cell only
         hint = "large" if abs(value) >= MAX_AMOUNT else "small"  # texts in the catalogue
         return Parsed(None, [("cell.out-of-range", {"raw": shown, "low": "-1e13", "high": "1e13", "range_hint": hint})])
-    why.insert(0, "是以文本形式存储的数字")
+    why.insert(0, _why("stored_as_text"))
     notes: list[tuple[str, dict[str, Any]]] = [
-        ("cell.text-number", {"raw": shown, "why": "，".join(why), "value": format(value, "f")})
+        ("cell.text-number", {"raw": shown, "why": _why("joiner").join(why), "value": format(value, "f")})
     ]
     return Parsed(value, notes)

@@ -409,6 +409,43 @@ def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool
 def _sheet_error(e: BaseException) -> str:
     """A Chinese reason for a parser's exception (its own words stay in parentheses for the maintainer)."""
     name = type(e).__name__
+    reasons = texts.raw("reader.parser_errors")
+    return texts.text("reader.parser_error", what=reasons.get(name, reasons["default"]), name=name)
+
+
+def _label_plan(ed: Edition, table_id: str) -> tuple[tuple[str, int, int], ...]:
+    """(label, row, column) of every fixed row's label."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    out = []
+    for r in t.rows:
+        label = t.label_column(r.side)
+        if label is not None:
+            out.append((r.label, lay.excel_row(r.id), lay.col_index[label.key]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int, int, str, bool], ...]:
+    """Every value cell of a fixed table with its position and whether it is a formula (computed once)."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    return tuple(
+        (r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], lay.cell(r.id, c.key), is_formula(ed, t, r.id, c.key))
+        for r in t.rows
+        for c in t.value_columns(r.side)
+        if c.key not in r.na
+    )
+
+
+@lru_cache(maxsize=256)
+def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool], ...]:
+    """Every column of a list table: (column, index, letters, per-row formula)."""
+    t, lay = ed.table(table_id), table_layout(ed, table_id)
+    return tuple((c, lay.col_index[c.key], lay.col_letters[c.key], is_formula(ed, t, "r0", c.key)) for c in t.columns)
+
+
+def _sheet_error(e: BaseException) -> str:
+    """A Chinese reason for a parser's exception (its own words stay in parentheses for the maintainer)."""
+    name = type(e).__name__
     what = {
         "XmlError": "XML 内容有误或不完整",
         "ZipError": "压缩包部件已损坏",
