@@ -86,6 +86,6 @@ def command(
     for line in result.refusal_lines():
         click.echo(line, err=True)
     for path in result.written:
-        click.echo(texts.text("merge.written", path=path), err=True)
+        click.echo(texts.text("merge.output_written", path=path), err=True)
     click.echo(result.summary_line())
     raise SystemExit(result.exit_code)

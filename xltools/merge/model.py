@@ -118,29 +118,26 @@ class FileResult:
 # ---- what the merge makes of it ----
 
 
-@dataclass
+@dataclass(slots=True)
 class InputEntry:
-    """One input: a file, or a folder that could not be searched (kind "folder")."""
+    """One input as the main process holds it while merging: what the statuses and the sort need, no more (its
+    findings, hash, size and times stay in the spool, see spool.py; the outputs read them back)."""
 
     path: str
-    kind: str = "file"
+    kind: str = "file"  # or "folder": a folder that could not be searched
     status_key: str = NOREAD
-    sha256: str = ""
-    size: int | None = None
-    mtime: float | None = None
-    mtime_ns: int | None = None
+    verdict: str = UNREADABLE
     unit_code: str = ""
     unit_name: str = ""
     edition: str = ""
     edition_title: str = ""
     version: str = ""
     year: int | None = None
+    mtime_ns: int | None = None
     errors: int = 0
     warnings: int = 0
     reason: str = ""
-    findings: tuple[FindingNote, ...] = ()
-    verdict: str = UNREADABLE
-    spool: tuple[int, int] | None = None  # where the worker's figures sit in the spool file
+    key: int = 0  # the spool's id of this input's result (0: none)
 
     @property
     def status(self) -> str:
