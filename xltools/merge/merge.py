@@ -135,12 +135,13 @@ def merge(
             if progress is not None:
                 progress(done, total)
 
-        todo = []
+        todo, reused = [], 0
         for path in found.files:
             hit = spool.reusable(path, with_csv) if resume else None
             if hit is None:
                 todo.append(path)
             else:
+                reused += 1
                 arrived(entry_of(hit[1], hit[0]))
         if scheduler:
             from .distributed import run_dask
@@ -154,7 +155,9 @@ def merge(
         lap("read_validate")
         entries.sort(key=lambda e: e.sort_key)
         refused, missing, not_on = classify(entries, the_roster, prefer_latest)
-        result = MergeResult(entries, missing, not_on, the_roster, refused, skipped=found.skipped, timings=timings)
+        result = MergeResult(
+            entries, missing, not_on, the_roster, refused, skipped=found.skipped, timings=timings, reused=reused
+        )
         if refused is None:
             ref = next((e for e in entries if e.verdict in (OK, INVALID)), None)
             if ref is not None:

@@ -185,6 +185,7 @@ class MergeResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (for bench/merge_bench.py)
+    reused: int = 0  # results taken from an interrupted run's spool (--resume)
 
     def count(self, key: str) -> int:
         return sum(1 for e in self.inputs if e.status_key == key)

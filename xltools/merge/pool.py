@@ -38,24 +38,32 @@ def effective_jobs(jobs: int | None, n_files: int) -> int:
     return max(1, min(want, n_files, MAX_JOBS_PER_CORE * default_jobs(), 61))  # 61: Windows' limit
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _die_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker when the main process ends, however it ends."""
-    if sys.platform.startswith("linux"):
+    """Worker initializer: end this worker when the main process ends, however it ends (kill -9 included)."""
+    if sys.platform.startswith("linux") and os.getppid() == parent:  # forked straight from the main process
         try:
             import ctypes
 
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    if _gone(parent):  # the main process died before the signal was armed
         os._exit(1)
 
-    def watch() -> None:
-        while True:
+    def watch() -> None:  # elsewhere (no prctl, or a forkserver between): look every second
+        while not _gone(parent):
             threading.Event().wait(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
+        os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="xltools-parent-watch").start()
 

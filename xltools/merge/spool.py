@@ -23,7 +23,8 @@ from .model import FileResult
 from .render import Packed, Sums
 
 FORMAT = "xltools-merge-spool 1"
-COMMIT_EVERY = 1.0  # seconds: what a crash can cost
+COMMIT_EVERY = 1.0  # seconds, or COMMIT_ROWS results: what a crash can cost
+COMMIT_ROWS = 16
 
 
 def spool_dir(out: Path) -> Path:
@@ -58,7 +59,7 @@ class Spool:
             self.db.execute("DELETE FROM results")
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (stamp,))
         self.db.execute("BEGIN")
-        self._last_commit = time.monotonic()
+        self._last_commit, self._pending = time.monotonic(), 0
 
     # ---- writing ----
     def put(self, res: FileResult, packed: Packed | None, with_csv: bool) -> int:
@@ -69,14 +70,15 @@ class Spool:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (res.path, res.facts.sha256, int(with_csv), record, sums, xml, csv),
         )
-        if time.monotonic() - self._last_commit > COMMIT_EVERY:
+        self._pending += 1
+        if self._pending >= COMMIT_ROWS or time.monotonic() - self._last_commit > COMMIT_EVERY:
             self.commit()
         return int(cur.lastrowid or 0)
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
         self.db.execute("BEGIN")
-        self._last_commit = time.monotonic()
+        self._last_commit, self._pending = time.monotonic(), 0
 
     # ---- reading ----
     def reusable(self, path: str, with_csv: bool) -> tuple[int, FileResult] | None:
