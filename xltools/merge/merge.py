@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from ..errors import OutputError
 from . import spec
@@ -92,11 +93,11 @@ def merge(
     progress: Progress | None = None,
     force: bool = False,
     resume: bool = False,
-    scheduler: str | None = None,
+    scheduler: str | Any = None,
 ) -> MergeResult:
     """Merge the workbooks under `paths` into `out`. `resume`: reuse the results a previous, interrupted run of
     the same output spooled (each checked against its file's SHA-256). `scheduler`: a Dask scheduler address
-    (default: $XLTOOLS_DASK_SCHEDULER, else the local process pool)."""
+    (default: $XLTOOLS_DASK_SCHEDULER, else the local process pool), or a connected distributed.Client."""
     from ..edition import load_edition
 
     out = Path(out)
@@ -106,7 +107,8 @@ def merge(
     found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
     _targets(out, json_p, export_p, [Path(p) for p in found.files] + ([roster_p] if roster_p else []), force)
     the_roster = read_roster(roster_p) if roster_p is not None else None
-    scheduler = scheduler or os.environ.get("XLTOOLS_DASK_SCHEDULER") or None
+    if scheduler is None:
+        scheduler = os.environ.get("XLTOOLS_DASK_SCHEDULER") or None
     with_csv = export_p is not None
 
     entries: list[InputEntry] = [
@@ -143,7 +145,7 @@ def merge(
             else:
                 reused += 1
                 arrived(entry_of(hit[1], hit[0]))
-        if scheduler:
+        if scheduler is not None:
             from .distributed import run_dask
 
             outcomes = run_dask(todo, scheduler, with_csv)
