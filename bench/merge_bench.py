@@ -330,7 +330,9 @@ def ratio(books: list[Path], n: int, runs: int, jobs: int) -> None:
     files, walls = books[:n], {"merge": [], "floor": []}
     for _ in range(runs):  # interleaved, so both see the same load
         for what in ("merge", "floor"):
-            walls[what].append(run_child(what, files, jobs)["wall"])
+            got = run_child(what, files, jobs)
+            walls[what].append(got["wall"])
+            print(json.dumps(got, ensure_ascii=False), flush=True)
     m, a = _median(walls["merge"]), _median(walls["floor"])
     print("\n| N | jobs | runs | merge (median) | floor (median) | merge/floor | all merge walls | all floor walls |")
     print("|---:|---:|---:|---:|---:|---:|---|---|")

@@ -156,6 +156,12 @@ def test_ten_thousand_copies_stay_linear(county: County, tmp_path: Path) -> None
     listed = json.loads(js.read_text(encoding="utf-8"))["inputs"]
     assert f"共 {n - 1} 个文件" in listed[0]["reason"]
     assert js.stat().st_size < 3000 * n  # linear: one short entry per input
+    # what the main process holds per input (findings, hashes, figures are in the spool): well under 1 KB
+    held = sum(
+        sys.getsizeof(e) + sum(sys.getsizeof(getattr(e, f)) for f in ("path", "unit_code", "unit_name", "reason"))
+        for e in r.inputs
+    )
+    assert held / n < 1024, held / n
 
 
 def test_default_engine_imports_no_dask(county: County, tmp_path: Path) -> None:
