@@ -112,7 +112,7 @@ def merge(
     with_csv = export_p is not None
 
     entries: list[InputEntry] = [
-        InputEntry(p.path, kind="folder", reason=spec.text("reason_folder", path=p.path, error=p.error))
+        InputEntry(p.path, kind="folder", note=spec.text("reason_folder", path=p.path, error=p.error))
         for p in found.problems
     ]
     clock = time.perf_counter()

@@ -136,16 +136,43 @@ class InputEntry:
     mtime_ns: int | None = None
     errors: int = 0
     warnings: int = 0
-    reason: str = ""
+    note: str = ""  # the reason, when it is not worded from `duplicates`
     key: int = 0  # the spool's id of this input's result (0: none)
+    duplicates: list[InputEntry] | None = None  # 重复: the group sharing this 单位编码 (one list for all of them)
 
     @property
     def status(self) -> str:
         return status_text(self.status_key)
 
     @property
+    def reason(self) -> str:
+        """Why this status. A duplicate's is worded when asked, so 10,000 copies hold one group, not 10,000 texts."""
+        if self.duplicates is not None:
+            return spec.text("reason_duplicate", code=self.unit_code, others=listed(self.duplicates, self))
+        return self.note
+
+    @reason.setter
+    def reason(self, text: str) -> None:
+        self.note, self.duplicates = text, None
+
+    @property
     def sort_key(self) -> tuple[bool, str, str]:
         return (not self.unit_code, self.unit_code, self.path)
+
+
+MAX_LISTED = 5  # a reason names at most this many other files (and how many there are): linear, not N²
+
+
+def listed(group: list[InputEntry], me: InputEntry | None) -> str:
+    """The paths of a group's files other than `me`: the first MAX_LISTED, and the count when there are more."""
+    shown: list[str] = []
+    for e in group:
+        if e is not me:
+            if len(shown) == MAX_LISTED:
+                total = len(group) - (me is not None)
+                return spec.text("more_files", files="、".join(shown), count=total)
+            shown.append(e.path)
+    return "、".join(shown)
 
 
 @dataclass

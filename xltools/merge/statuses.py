@@ -23,6 +23,7 @@ from .model import (
     FileResult,
     Group,
     InputEntry,
+    listed,
 )
 from .roster import Roster, RosterEntry
 
@@ -54,21 +55,6 @@ def entry_of(res: FileResult, key: int) -> InputEntry:
     elif e.verdict == OK:
         e.status_key = INCLUDED
     return e
-
-
-MAX_LISTED = 5  # a reason names at most this many other files: 10,000 copies give 10,000 short reasons, not N²
-
-
-def listed(group: list[InputEntry], me: InputEntry | None) -> str:
-    """The paths of a group's files other than `me`, the first MAX_LISTED of them and how many more."""
-    shown: list[str] = []
-    for e in group:
-        if e is not me:
-            if len(shown) == MAX_LISTED:
-                total = len(group) - (me is not None)
-                return spec.text("more_files", files="、".join(shown), count=total)
-            shown.append(e.path)
-    return "、".join(shown)
 
 
 def classify(
@@ -114,7 +100,7 @@ def classify(
         else:
             for e in same:
                 e.status_key = DUPLICATE
-                e.reason = spec.text("reason_duplicate", code=code, others=listed(same, e))
+                e.duplicates = same  # one list shared by the group; the reason is worded when an output asks
     missing: list[RosterEntry] = []
     if roster is not None:
         submitted = {m.code for e in readable if (m := roster.lookup(e.unit_code)) is not None}

@@ -403,8 +403,10 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
                     copy.file_size = tmp.stat().st_size
                     with tmp.open("rb") as src, zout.open(copy, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
-                else:
-                    zout.writestr(copy, zin.read(info.filename))
+                else:  # streamed too: 汇总 and 校验结果 grow with N, and memory must not
+                    copy.file_size = info.file_size
+                    with zin.open(info) as src, zout.open(copy, "w") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def write_xlsx(result: MergeResult, spool: Spool, out: Path, rows: dict[str, int]) -> None:
