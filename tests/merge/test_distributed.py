@@ -97,6 +97,10 @@ def test_a_worker_killed_mid_batch_costs_a_retry_never_an_input(county: County, 
         assert (remote / name).read_bytes() == (local / name).read_bytes()
 
 
+@pytest.mark.skipif(
+    os.environ.get("XLTOOLS_SLOW") != "1",
+    reason="four worker deaths and restarts: slow, and on an overloaded machine the restarts can stall (XLTOOLS_SLOW=1)",
+)
 def test_a_file_that_keeps_killing_workers_is_unreadable_and_the_run_goes_on(
     county: County, client: Any, tmp_path: Path
 ) -> None:
