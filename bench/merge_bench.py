@@ -1,22 +1,28 @@
 """Benchmark: `xltools merge` on N synthetic department workbooks, against the floor and the naive path.
 
-    python bench/merge_bench.py                      # N = 250 and 1000, all cores
-    python bench/merge_bench.py --n 1000 --jobs 2 --broken 0.05 --naive-sample 50
+    python bench/merge_bench.py                      # N = 250 and 1000, all cores: merge vs floor vs naive
+    python bench/merge_bench.py --ratio 1000 --runs 5             # interleaved merge/floor runs, medians
+    python bench/merge_bench.py --scaling 1000 2000 10000 --jobs-list 1 2
+    python bench/merge_bench.py --cluster 1000 10000              # through LocalCluster(2 workers) vs the pool
+    python bench/merge_bench.py --instructions 20                 # valgrind cachegrind, K = 20 vs 0 books
+    python bench/merge_bench.py --cluster 40000 --jobs-list 2     # a province's year (not CI: ~10 min+)
 
-Generates N varied, valid department workbooks (xltools.synth, seeds 0..N-1) into bench/out/books/
-(reused when already there), of which a share (--broken, default 5 %) is broken: alternately a
-truncated file (无法读取) and a department with one amount changed so 类 ≠ Σ款 (有错误未纳入).
+Corpus: N varied workbooks in bench/out/books/ (reused when already there). The first 1,000 are generated
+(xltools.synth, seeds 0–999; every 20th broken, alternately a truncated file (无法读取) and a department with
+one amount changed so 类 ≠ Σ款 (有错误未纳入)); book i ≥ 1,000 is book i mod 1,000 with its 单位编码 and
+单位名称 rewritten (a unique code, so every department is a new one), which keeps generation fast at 40,000.
 Each measurement runs in a fresh Python process, so its memory is its own:
 
-  merge  xltools.merge.merge(files, OUT.xlsx, jobs=J, json_path=...): read + validate every file in
-         J worker processes, write the consolidated workbook and the JSON summary;
+  merge  xltools.merge.merge(files, OUT.xlsx, jobs=J, json_path=...), local pool or --scheduler (a
+         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) started first, not timed);
   (a)    the floor: a bare python-calamine read of every sheet of every input, same J processes;
   (b)    the naive path: openpyxl full load + per-book validation (validate_file), one process,
          timed on --naive-sample books spread over the set and extrapolated to N (stated in the table).
 
-Peak memory: ru_maxrss of the main process (RUSAGE_SELF) and of the largest worker (RUSAGE_CHILDREN),
-and the sampled peak of the sum of RSS over the process tree (/proc, every 20 ms; pages shared between
-the forked workers and the main process are counted in each, so this sum is an upper bound).
+Peak memory: ru_maxrss of the main process (RUSAGE_SELF), and the sampled peak of the sum of RSS over the
+whole process tree (/proc, every 20 ms; pages shared between forked processes are counted in each, so this
+sum is an upper bound). Instructions: valgrind --tool=cachegrind on one process, the difference between a run
+over K books and one over 0 books (start-up and imports cancel out), divided by K; stable on a busy machine.
 Goals on a 2-core machine: merge ≤ 3× (a), (b) ≥ 10× merge, peak ≤ 400 MB and flat in N.
 """
 
@@ -74,8 +80,42 @@ def _make(args: tuple[int, float]) -> str:
     return kind
 
 
+REAL = 1000  # generated books; the others are derived from them
+
+
+def _derive(i: int) -> None:
+    """Book i (≥ REAL): book i mod REAL with a new 单位编码 and 单位名称 (a broken one is copied as it is)."""
+    import zipfile
+
+    j = i % REAL
+    src, dst = BOOKS / f"book_{j:04d}.xlsx", BOOKS / f"book_{i:04d}.xlsx"
+    swaps = {
+        f"<t>{100 + j:03d}{j:03d}</t>": f"<t>9{i:07d}</t>",
+        f"<t>测试县第{j + 1}局</t>": f"<t>测试县第{i + 1}局</t>",
+    }
+    try:
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename == "xl/sharedStrings.xml":
+                    for old, new in swaps.items():
+                        data = data.replace(old.encode(), new.encode())
+                zout.writestr(info, data)
+    except zipfile.BadZipFile:
+        dst.write_bytes(src.read_bytes())
+
+
 def generate(n: int, broken: float, jobs: int) -> list[Path]:
     from concurrent.futures import ProcessPoolExecutor
+
+    if n > REAL:
+        books = generate(REAL, broken, jobs)
+        todo = [i for i in range(REAL, n) if not (BOOKS / f"book_{i:04d}.xlsx").is_file()]
+        if todo:
+            print(f"deriving {len(todo)} workbooks …", file=sys.stderr)
+            with ProcessPoolExecutor(jobs) as ex:
+                list(ex.map(_derive, todo, chunksize=64))
+        return books + [BOOKS / f"book_{i:04d}.xlsx" for i in range(REAL, n)]
 
     BOOKS.mkdir(parents=True, exist_ok=True)
     manifest = BOOKS / "manifest.json"
@@ -97,9 +137,9 @@ def generate(n: int, broken: float, jobs: int) -> list[Path]:
 
 
 def _tree_rss_kb(pid: int) -> int:
-    """RSS of pid and its direct children (the pool workers), in kB."""
+    """RSS of pid and all its descendants (pool workers; a local cluster's nannies and their workers), in kB."""
 
-    def rss(p: str) -> int:
+    def rss(p: int) -> int:
         try:
             with open(f"/proc/{p}/status") as fh:
                 for line in fh:
@@ -109,16 +149,20 @@ def _tree_rss_kb(pid: int) -> int:
             pass
         return 0
 
-    total = rss(str(pid))
+    parent: dict[int, int] = {}
     for p in os.listdir("/proc"):
         if p.isdigit():
             try:
                 with open(f"/proc/{p}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        total += rss(p)
+                    parent[int(p)] = int(fh.read().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 pass
-    return total
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(rss(p) for p in tree)
 
 
 class Sampler:
@@ -174,14 +218,24 @@ def _cpu(fn: Any, files: list[str]) -> float:
 def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, Any]:
     """Runs inside the child process started by `run_child`."""
     result: dict[str, Any] = {"what": what, "n": len(files), "jobs": jobs}
-    if what == "merge":
+    if what in ("merge", "cluster"):
         from xltools.merge import merge
 
-        out, js = out_dir / f"merged-{len(files)}.xlsx", out_dir / f"merged-{len(files)}.json"
+        out, js = out_dir / f"merged-{what}-{len(files)}.xlsx", out_dir / f"merged-{what}-{len(files)}.json"
+        cluster = client = None
+        if what == "cluster":
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+            client.run(lambda: __import__("xltools.validate"))  # warm: the workers import the reading stack
         with Sampler() as s:
             t = time.perf_counter()
-            r = merge(files, out, jobs=jobs, json_path=js, force=True)
+            r = merge(files, out, jobs=jobs, json_path=js, force=True, scheduler=client)
             result["wall"] = time.perf_counter() - t
+        if cluster is not None:
+            client.close()
+            cluster.close()
         result.update(
             sampled_peak_mb=s.peak_kb / 1024,
             summary=r.summary_line(),
@@ -208,6 +262,22 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
         for name, fn in (("calamine_read", _bare_read), ("validate_file", validate_file), ("process", process)):
             best = min(_cpu(fn, files) for _ in range(3))
             result[name + "_ms"] = best / len(files) * 1000
+    elif what.startswith("icount-"):  # under valgrind: the same imports whatever K, then K books of one kind
+        import python_calamine  # noqa: F401
+
+        from xltools.merge import merge
+        from xltools.validate import validate_file
+
+        kind = what.removeprefix("icount-")
+        files = [f for f in files if f]
+        if kind == "validate":
+            for f in files:
+                validate_file(f)
+        elif kind == "floor":
+            for f in files:
+                _bare_read(f)
+        else:
+            merge(files, out_dir / f"icount-{len(files)}.xlsx", jobs=1, force=True)
     elif what == "naive":
         _naive(files[0])  # warm-up: imports and the edition, once
         with Sampler() as s:
@@ -236,12 +306,84 @@ def run_child(what: str, files: list[Path], jobs: int) -> dict[str, Any]:
 # ---- the report ----
 
 
+def run_icount(kind: str, files: list[Path]) -> int:
+    """Instructions executed by one process measuring `kind` over `files` (valgrind cachegrind)."""
+    import re
+
+    lst = OUT / f"files-icount-{kind}-{len(files)}.txt"
+    lst.write_text("\n".join(map(str, files)), encoding="utf-8")
+    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    cmd += [sys.executable, __file__, "--measure", f"icount-{kind}", "--files-from", str(lst), "--jobs", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    m = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+    if proc.returncode != 0 or m is None:
+        raise SystemExit(f"cachegrind {kind} failed:\n{proc.stderr[-2000:]}")
+    return int(m.group(1).replace(",", ""))
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def ratio(books: list[Path], n: int, runs: int, jobs: int) -> None:
+    files, walls = books[:n], {"merge": [], "floor": []}
+    for _ in range(runs):  # interleaved, so both see the same load
+        for what in ("merge", "floor"):
+            got = run_child(what, files, jobs)
+            walls[what].append(got["wall"])
+            print(json.dumps(got, ensure_ascii=False), flush=True)
+    m, a = _median(walls["merge"]), _median(walls["floor"])
+    print("\n| N | jobs | runs | merge (median) | floor (median) | merge/floor | all merge walls | all floor walls |")
+    print("|---:|---:|---:|---:|---:|---:|---|---|")
+    fmt = " ".join
+    print(
+        f"| {n} | {jobs} | {runs} | {m:.2f} s | {a:.2f} s | **{m / a:.2f}×** "
+        f"| {fmt(f'{w:.2f}' for w in walls['merge'])} | {fmt(f'{w:.2f}' for w in walls['floor'])} |"
+    )
+    (OUT / f"ratio-{n}.json").write_text(json.dumps(walls))
+
+
+def scaling(books: list[Path], ns: list[int], jobs_list: list[int], what: str) -> None:
+    print(f"\n{what}: | N | jobs | wall | ms per book | peak RSS, process tree | peak RSS, main process | result |")
+    print("|---:|---:|---:|---:|---:|---:|---|")
+    rows = []
+    for n in ns:
+        for j in jobs_list:
+            m = run_child(what, books[:n], j)
+            rows.append(m)
+            print(
+                f"| {n} | {j} | {m['wall']:.1f} s | {m['wall'] / n * 1000:.1f} | {m['sampled_peak_mb']:.0f} MB "
+                f"| {m['self_maxrss_mb']:.0f} MB | {m['summary']} |",
+                flush=True,
+            )
+    (OUT / f"scaling-{what}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+
+
+def instructions(books: list[Path], k: int) -> None:
+    sample = [b for b in books[:REAL] if b.stat().st_size > 20000][:k]  # valid, readable books only
+    print(f"\n| per book (K = {k} vs 0) | instructions | vs bare calamine read |")
+    print("|---|---:|---:|")
+    got = {}
+    for kind in ("floor", "validate", "merge"):
+        got[kind] = (run_icount(kind, sample) - run_icount(kind, [])) / k
+    for kind in ("floor", "validate", "merge"):
+        print(f"| {kind} | {got[kind] / 1e6:.1f} M | {got[kind] / got['floor']:.2f}× |")
+    (OUT / "instructions.json").write_text(json.dumps(got))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, nargs="+", default=[250, 1000], help="numbers of workbooks (default 250 1000)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     ap.add_argument("--broken", type=float, default=0.05, help="share of broken workbooks (default 0.05)")
     ap.add_argument("--naive-sample", type=int, default=50, help="books timed for the naive path (default 50)")
+    ap.add_argument("--ratio", type=int, help="N: interleaved merge/floor runs at N books (see --runs)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per side for --ratio (default 5)")
+    ap.add_argument("--scaling", type=int, nargs="+", help="N values: merge time and memory at each --jobs-list")
+    ap.add_argument("--cluster", type=int, nargs="+", help="N values: the same through a 2-worker LocalCluster")
+    ap.add_argument("--jobs-list", type=int, nargs="+", default=[1, 2], help="jobs for --scaling (default 1 2)")
+    ap.add_argument("--instructions", type=int, metavar="K", help="cachegrind: K books vs 0, per book")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--files-from", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -250,6 +392,21 @@ def main() -> None:
         print(json.dumps(measure(args.measure, files, args.jobs, OUT), ensure_ascii=False))
         return
     OUT.mkdir(parents=True, exist_ok=True)
+    special = [x for x in (args.ratio, args.scaling, args.cluster, args.instructions) if x]
+    if special:
+        need = max([args.ratio or 0, *(args.scaling or []), *(args.cluster or []), REAL if args.instructions else 0])
+        books = generate(need, args.broken, args.jobs)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        if args.ratio:
+            ratio(books, args.ratio, args.runs, args.jobs)
+        if args.scaling:
+            scaling(books, args.scaling, args.jobs_list, "merge")
+        if args.cluster:
+            scaling(books, args.cluster, [2], "cluster")
+        if args.instructions:
+            instructions(books, args.instructions)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return
     books = generate(max(args.n), args.broken, args.jobs)
     load = os.getloadavg()
     rows = []

@@ -18,6 +18,7 @@ from xltools.errors import OutputError
 from xltools.merge import FileResult, merge, pool, process
 from xltools.merge import discover as discover_mod
 from xltools.merge.roster import RosterError, read_roster
+from xltools.merge.work import Outcome, prepare
 from xltools.synth import department
 from xltools.template.write import write_template
 
@@ -106,17 +107,19 @@ def test_folder_search_skips_lock_files_and_outputs_and_records_problems(
     real_scandir = os.scandir
 
     def scandir(path: str):  # type: ignore[no-untyped-def]
-        if Path(path) == locked:  # root ignores permissions: simulate an unreadable folder
+        if not isinstance(path, int) and Path(path) == locked:  # root ignores permissions: simulate it
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
 
     monkeypatch.setattr(discover_mod.os, "scandir", scandir)
     out = county_copy / "汇总.xlsx"  # the output inside the searched folder: never an input
-    r = merge([county_copy, county_copy / "dept02.xlsx"], out, jobs=2, roster=roster)
+    js = county_copy.parent / "汇总.json"
+    r = merge([county_copy, county_copy / "dept02.xlsx"], out, jobs=2, roster=roster, json_path=js)
     names = [Path(e.path).name for e in r.inputs]
     assert "名单.xlsx" not in names and r.missing == []
     old = next(e for e in r.inputs if e.path.endswith("老格式.xls"))
-    assert old.status == "无法读取" and old.findings[0].rule == "read.xls" and ".xlsx" in old.reason
+    listed = next(i for i in json.loads(js.read_text(encoding="utf-8"))["inputs"] if i["path"] == old.path)
+    assert old.status == "无法读取" and listed["findings"][0]["rule"] == "read.xls" and ".xlsx" in old.reason
     assert "~$dept00.xlsx" not in names and "dept00.检查结果.xlsx" not in names and "汇总.xlsx" not in names
     assert names.count("dept02.xlsx") == 1  # named twice, one input
     assert "dept01-again.xlsx" in names
@@ -181,14 +184,14 @@ def test_process_is_a_pure_function_of_the_path(county: County) -> None:
     assert process(str(county.folder / "nothing-here.xlsx")).findings[0].rule == "read.not-found"
 
 
-def _crashy(path: str) -> FileResult:
+def _crashy(path: str, with_csv: bool) -> Outcome:
     if path.endswith("dept03.xlsx"):
         os._exit(3)  # a worker process dying (a crash in a native library, the OOM killer)
-    return process(path)
+    return prepare(path, with_csv)
 
 
 def test_a_dying_worker_loses_no_file(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pool, "process", _crashy)
+    monkeypatch.setattr(pool, "prepare", _crashy)
     files = [county.folder / f"dept{i:02d}.xlsx" for i in range(6)]
     r = merge(files, tmp_path / "o.xlsx", jobs=2)
     st = {Path(e.path).name: e for e in r.inputs}

@@ -60,9 +60,11 @@ def test_every_status(county: County) -> None:
         "corrupt.xlsx": "无法读取",
     }
     errors = by_name(county)["errors.xlsx"]
-    assert errors.errors >= 1 and errors.findings[0].rule == "table.hierarchy"
-    assert errors.findings[0].sheet == "表6 基本支出表" and errors.findings[0].message
-    assert by_name(county)["corrupt.xlsx"].findings[0].rule.startswith("read.")
+    listed = {Path(i["path"]).name: i for i in county.summary()["inputs"]}
+    first = listed["errors.xlsx"]["findings"][0]
+    assert errors.errors >= 1 and first["rule"] == "table.hierarchy"
+    assert first["sheet"] == "表6 基本支出表" and first["message"]
+    assert listed["corrupt.xlsx"]["findings"][0]["rule"].startswith("read.")
     assert "dup.xlsx" in by_name(county)[f"dept{DUP_SEED:02d}.xlsx"].reason
     r = county.result
     assert [(m.code, m.name) for m in r.missing] == MISSING

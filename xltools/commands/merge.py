@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .. import texts
 from .common import force_option, run
 
 
@@ -43,6 +44,18 @@ def _show_progress() -> bool:
     help="另存开放数据：长表 CSV 和 datapackage.json。",
 )
 @click.option("--prefer-latest", is_flag=True, help="同一单位编码有多份文件时，纳入修改时间最新的一份。")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="接着上次中断的汇总继续：复用已完成的结果（保存在 OUT.xlsx.xltools-spool/，逐个核对 SHA-256，改过的文件重新检查）。",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="在 Dask 集群上检查各文件（如 tcp://HOST:8786；也可设环境变量 XLTOOLS_DASK_SCHEDULER）。"
+    '需先 pip install "xltools[dask]"。',
+)
 @force_option
 def command(
     paths: tuple[Path, ...],
@@ -52,10 +65,11 @@ def command(
     json_path: Path | None,
     export_dir: Path | None,
     prefer_latest: bool,
+    resume: bool,
+    scheduler: str | None,
     force: bool,
 ) -> None:
     """汇总各部门工作簿（PATH 可以是文件或文件夹）。"""
-    from .. import texts
     from ..merge import merge
 
     bar: Any = None
@@ -77,15 +91,19 @@ def command(
             json_path=json_path,
             export_dir=export_dir,
             prefer_latest=prefer_latest,
+            resume=resume,
+            scheduler=scheduler,
             progress=progress if _show_progress() else None,
             force=force,
         )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    if result.reused:
+        click.echo(texts.text("merge.resumed", count=result.reused), err=True)
     for line in result.refusal_lines():
         click.echo(line, err=True)
     for path in result.written:
-        click.echo(texts.text("merge.written", path=path), err=True)
+        click.echo(texts.text("merge.output_written", path=path), err=True)
     click.echo(result.summary_line())
     raise SystemExit(result.exit_code)

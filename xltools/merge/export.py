@@ -12,47 +12,29 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, texts
-from ..edition.layout import table_layout
 from ..edition.model import Edition
 from ..outputs import atomic_write
 from . import spec
-from .model import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, InputEntry, MergeResult
+from .model import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, FileFacts, InputEntry, MergeResult
+from .render import AMOUNT_COL, guard, money_str
 from .spool import Spool
-from .work import table_columns
 
 JSON_SCHEMA = "xltools-merge-summary"
 JSON_VERSION = 1
 EXPORT_SCHEMA = "xltools-merge-export"
 EXPORT_VERSION = 1
 EXPORT_FILES = ("budget-lines.csv", "inputs.csv", "datapackage.json")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 # The export's column names are words a user reads: they live in xltools/texts/merge.toml [export].
 _LINES: list[dict[str, str]] = texts.raw("merge.export.lines")
 LINE_FIELDS = tuple(f["name"] for f in _LINES)
 LINE = {f["id"]: f["name"] for f in _LINES}  # column id -> its name
 INPUT_FIELDS = tuple(name for name, _type in texts.raw("merge.export.inputs"))
-
-
-def money_str(value: Decimal | str | None, decimals: int = 2) -> str | None:
-    """An exact amount with at least the edition's decimals: 60.8 -> "60.80"; more decimals are kept, never rounded."""
-    if value is None:
-        return None
-    d = Decimal(value)
-    exponent = d.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -decimals:
-        d = d.quantize(Decimal(1).scaleb(-decimals))
-    return format(d, "f")
-
-
-def guard(text: str) -> str:
-    """Neutralise a CSV text cell a spreadsheet would run as a formula."""
-    return "'" + text if text.startswith(_DANGEROUS) else text
+assert LINE_FIELDS[AMOUNT_COL] == LINE["amount"], "render.AMOUNT_COL must name the 金额 column"
 
 
 def iso_mtime(mtime: float | None) -> str | None:
@@ -64,7 +46,16 @@ def iso_mtime(mtime: float | None) -> str | None:
 # ---- JSON summary ----
 
 
-def _input_json(seq: int, e: InputEntry) -> dict[str, Any]:
+def details(spool: Spool | None, e: InputEntry) -> tuple[FileFacts, list[dict[str, str]]]:
+    """An input's file facts and first findings, which wait in the spool (not in memory) until an output needs them."""
+    if spool is None or not e.key:
+        return FileFacts(), []
+    res = spool.record(e.key)
+    return res.facts, [f.as_dict() for f in res.findings]
+
+
+def _input_json(seq: int, e: InputEntry, spool: Spool | None) -> dict[str, Any]:
+    facts, findings = details(spool, e)
     return {
         "seq": seq,
         "path": e.path,
@@ -76,14 +67,17 @@ def _input_json(seq: int, e: InputEntry) -> dict[str, Any]:
         "edition": e.edition,
         "version": e.version,
         "year": e.year,
-        "sha256": e.sha256,
-        "size": e.size,
-        "mtime": iso_mtime(e.mtime),
+        "sha256": facts.sha256,
+        "size": facts.size,
+        "mtime": iso_mtime(facts.mtime),
         "errors": e.errors,
         "warnings": e.warnings,
         "reason": e.reason,
-        "findings": [f.as_dict() for f in e.findings],
+        "findings": findings,
     }
+
+
+_INPUTS = "\x00inputs\x00"  # stands for the inputs array, streamed one input at a time
 
 
 def summary_json(r: MergeResult) -> dict[str, Any]:
@@ -117,7 +111,7 @@ def summary_json(r: MergeResult) -> dict[str, Any]:
             "money_unit": ed.money_unit,
             "money_factor": ed.money_factor,
         },
-        "inputs": [_input_json(i, e) for i, e in enumerate(r.inputs, start=1)],
+        "inputs": _INPUTS,
         "refused": None
         if r.refused is None
         else {
@@ -176,81 +170,55 @@ def summary_json(r: MergeResult) -> dict[str, Any]:
     return out
 
 
-def write_json(r: MergeResult, path: Path) -> None:
-    text = json.dumps(summary_json(r), ensure_ascii=False, indent=2) + "\n"
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def write_json(r: MergeResult, spool: Spool | None, path: Path) -> None:
+    """The summary, as json.dumps(indent=2) would write it, with the inputs streamed (memory flat in N)."""
+    head, tail = json.dumps(summary_json(r), ensure_ascii=False, indent=2).split(json.dumps(_INPUTS))
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(head)
+            if not r.inputs:
+                fh.write("[]")
+            else:
+                fh.write("[")
+                for i, e in enumerate(r.inputs, start=1):
+                    item = json.dumps(_input_json(i, e, spool), ensure_ascii=False, indent=2)
+                    fh.write(("\n" if i == 1 else ",\n") + "\n".join("    " + line for line in item.split("\n")))
+                fh.write("\n  ]")
+            fh.write(tail + "\n")
+
+    atomic_write(path, write)
 
 
 # ---- open-data export ----
 
 
-def _level(ed: Edition, code: str, code_list: str = "") -> str:
-    """科目级次 of a code ("" when it is not a code of a list): in the table's list, else in the first list that has it."""
-    if not code:
-        return ""
-    cl = ed.codes.get(code_list) if code_list else next((x for x in ed.codes.values() if code in x.entries), None)
-    return str(cl.level_of(code) or "") if cl is not None else ""
-
-
-def _lines(r: MergeResult, spool: Spool, ed: Edition) -> Iterator[tuple[str, ...]]:
-    """One row per non-zero money cell of every stacked table of every included department."""
-    tables = [t for t in spec.stacked_tables(ed) if t.unit == ed.money_unit]
-    decimals = ed.money_decimals
-    meta = {}
-    for t in tables:
-        cols = table_columns(t)
-        keys = [c.key for c in cols]
-        where = {k: keys.index(k) if k in keys else -1 for k in ("code", "name", "unit")}
-        # fixed tables: (code, label, 科目级次) of each row, worked out once
-        fixed = {row.id: (row.code, row.label, _level(ed, row.code)) for row in t.rows} if t.kind == "fixed" else {}
-        money = [(i, c.key, spec.header_text(t, c.key)) for i, c in enumerate(cols) if c.type == "money"]
-        meta[t.id] = (where, fixed, money, table_layout(ed, t.id))
-    for e in r.included:
-        data = spool.get(e.spool)  # type: ignore[arg-type]
-        for t in tables:
-            part = data.tables.get(t.id)
-            if part is None:
-                continue
-            where, fixed, money, lay = meta[t.id]
-            for row_key, vals in part.rows:
-                if t.kind == "fixed":
-                    code, name, level = fixed[row_key]
-                    sub = ""
-                else:
-                    code, name, sub = ((vals[i] or "") if i >= 0 else "" for i in where.values())
-                    level = _level(ed, code, t.code_list) if t.code_list else ""
-                for i, key, head in money:
-                    v = vals[i]
-                    if v is None or Decimal(v) == 0:
-                        continue
-                    yield (
-                        e.unit_code,
-                        e.unit_name,
-                        t.sheet,
-                        code,
-                        name,
-                        head,
-                        money_str(v, decimals),
-                        t.unit,
-                        level,
-                        sub,
-                        f"{t.sheet}!{lay.cell(row_key, key)}",
-                    )
-
-
-def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ...]], amount_col: int = -1) -> None:
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> None:
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
             for row in rows:
-                w.writerow([v if i == amount_col or not isinstance(v, str) else guard(v) for i, v in enumerate(row)])
+                w.writerow([guard(v) if isinstance(v, str) else v for v in row])
 
     atomic_write(path, write)
 
 
-def _input_rows(r: MergeResult) -> Iterator[tuple[Any, ...]]:
+def _write_lines(path: Path, r: MergeResult, spool: Spool) -> None:
+    """budget-lines.csv: the header, then each included department's lines as its worker wrote them."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerow(LINE_FIELDS)
+            for e in r.included:
+                fh.write(spool.csv(e.key))
+
+    atomic_write(path, write)
+
+
+def _input_rows(r: MergeResult, spool: Spool) -> Iterator[tuple[Any, ...]]:
     for i, e in enumerate(r.inputs, start=1):
+        facts, _ = details(spool, e)
         yield (
             i,
             e.status,
@@ -262,9 +230,9 @@ def _input_rows(r: MergeResult) -> Iterator[tuple[Any, ...]]:
             e.reason,
             e.edition,
             e.year or "",
-            iso_mtime(e.mtime) or "",
-            "" if e.size is None else e.size,
-            e.sha256,
+            iso_mtime(facts.mtime) or "",
+            "" if facts.size is None else facts.size,
+            facts.sha256,
         )
 
 
@@ -373,8 +341,8 @@ def write_export(r: MergeResult, spool: Spool, folder: Path) -> list[str]:
     assert ed is not None
     folder.mkdir(exist_ok=True)
     lines, inputs, package = folder / "budget-lines.csv", folder / "inputs.csv", folder / "datapackage.json"
-    _write_csv(lines, LINE_FIELDS, _lines(r, spool, ed), amount_col=LINE_FIELDS.index(LINE["amount"]))
-    _write_csv(inputs, INPUT_FIELDS, _input_rows(r))
+    _write_lines(lines, r, spool)
+    _write_csv(inputs, INPUT_FIELDS, _input_rows(r, spool))
     text = json.dumps(datapackage(r, ed), ensure_ascii=False, indent=2) + "\n"
     atomic_write(package, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return [str(lines), str(inputs), str(package)]

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from ..errors import OutputError
 from . import spec
@@ -34,7 +36,7 @@ from .model import (
     InputEntry,
     MergeResult,
 )
-from .pool import default_jobs, run_workers
+from .pool import effective_jobs, run_workers
 from .roster import read_roster
 from .spool import Spool
 from .statuses import classify, entry_of
@@ -90,7 +92,12 @@ def merge(
     prefer_latest: bool = False,
     progress: Progress | None = None,
     force: bool = False,
+    resume: bool = False,
+    scheduler: str | Any = None,
 ) -> MergeResult:
+    """Merge the workbooks under `paths` into `out`. `resume`: reuse the results a previous, interrupted run of
+    the same output spooled (each checked against its file's SHA-256). `scheduler`: a Dask scheduler address
+    (default: $XLTOOLS_DASK_SCHEDULER, else the local process pool), or a connected distributed.Client."""
     from ..edition import load_edition
 
     out = Path(out)
@@ -100,10 +107,12 @@ def merge(
     found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
     _targets(out, json_p, export_p, [Path(p) for p in found.files] + ([roster_p] if roster_p else []), force)
     the_roster = read_roster(roster_p) if roster_p is not None else None
-    jobs = max(1, jobs or default_jobs())
+    if scheduler is None:
+        scheduler = os.environ.get("XLTOOLS_DASK_SCHEDULER") or None
+    with_csv = export_p is not None
 
     entries: list[InputEntry] = [
-        InputEntry(p.path, kind="folder", reason=spec.text("reason_folder", path=p.path, error=p.error))
+        InputEntry(p.path, kind="folder", note=spec.text("reason_folder", path=p.path, error=p.error))
         for p in found.problems
     ]
     clock = time.perf_counter()
@@ -115,37 +124,61 @@ def merge(
         timings[name] = now - clock
         clock = now
 
-    spool = Spool()
+    spool = Spool(out, resume=resume)
+    done_ok = False
     try:
         total = len(found.files)
-        for done, (res, data) in enumerate(run_workers(found.files, jobs), start=1):
-            e = entry_of(res)
-            if data is not None and e.verdict == OK:
-                e.spool = spool.put(data)
+        done = 0
+
+        def arrived(e: InputEntry) -> None:
+            nonlocal done
             entries.append(e)
+            done += 1
             if progress is not None:
                 progress(done, total)
+
+        todo, reused = [], 0
+        for path in found.files:
+            hit = spool.reusable(path, with_csv) if resume else None
+            if hit is None:
+                todo.append(path)
+            else:
+                reused += 1
+                arrived(entry_of(hit[1], hit[0]))
+        if scheduler is not None:
+            from .distributed import run_dask
+
+            outcomes = run_dask(todo, scheduler, with_csv)
+        else:
+            outcomes = run_workers(todo, effective_jobs(jobs, len(todo)), with_csv)
+        for res, packed in outcomes:
+            arrived(entry_of(res, spool.put(res, packed, with_csv)))
+        spool.commit()
         lap("read_validate")
         entries.sort(key=lambda e: e.sort_key)
         refused, missing, not_on = classify(entries, the_roster, prefer_latest)
-        result = MergeResult(entries, missing, not_on, the_roster, refused, skipped=found.skipped, timings=timings)
+        result = MergeResult(
+            entries, missing, not_on, the_roster, refused, skipped=found.skipped, timings=timings, reused=reused
+        )
         if refused is None:
             ref = next((e for e in entries if e.verdict in (OK, INVALID)), None)
             if ref is not None:
                 result.edition = load_edition(ref.edition, ref.year)
+            rows: dict[str, int] = {}
             if result.edition is not None:
-                result.totals = aggregate(result.included, spool, result.edition)
+                result.totals, rows = aggregate(result.included, spool, result.edition)
             lap("aggregate")
-            write_xlsx(result, spool, out)
+            write_xlsx(result, spool, out, rows)
             result.written.append(str(out))
             lap("write_xlsx")
             if export_p is not None and result.edition is not None:
                 result.written.extend(write_export(result, spool, export_p))
                 lap("export")
         if json_p is not None:
-            write_json(result, json_p)
+            write_json(result, spool, json_p)
             result.written.append(str(json_p))
             lap("json")
+        done_ok = True
         return result
     finally:
-        spool.close()
+        spool.close(remove=done_ok)  # kept after a failure, for --resume

@@ -118,37 +118,61 @@ class FileResult:
 # ---- what the merge makes of it ----
 
 
-@dataclass
+@dataclass(slots=True)
 class InputEntry:
-    """One input: a file, or a folder that could not be searched (kind "folder")."""
+    """One input as the main process holds it while merging: what the statuses and the sort need, no more (its
+    findings, hash, size and times stay in the spool, see spool.py; the outputs read them back)."""
 
     path: str
-    kind: str = "file"
+    kind: str = "file"  # or "folder": a folder that could not be searched
     status_key: str = NOREAD
-    sha256: str = ""
-    size: int | None = None
-    mtime: float | None = None
-    mtime_ns: int | None = None
+    verdict: str = UNREADABLE
     unit_code: str = ""
     unit_name: str = ""
     edition: str = ""
     edition_title: str = ""
     version: str = ""
     year: int | None = None
+    mtime_ns: int | None = None
     errors: int = 0
     warnings: int = 0
-    reason: str = ""
-    findings: tuple[FindingNote, ...] = ()
-    verdict: str = UNREADABLE
-    spool: tuple[int, int] | None = None  # where the worker's figures sit in the spool file
+    note: str = ""  # the reason, when it is not worded from `duplicates`
+    key: int = 0  # the spool's id of this input's result (0: none)
+    duplicates: list[InputEntry] | None = None  # 重复: the group sharing this 单位编码 (one list for all of them)
 
     @property
     def status(self) -> str:
         return status_text(self.status_key)
 
     @property
+    def reason(self) -> str:
+        """Why this status. A duplicate's is worded when asked, so 10,000 copies hold one group, not 10,000 texts."""
+        if self.duplicates is not None:
+            return spec.text("reason_duplicate", code=self.unit_code, others=listed(self.duplicates, self))
+        return self.note
+
+    @reason.setter
+    def reason(self, text: str) -> None:
+        self.note, self.duplicates = text, None
+
+    @property
     def sort_key(self) -> tuple[bool, str, str]:
         return (not self.unit_code, self.unit_code, self.path)
+
+
+MAX_LISTED = 5  # a reason names at most this many other files (and how many there are): linear, not N²
+
+
+def listed(group: list[InputEntry], me: InputEntry | None) -> str:
+    """The paths of a group's files other than `me`: the first MAX_LISTED, and the count when there are more."""
+    shown: list[str] = []
+    for e in group:
+        if e is not me:
+            if len(shown) == MAX_LISTED:
+                total = len(group) - (me is not None)
+                return spec.text("more_files", files="、".join(shown), count=total)
+            shown.append(e.path)
+    return "、".join(shown)
 
 
 @dataclass
@@ -188,6 +212,7 @@ class MergeResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (for bench/merge_bench.py)
+    reused: int = 0  # results taken from an interrupted run's spool (--resume)
 
     def count(self, key: str) -> int:
         return sum(1 for e in self.inputs if e.status_key == key)

@@ -1,24 +1,26 @@
-"""The worker pool: `work.process` over every input file, results streamed back in completion order.
+"""The local worker pool: `work.prepare` over every input file, outcomes streamed back in completion order.
 
-At most 4 files per worker are in flight (bounded memory). A valid file's figures are pickled once in the
-worker and travel as bytes straight into the main process's spool. A worker that dies (a crash in a native
-library, the out-of-memory killer) breaks the pool: every unfinished file is then re-run alone in a fresh
-pool, so the file that kills a worker is found and reported, and the others go on.
+At most 4 files per worker are in flight (bounded memory). A worker that dies (a crash in a native library,
+the out-of-memory killer) breaks the pool: every unfinished file is then re-run alone in a fresh pool, so the
+file that kills a worker is found and reported, and the others go on. Workers die with the main process
+(`kill -9` of a merge leaves no orphans): Linux's parent-death signal, and a watchdog elsewhere.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from functools import partial
 
 from .model import INTERNAL, FileResult
-from .work import file_facts, process
+from .work import Outcome, file_facts, prepare
 
-Outcome = tuple[FileResult, bytes | None]  # the record without its data, and the data pickled
+MAX_JOBS_PER_CORE = 2  # more processes than this only cost memory: the work is CPU-bound
 
 
 def default_jobs() -> int:
@@ -29,49 +31,84 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def pooled(path: str) -> Outcome:
-    """process() for a worker: the figures are pickled here, once."""
-    res = process(path)
-    if res.data is None:
-        return res, None
-    return replace(res, data=None), pickle.dumps(res.data, protocol=pickle.HIGHEST_PROTOCOL)
+def effective_jobs(jobs: int | None, n_files: int) -> int:
+    """Worker processes to start: what was asked (default: all cores), never more than the files to read nor
+    MAX_JOBS_PER_CORE per core (`--jobs 1000` on 3 files starts 3)."""
+    want = jobs or default_jobs()
+    return max(1, min(want, n_files, MAX_JOBS_PER_CORE * default_jobs(), 61))  # 61: Windows' limit
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the main process ends, however it ends (kill -9 included)."""
+    if sys.platform.startswith("linux") and os.getppid() == parent:  # forked straight from the main process
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if _gone(parent):  # the main process died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:  # elsewhere (no prctl, or a forkserver between): look every second
+        while not _gone(parent):
+            threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="xltools-parent-watch").start()
 
 
 def _crash(path: str, detail: str) -> Outcome:
     return FileResult(path, file_facts(path), INTERNAL, detail=detail, crashed=True), None
 
 
-def _isolated(path: str) -> Outcome:
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(jobs, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def _isolated(path: str, with_csv: bool) -> Outcome:
     """Re-run one file in a fresh single-worker pool, after a worker died: find the file that kills it."""
     try:
-        with ProcessPoolExecutor(1) as ex:
-            return ex.submit(pooled, path).result()
+        with _pool(1) as ex:
+            return ex.submit(prepare, path, with_csv).result()
     except BrokenProcessPool as e:
         return _crash(path, f"{type(e).__name__}")
 
 
-def run_workers(files: list[str], jobs: int) -> Iterator[Outcome]:
-    """Outcomes in completion order."""
+def run_workers(files: list[str], jobs: int, with_csv: bool = False) -> Iterator[Outcome]:
+    """Outcomes in completion order, on `jobs` processes (1: in this process)."""
     if jobs <= 1 or len(files) <= 1:
         for path in files:
-            yield pooled(path)
+            yield prepare(path, with_csv)
         return
     # Import the reading stack once here: forked workers inherit it instead of importing it each.
     import xltools.validate  # noqa: F401
 
     from ..reader import read  # noqa: F401
     from ..rules import check  # noqa: F401
+    from . import render  # noqa: F401
 
+    task = partial(prepare, with_csv=with_csv)
     todo = list(reversed(files))
     window = jobs * 4
     while todo:
         broken: list[str] = []
         pending: dict[Future[Outcome], str] = {}
-        with ProcessPoolExecutor(jobs) as ex:
+        with _pool(jobs) as ex:
             while todo or pending:
                 while todo and len(pending) < window:
                     path = todo.pop()
-                    pending[ex.submit(pooled, path)] = path
+                    pending[ex.submit(task, path)] = path
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     path = pending.pop(fut)
@@ -86,4 +123,4 @@ def run_workers(files: list[str], jobs: int) -> Iterator[Outcome]:
                     pending.clear()
                     break
         for path in broken:  # a worker died: retry each file alone, the culprit is reported, the rest go on
-            yield _isolated(path)
+            yield _isolated(path, with_csv)

@@ -1,29 +1,122 @@
-"""The spool: valid files' figures on disk, read back one department at a time (memory stays flat in N)."""
+"""The spool: every input's result on disk, next to the output (OUT.xlsx.xltools-spool/spool.sqlite).
+
+The main process keeps no per-input findings or figures in memory: each result goes here as it arrives (the
+record pickled; a valid book's rendered rows compressed by the worker), and the outputs read them back one
+department at a time. SQLite commits every second or so, so after a crash, a kill or a reboot `--resume`
+finds what was done: a spooled result is reused only when its file still has the SHA-256 it had. The spool
+is removed when the merge has written its outputs; after a failure it stays for `--resume`.
+"""
 
 from __future__ import annotations
 
-import os
+import hashlib
 import pickle
-import tempfile
-from typing import IO
+import shutil
+import sqlite3
+import time
+import zlib
+from dataclasses import replace
+from pathlib import Path
 
-from .model import BookData
+from .. import __version__
+from .model import FileResult
+from .render import Packed, Sums
+
+FORMAT = "xltools-merge-spool 1"
+COMMIT_EVERY = 1.0  # seconds, or COMMIT_ROWS results: what a crash can cost
+COMMIT_ROWS = 16
+
+
+def spool_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".xltools-spool")
+
+
+def sha256_of(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except (OSError, ValueError):
+        return ""
 
 
 class Spool:
-    def __init__(self) -> None:
-        self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xltools-merge-")
+    def __init__(self, out: Path, resume: bool = False) -> None:
+        self.folder = spool_dir(out)
+        if not resume and self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(exist_ok=True)
+        self.db = sqlite3.connect(self.folder / "spool.sqlite", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS results (id INTEGER PRIMARY KEY, path TEXT UNIQUE, sha256 TEXT,"
+            " with_csv INTEGER, record BLOB, sums BLOB, xml BLOB, csv BLOB)"
+        )
+        stamp = f"{FORMAT}; xltools {__version__}"
+        have = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if have is not None and have[0] != stamp:  # another version's results are not reused
+            self.db.execute("DELETE FROM results")
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (stamp,))
+        self.db.execute("BEGIN")
+        self._last_commit, self._pending = time.monotonic(), 0
 
-    def put(self, data: bytes) -> tuple[int, int]:
-        """Store a department's figures as a worker pickled them (the main process never unpickles them here)."""
-        offset = self._fh.seek(0, os.SEEK_END)
-        self._fh.write(data)
-        return offset, len(data)
+    # ---- writing ----
+    def put(self, res: FileResult, packed: Packed | None, with_csv: bool) -> int:
+        record = pickle.dumps(replace(res, data=None), protocol=pickle.HIGHEST_PROTOCOL)
+        sums, xml, csv = packed if packed is not None else (None, None, None)
+        cur = self.db.execute(
+            "INSERT OR REPLACE INTO results (path, sha256, with_csv, record, sums, xml, csv)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (res.path, res.facts.sha256, int(with_csv), record, sums, xml, csv),
+        )
+        self._pending += 1
+        if self._pending >= COMMIT_ROWS or time.monotonic() - self._last_commit > COMMIT_EVERY:
+            self.commit()
+        return int(cur.lastrowid or 0)
 
-    def get(self, where: tuple[int, int]) -> BookData:
-        self._fh.seek(where[0])
-        data: BookData = pickle.loads(self._fh.read(where[1]))
-        return data
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+        self._last_commit, self._pending = time.monotonic(), 0
 
-    def close(self) -> None:
-        self._fh.close()
+    # ---- reading ----
+    def reusable(self, path: str, with_csv: bool) -> tuple[int, FileResult] | None:
+        """A spooled result for `path`, if its file is unchanged (same SHA-256) and it has what this run needs."""
+        row = self.db.execute("SELECT id, sha256, with_csv, record FROM results WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        key, sha, had_csv, record = row
+        if not sha or sha != sha256_of(path) or (with_csv and not had_csv):
+            return None
+        return key, pickle.loads(record)
+
+    def record(self, key: int) -> FileResult:
+        res: FileResult = pickle.loads(self.db.execute("SELECT record FROM results WHERE id = ?", (key,)).fetchone()[0])
+        return res
+
+    def sums(self, key: int) -> Sums:
+        out: Sums = pickle.loads(self.db.execute("SELECT sums FROM results WHERE id = ?", (key,)).fetchone()[0])
+        return out
+
+    def xml(self, key: int) -> dict[str, str]:
+        blob = self.db.execute("SELECT xml FROM results WHERE id = ?", (key,)).fetchone()[0]
+        out: dict[str, str] = pickle.loads(zlib.decompress(blob))
+        return out
+
+    def csv(self, key: int) -> str:
+        blob = self.db.execute("SELECT csv FROM results WHERE id = ?", (key,)).fetchone()[0]
+        return zlib.decompress(blob).decode("utf-8") if blob else ""
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM results").fetchone()[0])
+
+    # ---- the end ----
+    def close(self, remove: bool) -> None:
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            pass
+        self.db.close()
+        if remove:
+            shutil.rmtree(self.folder, ignore_errors=True)

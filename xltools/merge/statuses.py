@@ -6,6 +6,7 @@ out, or with prefer_latest the most recently modified is included) > 已纳入."
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 
 from . import spec
@@ -22,29 +23,26 @@ from .model import (
     FileResult,
     Group,
     InputEntry,
+    listed,
 )
 from .roster import Roster, RosterEntry
 
 
-def entry_of(res: FileResult) -> InputEntry:
-    """The input entry of a worker's record, with its first status (the worker's verdict)."""
-    f = res.facts
+def entry_of(res: FileResult, key: int) -> InputEntry:
+    """The input entry of a worker's record (spooled under `key`), with its first status (the worker's verdict)."""
     e = InputEntry(
         res.path,
-        sha256=f.sha256,
-        size=f.size,
-        mtime=f.mtime,
-        mtime_ns=f.mtime_ns,
+        verdict=res.verdict,
         unit_code=res.unit_code,
         unit_name=res.unit_name,
-        edition=res.edition,
-        edition_title=res.edition_title,
-        version=res.version,
+        edition=sys.intern(res.edition),  # one string per edition, not one per input
+        edition_title=sys.intern(res.edition_title),
+        version=sys.intern(res.version),
         year=res.year,
+        mtime_ns=res.facts.mtime_ns,
         errors=res.errors,
         warnings=res.warnings,
-        findings=res.findings,
-        verdict=res.verdict,
+        key=key,
     )
     if e.verdict == UNREADABLE:
         e.reason = spec.text("reason_unreadable", message=res.detail)
@@ -54,7 +52,7 @@ def entry_of(res: FileResult) -> InputEntry:
     elif e.verdict == INVALID:
         e.status_key = ERRORS
         e.reason = spec.text("reason_invalid", errors=e.errors)
-    else:
+    elif e.verdict == OK:
         e.status_key = INCLUDED
     return e
 
@@ -95,16 +93,14 @@ def classify(
         if prefer_latest:
             keep = max(same, key=lambda e: (e.mtime_ns or 0, e.path))
             others = [e for e in same if e is not keep]
-            keep.reason = spec.text("reason_kept_latest", code=code, others="、".join(e.path for e in others))
+            keep.reason = spec.text("reason_kept_latest", code=code, others=listed(others, None))
             for e in others:
                 e.status_key = DUPLICATE
                 e.reason = spec.text("reason_superseded", code=code, kept=keep.path)
         else:
             for e in same:
                 e.status_key = DUPLICATE
-                e.reason = spec.text(
-                    "reason_duplicate", code=code, others="、".join(o.path for o in same if o is not e)
-                )
+                e.duplicates = same  # one list shared by the group; the reason is worded when an output asks
     missing: list[RosterEntry] = []
     if roster is not None:
         submitted = {m.code for e in readable if (m := roster.lookup(e.unit_code)) is not None}

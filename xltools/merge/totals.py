@@ -1,4 +1,9 @@
-"""County totals: the key figures and the classification sums of the included departments, in Decimal."""
+"""County totals: the key figures and the classification sums of the included departments, in Decimal.
+
+Each worker already summed its own department by code (render.py), so this is one addition per figure, code
+and department, reading the spool one department at a time. It also counts the rows of each stacked sheet,
+which the classification sheets' SUMIFS ranges need before any sheet is written.
+"""
 
 from __future__ import annotations
 
@@ -12,46 +17,39 @@ from .model import ClassRow, InputEntry, Totals
 from .spool import Spool
 
 
-def aggregate(included: list[InputEntry], spool: Spool, ed: Edition) -> Totals:
+def aggregate(included: list[InputEntry], spool: Spool, ed: Edition) -> tuple[Totals, dict[str, int]]:
+    """(county totals, rows of each stacked table)."""
     figs = spec.figures(ed)
     totals = Totals({f.id: ZERO for f in figs})
     classes = spec.classifications(ed)
     sums: dict[str, dict[str, list[Decimal]]] = {c.id: {} for c in classes}
     depts: dict[str, dict[str, int]] = {c.id: defaultdict(int) for c in classes}
     names: dict[str, dict[str, str]] = {c.id: {} for c in classes}
+    rows: dict[str, int] = {t.id: 0 for t in spec.stacked_tables(ed)}
     for e in included:
-        data = spool.get(e.spool)  # type: ignore[arg-type]
+        r = spool.sums(e.key)
         for f in figs:
-            v = data.figures.get(f.id)
+            v = r.figures.get(f.id)
             if v is not None:
                 totals.figures[f.id] += Decimal(v)
         for c in classes:
-            seen: set[str] = set()
-            for i, col in enumerate(c.columns):
-                part = data.tables.get(col.table)
-                if part is None:
-                    continue
-                cols = part.cols
-                ci, code_i = cols.index(col.col), cols.index("code")
-                name_i = cols.index("name") if "name" in cols else -1
-                for _row, vals in part.rows:
-                    code = vals[code_i]
-                    if not code:
-                        continue
-                    slot = sums[c.id].setdefault(code, [ZERO] * len(c.columns))
-                    if vals[ci] is not None:
-                        slot[i] += Decimal(vals[ci])
-                    seen.add(code)
-                    if name_i >= 0 and vals[name_i]:
-                        names[c.id].setdefault(code, vals[name_i])
-            for code in seen:
+            mine = r.classes.get(c.id, {})
+            for code, (name, values) in mine.items():
+                slot = sums[c.id].setdefault(code, [ZERO] * len(c.columns))
+                for i, v in enumerate(values):
+                    if v is not None:
+                        slot[i] += Decimal(v)
                 depts[c.id][code] += 1
+                if name:
+                    names[c.id].setdefault(code, name)
+        for tid, n in r.rows.items():
+            rows[tid] += n
     for c in classes:
         cl = ed.codes[c.code_list]
-        rows = []
+        out = []
         for code in sorted(sums[c.id]):
             entry = cl.entries.get(code)
-            rows.append(
+            out.append(
                 ClassRow(
                     code,
                     entry.name if entry else names[c.id].get(code, ""),
@@ -60,5 +58,5 @@ def aggregate(included: list[InputEntry], spool: Spool, ed: Edition) -> Totals:
                     sums[c.id][code],
                 )
             )
-        totals.classes[c.id] = rows
-    return totals
+        totals.classes[c.id] = out
+    return totals, rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from .model import INTERNAL, INVALID, OK, UNREADABLE, BookData, FileFacts, FileR
 if TYPE_CHECKING:
     from ..book import Book
     from ..edition.model import Column, Edition, Table
+    from .render import Packed
 
 MAX_FINDINGS = 5  # first findings sent back per file; the counts are always complete
 _HASH_LIMIT = 64 * 1024 * 1024  # larger files are refused by the reader anyway
@@ -65,13 +66,6 @@ def _cell_value(book: Book, t: Table, row: str, col: Column) -> str | None:
     return book.text(t.id, row, col.key) or None
 
 
-def table_columns(t: Table) -> list[Column]:
-    """The columns a worker sends for a table, in order (the merge writes them in the same order)."""
-    if t.kind == "list":
-        return [c for c in t.columns if c.type != "label"]
-    return list(t.value_columns())
-
-
 @dataclass(frozen=True)
 class _TablePlan:
     table: Table
@@ -83,6 +77,7 @@ class _TablePlan:
 def _plan(ed: Edition) -> tuple[_TablePlan, ...]:
     """What `extract` sends for each stacked table, worked out once per edition (not once per file)."""
     from . import spec
+    from .render import table_columns
 
     out = []
     for t in spec.stacked_tables(ed):
@@ -125,7 +120,11 @@ def extract(book: Book) -> BookData:
 
 def process(path: str) -> FileResult:
     """Read, validate and extract one workbook. Never raises: every outcome is a result."""
-    facts = file_facts(path)
+    return _run(path)[0]
+
+
+def _run(path: str, facts: FileFacts | None = None) -> tuple[FileResult, Edition | None]:
+    facts = file_facts(path) if facts is None else facts
     known: dict[str, Any] = {}  # what was learnt before a failure of ours is still reported
     try:
         from ..validate import validate_file
@@ -139,7 +138,7 @@ def process(path: str) -> FileResult:
         )
         if report.unreadable or report.book is None:
             detail = report.findings[0].message if report.findings else ""
-            return FileResult(path, facts, UNREADABLE, detail=detail, **known)
+            return FileResult(path, facts, UNREADABLE, detail=detail, **known), None
         book = report.book
         ed = book.edition
         (ct, cr, cc), (nt, nr, nc) = spec.unit_refs(ed)
@@ -153,7 +152,47 @@ def process(path: str) -> FileResult:
             money_unit=ed.money_unit,
         )
         if report.errors:
-            return FileResult(path, facts, INVALID, **known)
-        return FileResult(path, facts, OK, data=extract(book), **known)
+            return FileResult(path, facts, INVALID, **known), ed
+        return FileResult(path, facts, OK, data=extract(book), **known), ed
     except Exception as e:  # a bug of ours must not lose the file: it is reported, the merge goes on
-        return FileResult(path, facts, INTERNAL, detail=f"{type(e).__name__}: {str(e)[:200]}", **known)
+        return FileResult(path, facts, INTERNAL, detail=f"{type(e).__name__}: {str(e)[:200]}", **known), None
+
+
+Outcome = tuple[FileResult, "Packed | None"]  # the record without its data, and its rendered rows packed
+
+
+def prepare(path: str, with_csv: bool, facts: FileFacts | None = None) -> Outcome:
+    """What a worker sends the merge for one file: `process`, then the output rows rendered (render.py)."""
+    res, ed = _run(path, facts)
+    if res.data is None or ed is None:
+        return res, None
+    try:
+        from .render import pack, render
+
+        packed = pack(render(res, ed, with_csv))
+    except Exception as e:  # as above: reported, never lost
+        detail = f"{type(e).__name__}: {str(e)[:200]}"
+        return replace(res, verdict=INTERNAL, detail=detail, data=None), None
+    return replace(res, data=None), packed
+
+
+def prepare_bytes(path: str, content: bytes, facts: FileFacts, with_csv: bool) -> Outcome:
+    """`prepare` on a machine that cannot see `path`: the file's bytes travel with the task. They are read from a
+    private temporary copy, and the copy's name is replaced by the original path in every message."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="xltools-merge-")
+    try:
+        tmp = os.path.join(folder, os.path.basename(path) or "input.xlsx")
+        with open(tmp, "wb") as fh:
+            fh.write(content)
+        res, packed = prepare(tmp, with_csv, facts)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def fix(text: str) -> str:
+        return text.replace(tmp, path)
+
+    notes = tuple(replace(f, message=fix(f.message), hint=fix(f.hint)) for f in res.findings)
+    return replace(res, path=path, findings=notes, detail=fix(res.detail)), packed

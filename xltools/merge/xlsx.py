@@ -1,19 +1,29 @@
-"""OUT.xlsx of a merge, written with xlsxwriter in constant_memory mode (each sheet streamed row by row).
+"""OUT.xlsx of a merge, in two steps.
 
-Deterministic: fixed document dates, departments ordered by 单位编码 then path. Every text cell goes
-through write_string, so a unit name such as =HYPERLINK(...) stays text (no formula injection).
-County totals are formulas (SUM on 汇总, SUMIFS over the stacked sheets on the classification
-sheets), each written with its value computed in Decimal as the cached result, so every reader
-sees the right number without recalculating.
+1. xlsxwriter (constant_memory mode) writes the package and every sheet but the bulk: 汇总, 校验结果, 名单核对, the
+   classification sheets, 说明, and for each stacked sheet its header row, its autofilter and a placeholder
+   cell in its last row (so xlsxwriter states the sheet's true dimension).
+2. The stacked sheets' rows, which workers already rendered as worksheet XML (render.py), are concatenated in
+   单位编码 order, numbered, and put in place of each placeholder; every other part is copied as it is. The
+   bytes are those xlsxwriter alone would write (tests compare cell XML with xlsxwriter's own).
+
+Deterministic: fixed document dates, departments ordered by 单位编码 then path. Every text cell is text, so a
+unit name such as =HYPERLINK(...) stays text (no formula injection). County totals are formulas (SUM on 汇总,
+SUMIFS over the stacked sheets on the classification sheets), each written with its value computed in
+Decimal as the cached result, so every reader sees the right number without recalculating.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
+import zipfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 from .. import __version__
 from ..cells import col_letter, quote_sheet
@@ -21,9 +31,10 @@ from ..edition.model import Edition, Table
 from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
 from . import spec
+from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
+from .render import NEXT, ROW, STYLE_MONEY, first_value_col, table_columns
 from .spool import Spool
-from .work import table_columns
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
 MONEY = "#,##0.00"
@@ -33,16 +44,15 @@ def _num(v: Decimal | str | None) -> float:
     return float(v) if v is not None else 0.0
 
 
-def _first_value_col(t: Table) -> int:
-    """Column of a stacked sheet holding the table's first sent column: after 单位编码, 单位名称 (and 项目)."""
-    return 3 if t.kind == "fixed" else 2
+_first_value_col = first_value_col
 
 
 class _Writer:
-    def __init__(self, result: MergeResult, spool: Spool, path: Path) -> None:
+    def __init__(self, result: MergeResult, spool: Spool, path: Path, rows: dict[str, int]) -> None:
         import xlsxwriter
 
-        self.r, self.spool, self.ed = result, spool, result.edition
+        self.r, self.spool, self.ed, self.stacked_rows = result, spool, result.edition, rows
+        self.streamed: dict[str, int] = {}  # stacked table id -> its worksheet index (its part in the package)
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -84,6 +94,7 @@ class _Writer:
 
     # ---- the workbook ----
     def write(self) -> None:
+        """Step 1: the package, with a placeholder for each stacked sheet's rows."""
         ed, wb = self.ed, self.wb
         year = ed.year if ed is not None else ""
         wb.set_properties(
@@ -129,51 +140,17 @@ class _Writer:
                 labels.append(spec.text("col_subunit") if c.type == "unit" else spec.header_text(t, c.key))
                 widths.append(max(c.width, 12))
             self._header(stacked[tid], labels, widths)
-        rows = dict.fromkeys(tables, 0)
-        # per table: (sheet, label of each fixed row or None, [(column, numeric?)]), bound once: this loop writes
-        # every stacked cell of the county, the bulk of the output
-        plan = {
-            tid: (
-                stacked[tid],
-                {r.id: r.label for r in t.rows} if t.kind == "fixed" else None,
-                [(_first_value_col(t) + i, c.is_numeric) for i, c in enumerate(cols[tid])],
-            )
-            for tid, t in tables.items()
-        }
         money = self.f_money
         included = self.r.included
         for n, e in enumerate(included, start=1):
-            data = self.spool.get(e.spool)  # type: ignore[arg-type]
+            figures = self.spool.sums(e.key).figures
             code, name = e.unit_code, e.unit_name
             summary.write_number(n, 0, n)
             summary.write_string(n, 1, code)
             if name:
                 summary.write_string(n, 2, name)
             for i, f in enumerate(figs):
-                summary.write_number(n, 3 + i, _num(data.figures.get(f.id)), money)
-            for tid, part in data.tables.items():
-                if tid not in plan:
-                    continue
-                ws, labels, places = plan[tid]
-                write_string, write_number = ws.write_string, ws.write_number
-                y = rows[tid]
-                for row_key, vals in part.rows:
-                    y += 1
-                    write_string(y, 0, code)
-                    if name:
-                        write_string(y, 1, name)
-                    if labels is not None:
-                        write_string(y, 2, labels[row_key])
-                    for (x, numeric), v in zip(places, vals, strict=True):
-                        if v is None:
-                            continue
-                        if numeric:
-                            f = float(v)
-                            if f:  # zero amounts are left blank (stated on the 说明 sheet)
-                                write_number(y, x, f, money)
-                        else:
-                            write_string(y, x, v)
-                rows[tid] = y
+                summary.write_number(n, 3 + i, _num(figures.get(f.id)), money)
         last = len(included)
         summary.write_string(last + 1, 2, spec.text("total_label"), self.f_total_label)
         summary.write_blank(last + 1, 0, None, self.f_total_label)
@@ -184,9 +161,12 @@ class _Writer:
             summary.write_formula(last + 1, 3 + i, formula, self.f_total, _num(self.r.totals.figures.get(f.id)))
         if last:
             summary.autofilter(0, 0, last, 2 + len(figs))
+        rows = self.stacked_rows
         for tid, ws in stacked.items():
-            if rows[tid]:
+            if rows.get(tid):
+                ws.write_string(rows[tid], 0, "")  # the placeholder: its row is replaced by the rendered rows
                 ws.autofilter(0, 0, rows[tid], _first_value_col(tables[tid]) + len(cols[tid]) - 1)
+                self.streamed[tid] = ws.index
         return rows
 
     # ---- county totals by classification: SUMIFS over the stacked sheets, cached values from Decimal sums ----
@@ -255,6 +235,7 @@ class _Writer:
         ]
         self._header(ws, labels, [6, 14, 12, 26, 40, 7, 7, 50, 70, 18, 8, 19, 10, 66])
         for y, e in enumerate(self.r.inputs, start=1):
+            facts, findings = details(self.spool, e)
             ws.write_number(y, 0, y, self.f_top)
             ws.write_string(y, 1, e.status, self.f_top)
             self._text(ws, y, 2, e.unit_code, self.f_top)
@@ -263,15 +244,15 @@ class _Writer:
             ws.write_number(y, 5, e.errors, self.f_top)
             ws.write_number(y, 6, e.warnings, self.f_top)
             self._text(ws, y, 7, e.reason, self.f_wrap)
-            self._text(ws, y, 8, findings_text(e), self.f_wrap)
+            self._text(ws, y, 8, findings_text(findings), self.f_wrap)
             self._text(ws, y, 9, e.edition, self.f_top)
             if e.year:
                 ws.write_number(y, 10, e.year, self.f_top)
-            if e.mtime is not None:
-                ws.write_string(y, 11, mtime_text(e.mtime), self.f_top)
-            if e.size is not None:
-                ws.write_number(y, 12, e.size, self.f_top)
-            self._text(ws, y, 13, e.sha256, self.f_top)
+            if facts.mtime is not None:
+                ws.write_string(y, 11, mtime_text(facts.mtime), self.f_top)
+            if facts.size is not None:
+                ws.write_number(y, 12, facts.size, self.f_top)
+            self._text(ws, y, 13, facts.sha256, self.f_top)
         if self.r.inputs:
             ws.autofilter(0, 0, len(self.r.inputs), len(labels) - 1)
 
@@ -339,12 +320,12 @@ def roster_status(files: list[InputEntry]) -> str:
     return files[0].status
 
 
-def findings_text(e: InputEntry) -> str:
+def findings_text(findings: list[dict[str, str]]) -> str:
     lines = []
-    for f in e.findings:
-        where = "!".join(x for x in (f.sheet, f.cell) if x)
-        sev = SEVERITY_ZH.get(f.severity, "")
-        lines.append(f"{where + ' ' if where else ''}{sev}：{f.message}")
+    for f in findings:
+        where = "!".join(x for x in (f["sheet"], f["cell"]) if x)
+        sev = SEVERITY_ZH.get(f["severity"], "")
+        lines.append(f"{where + ' ' if where else ''}{sev}：{f['message']}")
     return "\n".join(lines)
 
 
@@ -352,5 +333,91 @@ def mtime_text(mtime: float) -> str:
     return dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def write_xlsx(result: MergeResult, spool: Spool, out: Path) -> None:
-    atomic_write(out, lambda tmp: _Writer(result, spool, tmp).write())
+# ---- step 2: the stacked sheets' rows, streamed into the package ----
+
+
+def _placeholder(xml: bytes) -> tuple[int, int]:
+    """Byte offsets of the placeholder row (the sheet's last <row> element) and of the </sheetData> end tag, found
+    by an XML parser in the sheet xlsxwriter wrote."""
+    parser = expat.ParserCreate()
+    where = {"row": -1, "end": -1}
+
+    def start(name: str, _attrs: Any) -> None:
+        if name == "row":
+            where["row"] = parser.CurrentByteIndex
+
+    def end(name: str) -> None:
+        if name == "sheetData":
+            where["end"] = parser.CurrentByteIndex
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.Parse(xml, True)
+    if where["row"] < 0 or where["end"] < where["row"]:
+        raise RuntimeError("stacked sheet without its placeholder row")
+    return where["row"], where["end"]
+
+
+def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
+    """Copy the package, putting each stacked sheet's rendered rows in place of its placeholder row."""
+    parts = {f"xl/worksheets/sheet{index + 1}.xml": tid for tid, index in w.streamed.items()}
+    if parts and w.f_money.xf_index != STYLE_MONEY:  # the rendered rows name the money format by its index
+        raise RuntimeError(f"money format has xf index {w.f_money.xf_index}, rendered rows say {STYLE_MONEY}")
+    with zipfile.ZipFile(skeleton) as zin:
+        pieces: dict[str, tuple[bytes, bytes]] = {}
+        files: dict[str, Any] = {}
+        try:
+            for name, tid in parts.items():
+                xml = zin.read(name)
+                a, b = _placeholder(xml)
+                pieces[tid] = (xml[:a], xml[b:])
+                files[tid] = open(work / f"{tid}.xml", "wb")  # noqa: SIM115 (all open during the one pass)
+                files[tid].write(xml[:a])
+            y = dict.fromkeys(files, 1)  # last row written per sheet (the header is row 1)
+            for e in w.r.included if files else ():
+                for tid, block in w.spool.xml(e.key).items():
+                    fh = files.get(tid)
+                    if fh is None:
+                        continue
+                    n = y[tid]
+                    out_rows = []
+                    for row in block.split(NEXT):
+                        n += 1
+                        out_rows.append(str(n).join(row.split(ROW)))
+                    fh.write("".join(out_rows).encode("utf-8"))
+                    y[tid] = n
+            for tid, fh in files.items():
+                fh.write(pieces[tid][1])
+        finally:
+            for fh in files.values():
+                fh.close()
+        for tid, n in y.items() if files else ():
+            if n - 1 != w.stacked_rows[tid]:
+                raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
+            for info in zin.infolist():
+                # each part keeps the name, date and attributes xlsxwriter gave it
+                copy = zipfile.ZipInfo(info.filename, info.date_time)
+                copy.external_attr, copy.compress_type = info.external_attr, info.compress_type
+                if info.filename in parts:
+                    tmp = work / f"{parts[info.filename]}.xml"
+                    copy.file_size = tmp.stat().st_size
+                    with tmp.open("rb") as src, zout.open(copy, "w") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                else:  # streamed too: 汇总 and 校验结果 grow with N, and memory must not
+                    copy.file_size = info.file_size
+                    with zin.open(info) as src, zout.open(copy, "w") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def write_xlsx(result: MergeResult, spool: Spool, out: Path, rows: dict[str, int]) -> None:
+    def write(tmp: Path) -> None:
+        work = Path(tempfile.mkdtemp(prefix=".xltools-merge-", dir=tmp.parent))
+        try:
+            skeleton = work / "skeleton.xlsx"
+            w = _Writer(result, spool, skeleton, rows)
+            w.write()
+            _stream(w, skeleton, tmp, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    atomic_write(out, write)

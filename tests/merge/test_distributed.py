@@ -1,0 +1,116 @@
+"""The distributed engine on one machine: LocalCluster(n_workers=2, threads_per_worker=1, processes=True).
+
+Byte-identical outputs to the local pool; a worker killed mid-batch costs a retry, never an input; a file that
+keeps killing workers ends as that input's 无法读取 with the reason, and the run goes on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xltools.merge import merge
+
+from .conftest import County
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    import dask
+
+    # one death of a task's worker is forgiven (retried elsewhere), the second marks the task as killing workers
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+class Killer(distributed.WorkerPlugin):
+    """On every worker (restarted ones too): reading `victim` kills the worker process, always or only once
+    (a marker file, shared because the cluster is on one machine)."""
+
+    def __init__(self, victim: str, marker: str | None) -> None:
+        self.victim, self.marker = victim, marker
+
+    def setup(self, worker: Any) -> None:
+        from xltools.merge import work
+
+        self.original = work.prepare_bytes
+        victim, marker, original = self.victim, self.marker, self.original
+
+        def prepare_bytes(path: str, *args: Any, **kw: Any) -> Any:
+            if os.path.basename(path) == victim and (marker is None or not os.path.exists(marker)):
+                if marker is not None:
+                    Path(marker).touch()
+                os._exit(1)  # the worker process dies mid-batch
+            return original(path, *args, **kw)
+
+        work.prepare_bytes = prepare_bytes
+
+    def teardown(self, worker: Any) -> None:
+        from xltools.merge import work
+
+        work.prepare_bytes = self.original
+
+
+def _merge(county: County, tmp: Path, scheduler: Any) -> dict[str, bytes]:
+    out, js, exp = tmp / "汇总.xlsx", tmp / "汇总.json", tmp / "export"
+    merge([county.folder], out, roster=county.roster, json_path=js, export_dir=exp, scheduler=scheduler)
+    return {"xlsx": out.read_bytes(), "json": js.read_bytes(), **{p.name: p.read_bytes() for p in exp.iterdir()}}
+
+
+def _local(county: County) -> dict[str, bytes]:  # the session's merge, on the local pool
+    exp = county.export_dir
+    return {
+        "xlsx": county.out.read_bytes(),
+        "json": county.json_path.read_bytes(),
+        **{p.name: p.read_bytes() for p in exp.iterdir()},
+    }
+
+
+def test_outputs_are_byte_identical_to_the_local_pool(county: County, client: Any, tmp_path: Path) -> None:
+    assert _merge(county, tmp_path, client) == _local(county)
+
+
+def _few(county: County) -> list[Path]:  # a worker's death and restart are slow: few files for the kill tests
+    return sorted(county.folder.glob("dept0[0-5].xlsx"))
+
+
+def test_a_worker_killed_mid_batch_costs_a_retry_never_an_input(county: County, client: Any, tmp_path: Path) -> None:
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    local.mkdir()
+    remote.mkdir()
+    merge(_few(county), local / "汇总.xlsx", json_path=local / "汇总.json", jobs=1)
+    marker = tmp_path / "killed-once"
+    client.register_plugin(Killer("dept03.xlsx", str(marker)), name="killer-once")
+    try:
+        merge(_few(county), remote / "汇总.xlsx", json_path=remote / "汇总.json", scheduler=client)
+    finally:
+        client.unregister_worker_plugin("killer-once")
+    assert marker.exists()  # a worker did die
+    for name in ("汇总.xlsx", "汇总.json"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes()
+
+
+@pytest.mark.skipif(
+    os.environ.get("XLTOOLS_SLOW") != "1",
+    reason="four worker deaths and restarts: slow, and on an overloaded machine the restarts can stall (XLTOOLS_SLOW=1)",
+)
+def test_a_file_that_keeps_killing_workers_is_unreadable_and_the_run_goes_on(
+    county: County, client: Any, tmp_path: Path
+) -> None:
+    client.register_plugin(Killer("dept03.xlsx", None), name="killer")
+    try:
+        r = merge(_few(county), tmp_path / "汇总.xlsx", scheduler=client)
+    finally:
+        client.unregister_worker_plugin("killer")
+    st = {Path(e.path).name: e for e in r.inputs}
+    assert st["dept03.xlsx"].status == "无法读取" and "意外退出" in st["dept03.xlsx"].reason
+    assert "KilledWorker" in st["dept03.xlsx"].reason
+    assert sorted(st) == [p.name for p in _few(county)]
+    assert all(e.status == "已纳入" for n, e in st.items() if n != "dept03.xlsx")

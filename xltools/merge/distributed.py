@@ -1,0 +1,140 @@
+"""The optional distributed engine: the per-file work on a Dask cluster (`pip install "xltools[dask]"`,
+`xltools merge … --scheduler tcp://HOST:8786` or $XLTOOLS_DASK_SCHEDULER).
+
+- Futures API, files in batches (BATCH files a task: a task must last ≥ 10–100 ms, a file takes ~10 ms), at most
+  a few batches per worker in flight (bounded memory on the client), results streamed back with as_completed.
+- The workers need not see the client's files: each file's bytes travel with its task, its identity (SHA-256,
+  size, times) is taken here, and the worker reads a private copy (work.prepare_bytes). A file the client
+  cannot read is handled here, as the local pool would (it fails at once, with the same finding).
+- A worker that dies mid-batch costs a retry of that batch on another worker (the scheduler does it). A batch
+  that keeps killing workers (KilledWorker) is split into single-file tasks, so the one file that kills them is
+  found: it ends as 无法读取 with the reason, and every other file goes on.
+- The outcomes are the same records as the local pool's, so the outputs are byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from typing import Any
+
+from .. import texts
+from ..errors import EXIT_USAGE, XltoolsError
+from .model import INTERNAL, FileFacts, FileResult
+from .work import Outcome
+
+BATCH = 32
+MAX_BYTES = 50 * 1024 * 1024  # the reader refuses larger files before reading them: done here, never shipped
+RETRIES = 2  # for a task that raised (a worker's death is retried by the scheduler itself)
+
+Item = tuple[str, bytes, FileFacts]
+
+
+class SchedulerError(XltoolsError):
+    """The Dask engine is not installed, or its scheduler cannot be reached: a usage error, before any work."""
+
+    exit_code = EXIT_USAGE
+
+
+def run_batch(items: list[Item], with_csv: bool) -> list[Outcome]:
+    """The task: one batch of files, on a worker."""
+    from . import work
+
+    return [work.prepare_bytes(path, content, facts, with_csv) for path, content, facts in items]
+
+
+def _read(path: str) -> Item | None:
+    """The file's bytes and identity, or None when the local pool's own checks must speak (missing, folder …)."""
+    import hashlib
+
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > MAX_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            content = fh.read()
+    except (OSError, ValueError):
+        return None
+    facts = FileFacts(hashlib.sha256(content).hexdigest(), st.st_size, st.st_mtime, st.st_mtime_ns)
+    return path, content, facts
+
+
+def _failed(path: str, detail: str, crashed: bool) -> Outcome:
+    from .work import file_facts
+
+    return FileResult(path, file_facts(path), INTERNAL, detail=detail, crashed=crashed), None
+
+
+def connect(address: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerError(texts.text("merge.dask_missing")) from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as e:
+        error = f"{type(e).__name__}: {e}"
+        raise SchedulerError(texts.text("merge.dask_unreachable", address=address, error=error)) from None
+
+
+def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int = BATCH) -> Iterator[Outcome]:
+    """Outcomes in completion order. `scheduler`: an address, or a connected Client (tests)."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    from .work import prepare
+
+    client = connect(scheduler) if isinstance(scheduler, str) else scheduler
+    own = isinstance(scheduler, str)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        window = 2 * workers + 2
+        todo = list(reversed(files))
+        batches: dict[Any, list[str]] = {}
+        queue = as_completed([], with_results=False)
+
+        def submit_next() -> list[Outcome]:
+            """Submit one batch; files the client cannot read are done here and returned."""
+            items: list[Item] = []
+            local: list[Outcome] = []
+            while todo and len(items) < batch:
+                path = todo.pop()
+                item = _read(path)
+                if item is None:
+                    local.append(prepare(path, with_csv))
+                else:
+                    items.append(item)
+            if items:
+                fut = client.submit(run_batch, items, with_csv, pure=False, retries=RETRIES)
+                batches[fut] = [p for p, _, _ in items]
+                queue.add(fut)
+            return local
+
+        while todo and len(batches) < window:
+            yield from submit_next()
+        for fut in queue:
+            paths = batches.pop(fut)
+            try:
+                yield from fut.result()
+            except KilledWorker as e:
+                if len(paths) == 1:  # this file kills every worker that reads it
+                    yield _failed(paths[0], type(e).__name__, crashed=True)
+                else:  # find the culprit: each file of the batch alone
+                    for p in paths:
+                        item = _read(p)
+                        if item is None:
+                            yield prepare(p, with_csv)
+                            continue
+                        single = client.submit(run_batch, [item], with_csv, pure=False, retries=RETRIES)
+                        batches[single] = [p]
+                        queue.add(single)
+            except Exception as e:  # the task raised even after its retries: a bug of ours, never a lost file
+                for p in paths:
+                    yield _failed(p, f"{type(e).__name__}: {str(e)[:200]}", crashed=False)
+            fut.release()
+            while todo and len(batches) < window:
+                yield from submit_next()
+    finally:
+        if own:
+            client.close()
