@@ -1,16 +1,16 @@
-"""Column checks derived from the edition, one list per list table: required cells, ranges, code and
-enumeration membership, patterns and uniqueness.
+"""Value checks declared by the edition: required cells, signs, ranges, code and enumeration membership,
+patterns and uniqueness, for a list table's columns and a fixed table's cells.
 
-The same declaration runs on two backends. `check_columns` evaluates it in plain Python (a
-single workbook: no pandas import, so `xltools validate` starts fast); `pandera_schema` builds a
-pandera DataFrameSchema from it, used for stacked tables across many workbooks (merge) and with
-`--engine pandera`. A test keeps the two backends' findings identical.
+A list table's checks are derived once per edition (`column_checks`) and run on two backends:
+`check_columns` evaluates them in plain Python (a single workbook: no pandas import, so `xltools validate`
+starts fast); `pandera_schema` builds a pandera DataFrameSchema from the same list, for a table stacked
+across many workbooks (merge). A test keeps the two backends' findings identical.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -20,6 +20,28 @@ from ..book import INPUT, Book
 from ..cells import parse_a1
 from ..edition.model import Edition, Table
 from ..findings import ERROR, Finding, finding
+from .labels import cell_label, quoted
+
+RULES = (
+    "cell.required",
+    "cell.negative",
+    "cell.not-in-list",
+    "cell.bad-pattern",
+    "cell.code-not-in-list",
+    "cell.code-format",
+    "cell.duplicate",
+    "table.plan-range",
+)
+
+
+def check(book: Book) -> Iterator[Finding]:
+    for t in book.edition.tables:
+        if t.id in book.missing_tables:
+            continue
+        if t.kind == "fixed":
+            yield from check_fixed(book, t)
+        else:
+            yield from check_columns(book, t)
 
 
 @dataclass(frozen=True)
@@ -69,10 +91,11 @@ def _value(book: Book, t: Table, row: str, col: str) -> Any:
 def failures(book: Book, t: Table) -> list[tuple[str, str, str]]:
     """(rule, row, column) of every failing cell, plain-Python backend."""
     rows = book.rows(t.id)
+    required = _required(t)
     out: list[tuple[str, str, str]] = []
     for row in rows:
-        for c in t.columns:
-            if c.required == "error" and _value(book, t, row, c.key) is None:
+        for c in required:
+            if _value(book, t, row, c.key) is None:
                 out.append(("cell.required", row, c.key))
         for chk in column_checks(book.edition, t.id):
             v = _value(book, t, row, chk.column)
@@ -89,6 +112,12 @@ def failures(book: Book, t: Table) -> list[tuple[str, str, str]]:
     return out
 
 
+def _required(t: Table) -> tuple[Any, ...]:
+    """Columns a present row must fill: those declared required, and a coded table's code (a row of
+    amounts without its 科目 cannot be placed in any classification)."""
+    return tuple(c for c in t.columns if c.required == "error" or (c.type == "code" and t.code_list))
+
+
 def pandera_schema(ed: Edition, table_id: str) -> Any:
     """The same checks as a pandera schema (lazy import: pandas and pandera cost ~0.4 s to import)."""
     import pandera.pandas as pa
@@ -97,7 +126,8 @@ def pandera_schema(ed: Edition, table_id: str) -> Any:
     checks: dict[str, list[Any]] = {c.key: [] for c in t.columns}
     for chk in column_checks(ed, table_id):
         checks[chk.column].append(pa.Check(lambda s, ok=chk.ok: s.map(lambda v: v is None or ok(v)), name=chk.rule))
-    cols = {c.key: pa.Column(None, checks[c.key], nullable=c.required != "error", unique=c.unique) for c in t.columns}
+    required = {c.key for c in _required(t)}
+    cols = {c.key: pa.Column(None, checks[c.key], nullable=c.key not in required, unique=c.unique) for c in t.columns}
     return pa.DataFrameSchema(cols, strict=False, coerce=False, name=table_id)
 
 
@@ -152,7 +182,7 @@ def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | N
     c = t.column(col)
     v = _value(book, t, row, col)
     params: dict[str, Any] = {
-        "label": f"“{c.title}”",
+        "label": quoted(c.title),
         "raw": "" if v is None else (format(v, "f") if isinstance(v, Decimal) else str(v)),
     }
     if rule == "cell.code-not-in-list":
@@ -170,3 +200,52 @@ def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | N
         first = next(r for r in book.rows(t.id) if _value(book, t, r, col) == v)
         params["other_row"] = parse_a1(book.cell(t.id, first, col).a1)[0]  # type: ignore[union-attr]
     return finding(rule, ERROR, t.sheet, cell.a1, table=t.id, **params)
+
+
+def check_fixed(book: Book, t: Table) -> Iterator[Finding]:
+    """A fixed table's input cells against the type of their row or column (a form's rows carry their own)."""
+    ed = book.edition
+    for r in t.rows:
+        for c in t.value_columns(r.side):
+            if c.key in r.na:
+                continue
+            cell = book.cell(t.id, r.id, c.key)
+            if cell is None or cell.state != INPUT:
+                continue
+            ctype = t.cell_type(r, c)
+            required = r.required or c.required
+            v = cell.value
+            if v is None:
+                if required in ("error", "warning") and ctype not in ("money", "number"):
+                    label = cell_label(ed, t.id, r.id, c.key)
+                    yield finding("cell.required", required, t.sheet, cell.a1, table=t.id, label=label)
+                continue
+            if ctype in ("money", "number") and isinstance(v, Decimal) and v < 0:
+                label = cell_label(ed, t.id, r.id, c.key)
+                yield finding("cell.negative", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=format(v, "f"))
+            enum = r.enum or c.enum
+            if ctype == "enum" and enum and str(v) not in ed.enums[enum]:
+                yield finding(
+                    "cell.not-in-list",
+                    ERROR,
+                    t.sheet,
+                    cell.a1,
+                    table=t.id,
+                    label=cell_label(ed, t.id, r.id, c.key),
+                    raw=v,
+                    allowed="、".join(ed.enums[enum]),
+                )
+            pattern = r.pattern or c.pattern
+            if pattern and not re.match(pattern, str(v)):
+                hint = r.pattern_hint or c.pattern_hint
+                yield finding(
+                    "cell.bad-pattern",
+                    ERROR,
+                    t.sheet,
+                    cell.a1,
+                    table=t.id,
+                    label=cell_label(ed, t.id, r.id, c.key),
+                    raw=v,
+                    pattern_hint="default",
+                    **({"hint": hint} if hint else {}),
+                )
