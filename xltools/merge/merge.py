@@ -136,6 +136,11 @@ def merge(
             if result.edition is not None:
                 result.totals = aggregate(result.included, spool, result.edition)
             lap("aggregate")
+            if result.edition is not None:
+                from .county import apply
+
+                apply(result.edition, result.included, spool)
+            lap("county")
             write_xlsx(result, spool, out)
             result.written.append(str(out))
             lap("write_xlsx")

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..book import INPUT, Book
 from ..cells import parse_a1
+from ..edition.layout import table_layout
 from ..edition.model import Edition, Table
 from ..findings import ERROR, Finding, finding
 from .labels import cell_label, quoted
@@ -79,6 +80,11 @@ def column_checks(ed: Edition, table_id: str) -> tuple[ColumnCheck, ...]:
     return tuple(out)
 
 
+def value(book: Book, t: Table, row: str, col: str) -> Any:
+    """The value a column check sees: a numeric cell's effective amount (a formula recomputed), else the cell's."""
+    return _value(book, t, row, col)
+
+
 def _value(book: Book, t: Table, row: str, col: str) -> Any:
     cell = book.cell(t.id, row, col)
     if cell is None:
@@ -110,6 +116,10 @@ def failures(book: Book, t: Table) -> list[tuple[str, str, str]]:
                     out.append(("cell.duplicate", row, c.key))
                 seen.add(v)
     return out
+
+
+def required_columns(t: Table) -> tuple[Any, ...]:
+    return _required(t)
 
 
 def _required(t: Table) -> tuple[Any, ...]:
@@ -160,6 +170,68 @@ def failures_pandera(book: Book, t: Table) -> list[tuple[str, str, str]]:
     return out
 
 
+@lru_cache(maxsize=128)
+def stacked_schema(ed: Edition, table_id: str, file_col: str) -> Any:
+    """The same checks as a pandera schema over a table stacked across workbooks (a column `file_col` names
+    each row's workbook): uniqueness holds within each workbook, as in `failures`."""
+    import pandera.pandas as pa
+
+    t = ed.table(table_id)
+    checks: dict[str, list[Any]] = {c.key: [] for c in t.columns}
+    for chk in column_checks(ed, table_id):
+        checks[chk.column].append(pa.Check(lambda s, ok=chk.ok: s.map(lambda v: v is None or ok(v)), name=chk.rule))
+    required = {c.key for c in _required(t)}
+    cols = {c.key: pa.Column(None, checks[c.key], nullable=c.key not in required) for c in t.columns}
+    # unique within each workbook: a later occurrence of a value in the same file (as the per-file check)
+    unique = [
+        pa.Check(lambda df, k=c.key: ~(df.duplicated([file_col, k]) & df[k].notna()), name=f"cell.duplicate:{c.key}")
+        for c in t.columns
+        if c.unique
+    ]
+    return pa.DataFrameSchema(cols, checks=unique, strict=False, coerce=False, name=table_id)
+
+
+def stacked_failures(ed: Edition, t: Table, frame: Any, file_col: str, row_col: str) -> list[tuple[str, str, str, str]]:
+    """(file, rule, row, column) of every failing cell of a stacked frame (`row_col` holds the row ids)."""
+    import pandera.pandas as pa
+
+    if frame.empty:
+        return []
+    try:
+        stacked_schema(ed, t.id, file_col).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    out = set()
+    for rec in cases.to_dict("records"):
+        check = str(rec.get("check"))
+        try:
+            index = int(rec.get("index"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if check.startswith("cell.duplicate:"):
+            rule, col = "cell.duplicate", check.split(":", 1)[1]
+        else:
+            rule, col = _PANDERA_RULE.get(check, check), str(rec.get("column"))
+        out.add((frame.at[index, file_col], rule, frame.at[index, row_col], col))
+    return sorted(out, key=lambda f: (f[0], int(f[2][1:]), f[3], f[1]))
+
+
+def stacked_findings(ed: Edition, t: Table, frame: Any, file_col: str, row_col: str) -> list[tuple[str, Finding]]:
+    """(file, finding) of every failing cell of a stacked frame: the findings each file's own column checks
+    give (check_columns), placed by the layout."""
+    lay = table_layout(ed, t.id)
+    out = []
+    for path, rule, row, col in stacked_failures(ed, t, frame, file_col, row_col):
+        mine = frame[frame[file_col] == path]
+        v = mine.loc[mine[row_col] == row, col].iloc[0]
+        first = ""
+        if rule == "cell.duplicate":
+            first = lay.cell(mine.loc[mine[col] == v, row_col].iloc[0], col)
+        out.append((path, column_finding(ed, t, rule, col, v, lay.cell(row, col), first)))
+    return out
+
+
 def check_columns(book: Book, t: Table, engine: str = "python") -> list[Finding]:
     fails = failures_pandera(book, t) if engine == "pandera" else failures(book, t)
     out: list[Finding] = []
@@ -175,12 +247,21 @@ def check_columns(book: Book, t: Table, engine: str = "python") -> list[Finding]
 
 
 def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | None:
-    ed = book.edition
     cell = book.cell(t.id, row, col)
     if cell is None:
         return None
-    c = t.column(col)
     v = _value(book, t, row, col)
+    other = ""
+    if rule == "cell.duplicate":
+        first = next(r for r in book.rows(t.id) if _value(book, t, r, col) == v)
+        other = book.cell(t.id, first, col).a1  # type: ignore[union-attr]
+    return column_finding(book.edition, t, rule, col, v, cell.a1, other)
+
+
+def column_finding(ed: Edition, t: Table, rule: str, col: str, v: Any, a1: str, first_a1: str = "") -> Finding:
+    """The finding of one failing list-table cell, from its value alone (so a table stacked across workbooks
+    gives the very findings of each workbook; `first_a1` is a duplicate's first occurrence)."""
+    c = t.column(col)
     params: dict[str, Any] = {
         "label": quoted(c.title),
         "raw": "" if v is None else (format(v, "f") if isinstance(v, Decimal) else str(v)),
@@ -197,9 +278,8 @@ def _finding(book: Book, t: Table, rule: str, row: str, col: str) -> Finding | N
     elif rule == "cell.bad-pattern" and c.pattern_hint:
         params["hint"] = c.pattern_hint
     elif rule == "cell.duplicate":
-        first = next(r for r in book.rows(t.id) if _value(book, t, r, col) == v)
-        params["other_row"] = parse_a1(book.cell(t.id, first, col).a1)[0]  # type: ignore[union-attr]
-    return finding(rule, ERROR, t.sheet, cell.a1, table=t.id, **params)
+        params["other_row"] = parse_a1(first_a1)[0]
+    return finding(rule, ERROR, t.sheet, a1, table=t.id, **params)
 
 
 def check_fixed(book: Book, t: Table) -> Iterator[Finding]:

@@ -21,11 +21,13 @@ CHECKS: tuple[ModuleType, ...] = (columns, cells, codes, identities, references,
 
 # Modules that emit findings while reading (imported on demand: the registry is also read by `xltools rules`).
 READERS = ("xltools.reader.open", "xltools.reader.normalise", "xltools.reader.read")
+# Checks of a merged county, run by the merge over its included departments.
+COUNTY = ("xltools.merge.county",)
 
 
 def modules() -> tuple[ModuleType, ...]:
-    """Every module that declares rules: the readers first, then the checks in order."""
-    return tuple(import_module(name) for name in READERS) + CHECKS
+    """Every module that declares rules: the readers, the checks in order, then the county's."""
+    return tuple(import_module(name) for name in READERS) + CHECKS + tuple(import_module(n) for n in COUNTY)
 
 
 def declared() -> dict[str, str]:
