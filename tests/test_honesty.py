@@ -48,3 +48,24 @@ def test_the_fingerprint_records_provenance_and_does_not_gate_acceptance(tmp_pat
     before, after = validate_file(EXAMPLE), validate_file(changed)
     assert not after.unreadable
     assert [(f.rule, f.sheet, f.cell) for f in after.findings] == [(f.rule, f.sheet, f.cell) for f in before.findings]
+
+
+def test_no_run_time_module_imports_openpyxl() -> None:
+    """openpyxl is a test extra (tests and bench/ read outputs back with it): xltools itself never imports it."""
+    import ast
+
+    from .conftest import ROOT
+
+    found = []
+    for py in (ROOT / "xltools").rglob("*.py"):
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n.split(".")[0] == "openpyxl" for n in names):
+                found.append(py.relative_to(ROOT).as_posix())
+    assert not found, found
