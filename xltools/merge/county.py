@@ -184,7 +184,7 @@ def _magnitude(
             ratio = abs(v) / mid
             big = ratio if ratio >= 1 else 1 / ratio
             if low <= big <= high:
-                shown = f"{ratio:.4g}" if ratio >= 1 else f"1/{1 / ratio:.4g}"
+                shown = f"{ratio:.0f}" if ratio >= 1 else f"1/{1 / ratio:.0f}"
                 yield (
                     by_path[path],
                     finding(

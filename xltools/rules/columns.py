@@ -3,8 +3,10 @@ patterns and uniqueness, for a list table's columns and a fixed table's cells.
 
 A list table's checks are derived once per edition (`column_checks`) and run on two backends:
 `check_columns` evaluates them in plain Python (a single workbook: no pandas import, so `xltools validate`
-starts fast); `pandera_schema` builds a pandera DataFrameSchema from the same list, for a table stacked
-across many workbooks (merge). A test keeps the two backends' findings identical.
+starts fast); pandera runs the same list as a DataFrameSchema, over one workbook's table (`pandera_schema`,
+`check_columns(engine="pandera")`) or over a table stacked across workbooks (`stacked_schema`,
+`stacked_findings`), which the merge runs over its included departments (merge/county.py). Tests keep the
+backends' findings identical (tests/robustness/test_valid.py, tests/test_county.py).
 """
 
 from __future__ import annotations

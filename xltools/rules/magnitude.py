@@ -45,7 +45,7 @@ def check_magnitude(book: Book) -> Iterator[Finding]:
                 actual=va,
                 other=cell_label(ed, b.table, b.row, b.col),
                 expected=vb,
-                ratio=f"{ratio:.4g}" if ratio >= 1 else f"1/{1 / ratio:.4g}",
+                ratio=f"{ratio:.0f}" if ratio >= 1 else f"1/{1 / ratio:.0f}",
                 unit=t.unit,
             )
 
