@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 
+from xltools import texts
 from xltools.book import Book, book_from_data
 from xltools.edition.layout import table_layout
 from xltools.merge import merge
@@ -156,30 +156,7 @@ def test_county_checks_in_the_merged_workbook_and_the_json(tmp_path: Path) -> No
     assert magnitude and {n for n, _, _ in magnitude} == {"dept3.xlsx"}, county
     assert at("t01", "inc_total", "inc") in {(s, c) for _, s, c in magnitude}
     # the same findings are listed in 校验结果 with their sheet and cell
-    ws = openpyxl.load_workbook(out, read_only=True)[_sheet_of_checks(out)]
+    ws = openpyxl.load_workbook(out, read_only=True)[texts.text("merge.sheet_inputs")]
     text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
     assert f"{code_cell[0]}!{code_cell[1]}" in text and f"{proj_cell[0]}!{proj_cell[1]}" in text
     assert "约为全县 5 个单位中位数" in text
-
-
-def _sheet_of_checks(out: Path) -> str:
-    from xltools.merge import spec
-
-    names = openpyxl.load_workbook(out, read_only=True).sheetnames
-    want = spec.text("sheet_inputs") if _has_text("sheet_inputs") else "校验结果"
-    return want if want in names else next(n for n in names if "校验" in n)
-
-
-def _has_text(key: str) -> bool:
-    from xltools.merge import spec
-
-    try:
-        spec.text(key)
-        return True
-    except KeyError:
-        return False
-
-
-@pytest.mark.skipif(not SLOW, reason="set XLTOOLS_SLOW=1 for the 1,000 generated departments")
-def test_slow_run_is_full_size() -> None:
-    assert GENERATED == 1000
