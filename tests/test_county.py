@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from xltools import texts
 from xltools.book import Book, book_from_data
@@ -112,7 +113,20 @@ def _scaled(ed: Any, data: dict[str, Any], factor: int) -> dict[str, Any]:
     return out
 
 
-def test_county_checks_in_the_merged_workbook_and_the_json(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])  # 2: the county checks run in a forked process while OUT.xlsx is written
+def test_county_checks_in_the_merged_workbook_and_the_json(
+    tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xltools.merge import county as county_module
+
+    ran_in = tmp_path / "pid"
+    original = county_module._findings
+
+    def recorded(*args: Any) -> Any:
+        ran_in.write_text(str(os.getpid()))
+        return original(*args)
+
+    monkeypatch.setattr(county_module, "_findings", recorded)
     ed = corpus.edition()
     datas = [department(ed, s) for s in range(5)]
     # 1: a department submitted again under another 单位编码 (same 单位名称)
@@ -132,8 +146,10 @@ def test_county_checks_in_the_merged_workbook_and_the_json(tmp_path: Path) -> No
         assert validate_file(p).valid, [(f.rule, f.sheet, f.cell) for f in validate_file(p).errors]
         paths.append(p)
     out, js = tmp_path / "county.xlsx", tmp_path / "county.json"
-    result = merge([tmp_path / "in"], out, jobs=1, json_path=js)
+    result = merge([tmp_path / "in"], out, jobs=jobs, json_path=js)
     assert result.exit_code == 0 and len(result.included) == 5
+    # with a second job the checks ran in another process (the idle core), else in this one
+    assert (int(ran_in.read_text()) != os.getpid()) == (jobs > 1)
 
     def at(t: str, row: str, col: str) -> tuple[str, str]:
         return ed.table(t).sheet, table_layout(ed, t).cell(row, col)

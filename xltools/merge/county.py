@@ -11,13 +11,16 @@ the pandera schema derived from the edition, and the checks only a county can ma
   it (the edition's magnitude bounds): a 元/万元 slip that no single workbook can show.
 
 The findings are warnings: they are added to each input's findings, so they appear in OUT.xlsx's 校验结果
-and in the JSON summary with their sheet and cell. pandas and pandera are imported here only, on demand.
+and in the JSON summary with their sheet and cell. `start` runs them on the idle core while OUT.xlsx's
+stacked sheets are written. pandas and pandera are imported here only, on demand.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from statistics import median
 from typing import TYPE_CHECKING, Any
@@ -203,8 +206,8 @@ def _magnitude(
                 )
 
 
-def county_findings(ed: Edition, entries: list[InputEntry], spool: Spool) -> list[tuple[InputEntry, Finding]]:
-    """Every county finding over the included inputs, in a fixed order (inputs are sorted by the merge)."""
+def _load(entries: list[InputEntry], spool: Spool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every included department's list tables and key figures, read back from the spool."""
     lists: dict[str, dict[str, CheckedRows]] = {}
     figures: dict[str, dict[str, str | None]] = {}
     for e in entries:
@@ -213,29 +216,95 @@ def county_findings(ed: Edition, entries: list[InputEntry], spool: Spool) -> lis
         data = spool.get(e.spool)
         lists[e.path] = data.lists
         figures[e.path] = data.figures
-    by_path = {e.path: e for e in entries}
-    out: list[tuple[InputEntry, Finding]] = []
+    return lists, figures
+
+
+def _findings(
+    ed: Edition, entries: list[InputEntry], lists: dict[str, Any], figures: dict[str, Any]
+) -> list[tuple[int, FindingNote]]:
+    """Every county finding over the included inputs as (index of the input, note), in a fixed order."""
+    index = {e.path: i for i, e in enumerate(entries)}
+    found: list[tuple[str, Finding]] = []
     for t in ed.tables:
         if t.kind == "list":
-            frame = stack(t, lists.items())
-            out.extend((by_path[p], f) for p, f in stacked_findings(ed, t, frame, FILE, ROW))
-    out.extend(_unit_codes(ed, entries))
-    out.extend(_shared_values(ed, entries, lists))
-    out.extend(_magnitude(ed, entries, figures))
-    return out
+            found.extend(stacked_findings(ed, t, stack(t, lists.items()), FILE, ROW))
+    found.extend((e.path, f) for e, f in _unit_codes(ed, entries))
+    found.extend((e.path, f) for e, f in _shared_values(ed, entries, lists))
+    found.extend((e.path, f) for e, f in _magnitude(ed, entries, figures))
+    return [(index[p], FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)) for p, f in found]
+
+
+def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]]) -> None:
+    """Add the county findings to their inputs, after the worker's own first findings."""
+    extra: dict[int, list[FindingNote]] = defaultdict(list)
+    for i, note in notes:
+        extra[i].append(note)
+        if note.severity == ERROR:
+            entries[i].errors += 1
+        else:
+            entries[i].warnings += 1
+    for i, more in extra.items():
+        entries[i].findings = tuple(entries[i].findings) + tuple(more)
+
+
+_JOB: tuple[Any, ...] | None = None  # what a forked child works on (inherited, never pickled)
+
+
+def _run_job() -> list[tuple[int, FindingNote]]:
+    assert _JOB is not None
+    return _findings(*_JOB)
+
+
+def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Callable[[], None]:
+    """Begin the county checks over the included inputs; the function returned waits for them and adds their
+    findings to the inputs (call it before the findings are written; calling it again does nothing).
+
+    The workers are done by now and the main process writes OUT.xlsx alone, so with more than one job (and
+    fork available) the checks run in a forked process on the idle core while the stacked sheets are
+    written. The spool is read here, before the fork, so the two processes never share its file offset."""
+    global _JOB
+    lists, figures = _load(entries, spool)
+    done = False
+
+    def inline() -> list[tuple[int, FindingNote]]:
+        return _findings(ed, entries, lists, figures)
+
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        notes = inline()
+
+        def finish_inline() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                _add(entries, notes)
+
+        return finish_inline
+
+    _JOB = (ed, entries, lists, figures)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    future = pool.submit(_run_job)
+
+    def finish() -> None:
+        global _JOB
+        nonlocal done
+        if done:
+            return
+        done = True
+        try:
+            notes = future.result()
+        except Exception:  # the child died (out of memory …): the checks are run here instead, never lost
+            notes = inline()
+        finally:
+            pool.shutdown()
+            _JOB = None
+        _add(entries, notes)
+
+    return finish
 
 
 def apply(ed: Edition, entries: list[InputEntry], spool: Spool) -> int:
-    """Add the county findings to their inputs (after the worker's own first findings); their number."""
-    found = county_findings(ed, entries, spool)
-    extra: dict[str, list[FindingNote]] = defaultdict(list)
-    for e, f in found:
-        extra[e.path].append(FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint))
-        if f.severity == ERROR:
-            e.errors += 1
-        else:
-            e.warnings += 1
-    for e in entries:
-        if extra.get(e.path):
-            e.findings = tuple(e.findings) + tuple(extra[e.path])
-    return len(found)
+    """The county checks in this process, their findings added to the inputs; their number."""
+    lists, figures = _load(entries, spool)
+    notes = _findings(ed, entries, lists, figures)
+    _add(entries, notes)
+    return len(notes)

@@ -136,14 +136,17 @@ def merge(
             if result.edition is not None:
                 result.totals = aggregate(result.included, spool, result.edition)
             lap("aggregate")
+            county_done = None
             if result.edition is not None:
-                from .county import apply
+                from .county import start
 
-                apply(result.edition, result.included, spool)
-            lap("county")
-            write_xlsx(result, spool, out)
+                county_done = start(result.edition, result.included, spool, jobs)
+            lap("county_start")
+            write_xlsx(result, spool, out, before_inputs=county_done)
             result.written.append(str(out))
-            lap("write_xlsx")
+            lap("write_xlsx")  # includes waiting for the county checks, which run while the tables are written
+            if county_done is not None:
+                county_done()
             if export_p is not None and result.edition is not None:
                 result.written.extend(write_export(result, spool, export_p))
                 lap("export")

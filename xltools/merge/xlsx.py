@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,13 @@ def _first_value_col(t: Table) -> int:
 
 
 class _Writer:
-    def __init__(self, result: MergeResult, spool: Spool, path: Path) -> None:
+    def __init__(
+        self, result: MergeResult, spool: Spool, path: Path, before_inputs: Callable[[], None] | None = None
+    ) -> None:
         import xlsxwriter
 
         self.r, self.spool, self.ed = result, spool, result.edition
+        self.before_inputs = before_inputs
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -106,6 +110,8 @@ class _Writer:
             last_rows = self._departments(ed, summary, stacked)
             for c in spec.classifications(ed):
                 self._classification(ed, classes[c.id], c, last_rows)
+        if self.before_inputs is not None:
+            self.before_inputs()
         self._inputs(inputs)
         self._roster(roster)
         self._about(about)
@@ -352,5 +358,6 @@ def mtime_text(mtime: float) -> str:
     return dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def write_xlsx(result: MergeResult, spool: Spool, out: Path) -> None:
-    atomic_write(out, lambda tmp: _Writer(result, spool, tmp).write())
+def write_xlsx(result: MergeResult, spool: Spool, out: Path, before_inputs: Callable[[], None] | None = None) -> None:
+    """`before_inputs` runs before the 校验结果 sheet is written (the county checks add findings there)."""
+    atomic_write(out, lambda tmp: _Writer(result, spool, tmp, before_inputs).write())
