@@ -91,7 +91,6 @@ def test_stacked_column_checks_give_each_files_own_findings(tmp_path: Path) -> N
         "cell.required",
         "cell.negative",
         "cell.duplicate",
-        "cell.code-not-in-list",
         "cell.code-format",
         "table.plan-range",
     }

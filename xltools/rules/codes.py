@@ -17,6 +17,7 @@ from .labels import cell_label, quoted
 from .printed import differs
 
 RULES = (
+    "cell.code-unlisted",
     "cell.code-name-mismatch",
     "cell.stale-name",
     "cell.stale-name-text",
