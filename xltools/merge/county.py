@@ -87,7 +87,7 @@ def _other(name: str, path: str) -> str:
 def _unit_codes(ed: Edition, entries: list[InputEntry]) -> Iterator[tuple[InputEntry, Finding]]:
     from . import spec
 
-    (ct, cr, cc), _ = spec.unit_refs()
+    (ct, cr, cc), _ = spec.unit_refs(ed)
     t = ed.table(ct)
     a1 = table_layout(ed, ct).cell(cr, cc)
     by_name: dict[str, list[InputEntry]] = defaultdict(list)
