@@ -8,6 +8,7 @@ import click
 @click.command(name="editions")
 def command() -> None:
     """列出可用的版本。"""
+    from .. import texts
     from ..edition.load import available, load_edition
     from ..errors import EditionError
 
@@ -15,10 +16,21 @@ def command() -> None:
         try:
             ed = load_edition(path.name)
         except EditionError as e:
-            click.echo(f"{path.name}\t（无法加载：{e}）")
+            click.echo(texts.text("rules.command.edition_broken", id=path.name, error=e))
             continue
         years = "、".join(map(str, ed.years))
-        click.echo(f"{ed.id}\t版本 {ed.version}\t年度 {years}\t金额单位 {ed.money_unit}\t{ed.title}")
+        click.echo(
+            texts.text(
+                "rules.command.edition_line",
+                id=ed.id,
+                version=ed.version,
+                years=years,
+                unit=ed.money_unit,
+                title=ed.title,
+            )
+        )
         for cl in ed.codes.values():
             unverified = sum(1 for e in cl.entries.values() if e.status == "R")
-            click.echo(f"    {cl.title}：{len(cl.entries)} 条，其中未核实（R）{unverified} 条")
+            click.echo(
+                texts.text("rules.command.code_list", title=cl.title, count=len(cl.entries), unverified=unverified)
+            )

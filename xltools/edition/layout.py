@@ -54,6 +54,14 @@ class TableLayout:
         rows = self.input_rows()
         return f"{c}{rows.start}:{c}{rows.stop - 1}"
 
+    def column_numbers_row(self) -> tuple[tuple[int, int], ...]:
+        """The 栏次 row, written alike by the template and the publication tables: (0-based column, number)
+        for every column, 1, 2, … left to right (平山2025 T1: 序号 | 项目 | 预算数 | 项目 | 预算数 over
+        栏次 | 1 | 2 | 3 | 4). Empty for a table without the row."""
+        if not self.column_numbers:
+            return ()
+        return tuple((self.col_index[c.key], n) for n, c in enumerate(self.table.columns, start=1))
+
     @property
     def title_cell(self) -> str:
         return "A1"

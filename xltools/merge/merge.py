@@ -168,9 +168,17 @@ def merge(
             if result.edition is not None:
                 result.totals, rows = aggregate(result.included, spool, result.edition)
             lap("aggregate")
-            write_xlsx(result, spool, out, rows)
+            county_done = None
+            if result.edition is not None:
+                from .county import start
+
+                county_done = start(result.edition, result.included, spool, jobs)
+            lap("county_start")
+            write_xlsx(result, spool, out, rows, before_inputs=county_done)
             result.written.append(str(out))
-            lap("write_xlsx")
+            lap("write_xlsx")  # includes waiting for the county checks, which run while the tables are written
+            if county_done is not None:
+                county_done()
             if export_p is not None and result.edition is not None:
                 result.written.extend(write_export(result, spool, export_p))
                 lap("export")

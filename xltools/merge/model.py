@@ -78,11 +78,22 @@ class TableRows:
 
 
 @dataclass(frozen=True)
+class CheckedRows:
+    """One list table of one department as its column checks see it (values Decimal, str or None): the
+    county view stacks these (county.py)."""
+
+    cols: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Decimal | str | None, ...]], ...]
+
+
+@dataclass(frozen=True)
 class BookData:
-    """The figures of a valid book the outputs need: key figures (exact decimal text) and stacked tables."""
+    """The figures of a valid book the outputs need: key figures (exact decimal text) and stacked tables;
+    `lists`, every list table as the column checks see it, for the county checks."""
 
     figures: dict[str, str | None]
     tables: dict[str, TableRows]
+    lists: dict[str, CheckedRows] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

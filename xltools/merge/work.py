@@ -115,7 +115,9 @@ def extract(book: Book) -> BookData:
                 ):
                     rows.append((rid, vals))
         tables[t.id] = TableRows(tuple(c.key for c in p.cols), tuple(rows))
-    return BookData(figures, tables)
+    from .county import checked_rows
+
+    return BookData(figures, tables, checked_rows(book))
 
 
 def process(path: str) -> FileResult:

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,19 @@ _first_value_col = first_value_col
 
 
 class _Writer:
-    def __init__(self, result: MergeResult, spool: Spool, path: Path, rows: dict[str, int]) -> None:
+    def __init__(
+        self,
+        result: MergeResult,
+        spool: Spool,
+        path: Path,
+        rows: dict[str, int],
+        before_inputs: Callable[[], None] | None = None,
+    ) -> None:
         import xlsxwriter
 
         self.r, self.spool, self.ed, self.stacked_rows = result, spool, result.edition, rows
         self.streamed: dict[str, int] = {}  # stacked table id -> its worksheet index (its part in the package)
+        self.before_inputs = before_inputs
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -117,6 +126,8 @@ class _Writer:
             last_rows = self._departments(ed, summary, stacked)
             for c in spec.classifications(ed):
                 self._classification(ed, classes[c.id], c, last_rows)
+        if self.before_inputs is not None:
+            self.before_inputs()
         self._inputs(inputs)
         self._roster(roster)
         self._about(about)
@@ -409,12 +420,20 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
                         shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def write_xlsx(result: MergeResult, spool: Spool, out: Path, rows: dict[str, int]) -> None:
+def write_xlsx(
+    result: MergeResult,
+    spool: Spool,
+    out: Path,
+    rows: dict[str, int],
+    before_inputs: Callable[[], None] | None = None,
+) -> None:
+    """`before_inputs` runs before the 校验结果 sheet is written (the county checks add findings there)."""
+
     def write(tmp: Path) -> None:
         work = Path(tempfile.mkdtemp(prefix=".xltools-merge-", dir=tmp.parent))
         try:
             skeleton = work / "skeleton.xlsx"
-            w = _Writer(result, spool, skeleton, rows)
+            w = _Writer(result, spool, skeleton, rows, before_inputs)
             w.write()
             _stream(w, skeleton, tmp, work)
         finally:

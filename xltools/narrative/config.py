@@ -1,6 +1,6 @@
 """The narrative settings of an edition: schemas/<edition>/narrative/ (narrative.toml, terms.toml and the
-Jinja2 templates). That folder is not part of the edition fingerprint, so a finance bureau can change
-wording without invalidating the templates already issued."""
+Jinja2 templates). A finance bureau can change the wording without issuing new templates: a workbook is
+accepted by its edition's version, not by the fingerprint of the edition's files."""
 
 from __future__ import annotations
 

@@ -30,6 +30,21 @@ from . import names as N
 from .scan import SheetScan, attributes, scan_sheet, unescape
 from .styles import Styles
 
+# The rule ids this module emits (the registry, xltools/rules/registry.py, lists them).
+RULES = (
+    "read.not-found",
+    "read.permission",
+    "read.inaccessible",
+    "read.is-directory",
+    "read.not-xlsx",
+    "read.empty-file",
+    "read.too-large",
+    "read.corrupt",
+    "read.unsafe-xml",
+    "read.encrypted",
+    "read.xls",
+)
+
 # Limits: a department workbook is well under 1 MB; these leave a wide margin and stop zip bombs.
 MAX_FILE = 50 * 1024 * 1024
 MAX_MEMBER = 40 * 1024 * 1024  # uncompressed size of one part (one sheet's XML)

@@ -84,13 +84,8 @@ class SheetWriter:
         row = lay.data_start - 2
         if lay.serial:
             ws.write_string(row, 0, texts.text("template.info.column_numbers"), self.st.numbers_row)
-        n = 0
-        for c in t.columns:
-            if c.type in ("label", "code", "name", "unit"):  # as the template numbers them
-                ws.write_string(row, lay.col_index[c.key], "", self.st.numbers_row)
-            else:
-                n += 1
-                ws.write_number(row, lay.col_index[c.key], n, self.st.numbers_row)
+        for col, n in lay.column_numbers_row():  # numbered as the template numbers them
+            ws.write_number(row, col, n, self.st.numbers_row)
 
     # ---- fixed tables: every declared row, at its template position ----
     def _fixed(self, ws: Any, t: Table, lay: TableLayout) -> int:

@@ -17,6 +17,18 @@ from typing import Any
 from .. import texts
 from ..money import from_float, to_decimal
 
+# The rule ids this module emits (the registry, xltools/rules/registry.py, lists them); the normalisations
+# that keep the value are warnings (reported, not blocking), the rest errors.
+RULES = (
+    "cell.text-number",
+    "cell.not-a-number",
+    "cell.unit-in-cell",
+    "cell.out-of-range",
+    "cell.control-chars",
+    "cell.too-long",
+)
+WARNINGS = frozenset({"cell.text-number", "cell.control-chars", "cell.too-long"})
+
 DASHES = {"-", "—", "——", "–", "－", "―", "/", "无", "－－"}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -24,7 +24,7 @@ from ..errors import EditionError
 from ..findings import ERROR, WARNING, Finding, finding
 from ..ooxml.package import MAX_GRID, Package, Source, formula_text, open_package, unreadable
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
-from .normalise import clean_code, clean_text, parse_number
+from .normalise import WARNINGS, clean_code, clean_text, parse_number
 
 try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, â€¦) share this base
     from python_calamine import CalamineError
@@ -33,8 +33,27 @@ try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, â
 except ImportError:  # pragma: no cover
     CALAMINE_ERRORS = ()
 
+# The rule ids this module emits (the registry, xltools/rules/registry.py, lists them; read.corrupt, a
+# sheet that cannot be parsed, is declared by open.py).
+RULES = (
+    "read.not-xltools",
+    "read.wrong-edition",
+    "read.unknown-edition",
+    "read.wrong-year",
+    "read.wrong-version",
+    "read.sheet-missing",
+    "read.sheet-too-large",
+    "read.invalid-sheet",
+    "read.sheet-extra",
+    "read.header-changed",
+    "read.row-label-changed",
+    "read.rows-beyond-area",
+    "read.macro",
+    "cell.formula-changed",
+    "cell.excess-precision",
+)
 # Normalisations that keep the value (reported, not blocking); the rest are errors.
-WARNING_NOTES = frozenset({"cell.text-number", "cell.control-chars", "cell.too-long", "cell.excess-precision"})
+WARNING_NOTES = WARNINGS | {"cell.excess-precision"}
 
 
 @dataclass

@@ -1,29 +1,34 @@
-"""The terminal report, grouped by sheet, readable by a clerk."""
+"""The terminal report, grouped by sheet, readable by a clerk (words in xltools/texts/textreport.toml)."""
 
 from __future__ import annotations
 
 from itertools import groupby
 
+from .. import texts
 from ..findings import SEVERITY_ZH
 from ..validate import FileReport
 
 
-def render(report: FileReport) -> str:
+def headline(report: FileReport) -> str:
     n_err, n_warn = len(report.errors), len(report.warnings)
     if report.unreadable:
-        head = f"{report.path}：无法读取"
-    elif n_err:
-        head = f"{report.path}：未通过（{n_err} 个错误，{n_warn} 个提醒）"
-    else:
-        head = f"{report.path}：通过" + (f"（{n_warn} 个提醒）" if n_warn else "")
-    lines = [head]
+        return texts.text("textreport.unreadable", path=report.path)
+    if n_err:
+        return texts.text("textreport.failed", path=report.path, errors=n_err, warnings=n_warn)
+    return texts.text(
+        "textreport.passed_with_warnings" if n_warn else "textreport.passed", path=report.path, warnings=n_warn
+    )
+
+
+def render(report: FileReport) -> str:
+    lines = [headline(report)]
     ordered = sorted(report.findings, key=lambda f: (f.sheet, f.sort_key()))
     for sheet, group in groupby(ordered, key=lambda f: f.sheet):
         if sheet:
-            lines.append(f"  【{sheet}】")
+            lines.append(texts.text("textreport.sheet", sheet=sheet))
         for f in group:
-            where = f.cell or "—"
+            where = f.cell or texts.text("textreport.no_cell")
             lines.append(f"    {where:<6} {SEVERITY_ZH[f.severity]}  {f.message}")
             if f.hint:
-                lines.append(f"           怎么改：{f.hint}")
+                lines.append(texts.text("textreport.how_to_fix", hint=f.hint))
     return "\n".join(lines)

@@ -1,5 +1,5 @@
-"""Classification codes in list tables: names, stale names, 类/款/项 hierarchy sums, orphans,
-duplicates and the 合计 row (spec I11–I13); stale classification names in free text."""
+"""Classification codes in list tables: names, stale names, 类/款/项 hierarchy sums, orphans and
+duplicates (spec I11–I13); stale classification names in free text."""
 
 from __future__ import annotations
 
@@ -7,13 +7,31 @@ from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
 
-from ..book import CHANGED, FORMULA, INPUT, Book
+from ..book import FORMULA, INPUT, Book
 from ..cells import parse_a1
 from ..edition.formulas import total_columns
 from ..edition.model import Edition, Table
 from ..findings import ERROR, WARNING, Finding, finding
 from ..money import ZERO
-from .labels import cell_label, short
+from .labels import cell_label, quoted
+from .printed import differs
+
+RULES = (
+    "cell.code-unlisted",
+    "cell.code-name-mismatch",
+    "cell.stale-name",
+    "cell.stale-name-text",
+    "table.hierarchy",
+    "table.code-orphan",
+    "table.duplicate-code",
+)
+
+
+def check(book: Book) -> Iterator[Finding]:
+    for t in book.edition.tables:
+        if t.kind == "list" and t.code_list and t.id not in book.missing_tables:
+            yield from check_codes(book, t)
+    yield from check_stale_text(book)
 
 
 def check_codes(book: Book, t: Table) -> Iterator[Finding]:
@@ -23,10 +41,7 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
     for row in book.rows(t.id):
         code = book.code(t.id, row)
         if not code:
-            cell = book.cell(t.id, row, "code")
-            if cell is not None:
-                yield finding("cell.required", ERROR, t.sheet, cell.a1, table=t.id, label="“科目编码”")
-            continue
+            continue  # a present row without its code: cell.required (rules/columns.py)
         by_unit[book.unit_of_row(t.id, row)][code].append(row)
         entry = cl.entries.get(code)
         if entry is None and not cl.complete and cl.fits(code):
@@ -113,7 +128,7 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                     actual = sum((book.amount(t.id, r, col) or ZERO for r in rows), ZERO)
                     expected = sum((book.amount(t.id, r, col) or ZERO for c in children for r in codes[c]), ZERO)
                     figures = len(rows) + sum(len(codes[c]) for c in children)
-                    if abs(actual - expected) > ed.tolerance_for(figures):
+                    if differs(ed, actual, expected, ed.tolerance_for(figures)):
                         cell = book.cell(t.id, rows[0], col)
                         entry = cl.entries.get(code)
                         yield finding(
@@ -124,39 +139,12 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                             table=t.id,
                             code=code,
                             name=entry.name if entry else "",
-                            column=f"“{t.column(col).title}”",
+                            column=quoted(t.column(col).title),
                             actual=actual,
                             expected=expected,
                             diff=actual - expected,
                             children="、".join(children[:5]),
                         )
-
-
-def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
-    """A 合计 row typed over (or pasted as numbers) must still equal the sum of the top-level rows."""
-    ed = book.edition
-    level = "类" if t.code_list else "各行"
-    for col in total_columns(t):
-        cell = book.cell(t.id, "total", col)
-        if cell is None or cell.state == FORMULA or (cell.state == CHANGED and cell.amount is None):
-            continue
-        actual = cell.amount or ZERO
-        expected = book.computed(t.id, "total", col)
-        if abs(actual - expected) > ed.tolerance_for(len(book.top_rows(t.id)) + 1):
-            yield finding(
-                "table.column-total",
-                ERROR,
-                t.sheet,
-                cell.a1,
-                table=t.id,
-                label=f"{short(t)}合计行的“{t.column(col).title}”",
-                level=level,
-                actual=actual,
-                expected=expected,
-                diff=actual - expected,
-            )
-        elif cell.value is not None:
-            yield finding("cell.formula-overwritten", WARNING, t.sheet, cell.a1, table=t.id, actual=actual)
 
 
 def check_stale_text(book: Book) -> Iterator[Finding]:

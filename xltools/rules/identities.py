@@ -1,4 +1,5 @@
-"""Evaluate the edition's identities (spec §3.1 and §3.2) over a Book, recomputing every total."""
+"""Totals: the edition's identities (spec §3.1 and §3.2) evaluated over a Book, recomputing every total,
+a list table's 合计 row, and the 支出计划 sequences."""
 
 from __future__ import annotations
 
@@ -6,16 +7,35 @@ from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
 
+from .. import texts
 from ..book import CHANGED, FORMULA, OVERWRITTEN, Book
 from ..edition import expr as ex
 from ..edition.expr import Expr, Ref
-from ..edition.formulas import source_tables
+from ..edition.formulas import source_tables, total_columns
 from ..edition.layout import table_layout
-from ..edition.model import Identity
+from ..edition.model import Identity, Table
 from ..findings import ERROR, WARNING, Finding, finding
-from .labels import side_label
+from ..money import ZERO
+from .labels import cell_label, quoted, relation, side_label
+from .printed import differs, holds
 
-RELATION = {"<=": "应不大于", ">=": "应不小于"}
+RULES = (
+    "table.sum-of-parts",
+    "table.not-exceed",
+    "cross.totals-agree",
+    "cross.not-exceed",
+    "table.column-total",
+    "cell.formula-overwritten",
+    "table.plan-monotone",
+    "table.plan-final",
+)
+
+
+def check(book: Book) -> Iterator[Finding]:
+    for t in book.edition.tables:
+        if t.kind == "list" and t.total_row and t.id not in book.missing_tables:
+            yield from check_total_row(book, t)
+    yield from check_identities(book)
 
 
 def _refs(e: Expr) -> tuple[Ref, ...]:
@@ -83,7 +103,7 @@ def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[
     if ident.formula and lhs_ref is not None:
         actual = cell.amount if cell.amount is not None else Decimal(0)
         expected = book.eval_side(e.rhs, row)
-        if ex.compare(actual, "==", expected, _tolerance(book, e, row)):
+        if holds(book.edition, actual, "==", expected, _tolerance(book, e, row)):
             if cell.state == OVERWRITTEN and cell.value is not None:
                 yield finding(
                     "cell.formula-overwritten",
@@ -99,7 +119,7 @@ def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[
         return
     actual = book.eval_side(e.lhs, row)
     expected = book.eval_side(e.rhs, row)
-    if not ex.compare(actual, e.op, expected, _tolerance(book, e, row)):
+    if not holds(book.edition, actual, e.op, expected, _tolerance(book, e, row)):
         yield _mismatch(book, ident, e, row, actual, expected)
 
 
@@ -123,7 +143,7 @@ def _mismatch(book: Book, ident: Identity, e: Expr, row: str, actual: Decimal, e
         "diff": actual - expected,
         "other": other,
         "parts": other,
-        "relation": RELATION.get(e.op, "应等于"),
+        "relation": relation(e.op),
     }
     if ident.hint:
         params["hint"] = ident.hint
@@ -199,7 +219,7 @@ def check_monotone(book: Book, ident: Identity) -> Iterator[Finding]:
                     check=ident.id,
                     table=t.id,
                     title=ident.title,
-                    label=f"“{t.column(c).title}”",
+                    label=quoted(t.column(c).title),
                     actual=cell.amount,
                     expected=prev,
                 )
@@ -217,5 +237,32 @@ def check_monotone(book: Book, ident: Identity) -> Iterator[Finding]:
                 table=t.id,
                 title=ident.title,
                 expected=ident.final,
-                actual=last.amount if last is not None and last.amount is not None else "空",
+                actual=last.amount if last is not None and last.amount is not None else texts.text("rules.value.blank"),
             )
+
+
+def check_total_row(book: Book, t: Table) -> Iterator[Finding]:
+    """A 合计 row typed over (or pasted as numbers) must still equal the sum of the top-level rows."""
+    ed = book.edition
+    level = texts.text("rules.level.codes" if t.code_list else "rules.level.rows")
+    for col in total_columns(t):
+        cell = book.cell(t.id, "total", col)
+        if cell is None or cell.state == FORMULA or (cell.state == CHANGED and cell.amount is None):
+            continue
+        actual = cell.amount or ZERO
+        expected = book.computed(t.id, "total", col)
+        if differs(ed, actual, expected, ed.tolerance_for(len(book.top_rows(t.id)) + 1)):
+            yield finding(
+                "table.column-total",
+                ERROR,
+                t.sheet,
+                cell.a1,
+                table=t.id,
+                label=cell_label(ed, t.id, "total", col),
+                level=level,
+                actual=actual,
+                expected=expected,
+                diff=actual - expected,
+            )
+        elif cell.value is not None:
+            yield finding("cell.formula-overwritten", WARNING, t.sheet, cell.a1, table=t.id, actual=actual)

@@ -166,8 +166,8 @@ class TemplateWriter:
             row = lay.data_start - 2
             if lay.serial:
                 ws.write_string(row, 0, text("info", "column_numbers"), st.numbers_row)
-            for n, c in enumerate(t.columns, start=1):
-                ws.write_number(row, lay.col_index[c.key], n, st.numbers_row)
+            for col, n in lay.column_numbers_row():
+                ws.write_number(row, col, n, st.numbers_row)
         if t.kind == "fixed":
             self._fixed(ws, t)
         else:
