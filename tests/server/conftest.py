@@ -88,9 +88,7 @@ def make_user(username: str, role: str, code: str = "") -> Any:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create_user(username, password=PASSWORD)
-        Profile.objects.create(
-            user=user, role=role, department=Department.objects.get(code=code) if code else None
-        )
+        Profile.objects.create(user=user, role=role, department=Department.objects.get(code=code) if code else None)
     return user
 
 

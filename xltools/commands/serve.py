@@ -33,18 +33,25 @@ def command() -> None:
 
 @command.command(name="init")
 @click.argument("home", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True, help="部门名单（.csv 或 .xlsx）。")
+@click.option(
+    "--roster", type=click.Path(dir_okay=False, path_type=Path), required=True, help="部门名单（.csv 或 .xlsx）。"
+)
 @click.option("--edition", "-e", required=True, metavar="ID", help="本年度的模板版本。")
 @click.option("--year", "-y", type=int, required=True, help="预算年度。")
 @click.option("--deadline", default="", metavar="YYYY-MM-DD", help="报送截止日期。")
 @click.option("--database-url", default="", metavar="URL", help="PostgreSQL 地址（默认在文件夹中使用 SQLite）。")
-@click.option("--last-year", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="上年各部门工作簿所在的文件夹：下载的模板会带入上年数据。")
-def init_cmd(home: Path, roster: Path, edition: str, year: int, deadline: str, database_url: str,
-             last_year: Path | None) -> None:
+@click.option(
+    "--last-year",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="上年各部门工作簿所在的文件夹：下载的模板会带入上年数据。",
+)
+def init_cmd(
+    home: Path, roster: Path, edition: str, year: int, deadline: str, database_url: str, last_year: Path | None
+) -> None:
     """新建收件文件夹：数据库、管理员账户（admin）和名单中的每个部门。"""
-    from . import common
     from ..server import ops
+    from . import common
 
     if deadline:
         try:
@@ -61,8 +68,9 @@ def init_cmd(home: Path, roster: Path, edition: str, year: int, deadline: str, d
         ops.attach_last_year(home, last_year)
     from ..server.models import Department
 
-    click.echo(_t("init_done", home=home, edition=inst.edition, year=inst.year, n=Department.objects.count(),
-                  admin="admin"))
+    click.echo(
+        _t("init_done", home=home, edition=inst.edition, year=inst.year, n=Department.objects.count(), admin="admin")
+    )
 
 
 @command.command(name="run")
@@ -72,8 +80,8 @@ def init_cmd(home: Path, roster: Path, edition: str, year: int, deadline: str, d
 @click.option("--insecure-cookies", is_flag=True, help="局域网明文 HTTP 时使用（登录 Cookie 不要求 HTTPS）。")
 def run_cmd(home: Path, host: str, port: int, insecure_cookies: bool) -> None:
     """启动收件服务（waitress，Windows 上也能运行）。"""
-    from . import common
     from ..server import ops
+    from . import common
 
     common.run(ops.run, home, host, port, not insecure_cookies, echo=click.echo)
 
@@ -82,8 +90,8 @@ def run_cmd(home: Path, host: str, port: int, insecure_cookies: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo_cmd(port: int) -> None:
     """用自带示例和一个小名单启动一个临时演示服务（退出后数据删除）。"""
-    from . import common
     from ..server import ops
+    from . import common
 
     common.run(ops.demo, port, echo=click.echo)
 
@@ -93,8 +101,8 @@ def demo_cmd(port: int) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def backup_cmd(home: Path, out: Path) -> None:
     """备份收件文件夹：数据库（在线一致备份）和所有上传的文件。服务运行时也可以备份。"""
-    from . import common
     from ..server import ops
+    from . import common
 
     db, n = common.run(ops.backup, home, out)
     click.echo(_t("backup_done", out=out, db=db or "PostgreSQL", n=n) if db else _t("backup_pg", out=out, n=n))

@@ -6,4 +6,3 @@ class IntakeConfig(AppConfig):
     label = "intake"
     verbose_name = "xltools intake"
     default_auto_field = "django.db.models.BigAutoField"
-

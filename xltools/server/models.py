@@ -23,9 +23,7 @@ class Department(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
     state = models.CharField(max_length=12, default=DRAFT)
-    submitted_version = models.ForeignKey(
-        "Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    submitted_version = models.ForeignKey("Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_year_sha256 = models.CharField(max_length=64, blank=True, default="")  # last year's workbook, if on file
 
     class Meta:

@@ -99,8 +99,9 @@ def attach_last_year(home: Path, folder: Path) -> int:
     return n
 
 
-def wsgi_app(home: Path, hosts: tuple[str, ...] = (), secure_cookies: bool = True, workers: int = 2,
-             processes: bool = True) -> Callable[..., object]:
+def wsgi_app(
+    home: Path, hosts: tuple[str, ...] = (), secure_cookies: bool = True, workers: int = 2, processes: bool = True
+) -> Callable[..., object]:
     configure(home, hosts=hosts, secure_cookies=secure_cookies)
     migrate_db()  # a newer xltools brings its schema changes as migrations
     from django.core.wsgi import get_wsgi_application
@@ -112,8 +113,9 @@ def wsgi_app(home: Path, hosts: tuple[str, ...] = (), secure_cookies: bool = Tru
     return get_wsgi_application()
 
 
-def run(home: Path, host: str, port: int, secure_cookies: bool = True, threads: int = 8,
-        echo: Callable[[str], None] = print) -> None:
+def run(
+    home: Path, host: str, port: int, secure_cookies: bool = True, threads: int = 8, echo: Callable[[str], None] = print
+) -> None:
     import waitress
     from django.conf import settings
 

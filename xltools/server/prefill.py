@@ -47,9 +47,7 @@ def submitted_unit(book: Any) -> tuple[str, str]:
     return book.text(*refs["unit_code"]).strip(), book.text(*refs["unit_name"]).strip()
 
 
-def write_department_template(
-    ed: Edition, code: str, name: str, out: Path, last_year: Path | None = None
-) -> list[str]:
+def write_department_template(ed: Edition, code: str, name: str, out: Path, last_year: Path | None = None) -> list[str]:
     """Write one department's pre-filled template to `out` (atomically). With last year's workbook, its
     figures are migrated first (as `xltools migrate` does); returns the migration's notes (empty without)."""
     from ..outputs import atomic_write

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,120 +15,159 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('who', models.CharField(blank=True, default='', max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=20)),
-                ('department_code', models.CharField(blank=True, default='', max_length=20)),
-                ('sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('ip', models.CharField(blank=True, default='', max_length=45)),
-                ('digest', models.CharField(blank=True, default='', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("who", models.CharField(blank=True, default="", max_length=150)),
+                ("action", models.CharField(db_index=True, max_length=20)),
+                ("department_code", models.CharField(blank=True, default="", max_length=20)),
+                ("sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("ip", models.CharField(blank=True, default="", max_length=45)),
+                ("digest", models.CharField(blank=True, default="", max_length=64)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('state', models.CharField(default='draft', max_length=12)),
-                ('last_year_sha256', models.CharField(blank=True, default='', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("state", models.CharField(default="draft", max_length=12)),
+                ("last_year_sha256", models.CharField(blank=True, default="", max_length=64)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(default='clerk', max_length=10)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='intake.department')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(default="clerk", max_length=10)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="intake.department"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="profile", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UploadLink',
+            name="UploadLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_sha256', models.CharField(max_length=64, unique=True)),
-                ('label', models.CharField(blank=True, default='', max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.CharField(blank=True, default='', max_length=150)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links', to='intake.department')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_sha256", models.CharField(max_length=64, unique=True)),
+                ("label", models.CharField(blank=True, default="", max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_by", models.CharField(blank=True, default="", max_length=150)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="links", to="intake.department"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('suffix', models.CharField(default='.xlsx', max_length=5)),
-                ('uploaded_by', models.CharField(max_length=150)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('state', models.CharField(default='queued', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('failure', models.TextField(blank=True, default='')),
-                ('errors', models.PositiveIntegerField(default=0)),
-                ('warnings', models.PositiveIntegerField(default=0)),
-                ('notices', models.PositiveIntegerField(default=0)),
-                ('fixed', models.PositiveIntegerField(blank=True, null=True)),
-                ('new', models.PositiveIntegerField(blank=True, null=True)),
-                ('remaining', models.PositiveIntegerField(blank=True, null=True)),
-                ('findings', models.JSONField(blank=True, default=list)),
-                ('unit_code', models.CharField(blank=True, default='', max_length=40)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='intake.department')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("suffix", models.CharField(default=".xlsx", max_length=5)),
+                ("uploaded_by", models.CharField(max_length=150)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("state", models.CharField(default="queued", max_length=8)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("failure", models.TextField(blank=True, default="")),
+                ("errors", models.PositiveIntegerField(default=0)),
+                ("warnings", models.PositiveIntegerField(default=0)),
+                ("notices", models.PositiveIntegerField(default=0)),
+                ("fixed", models.PositiveIntegerField(blank=True, null=True)),
+                ("new", models.PositiveIntegerField(blank=True, null=True)),
+                ("remaining", models.PositiveIntegerField(blank=True, null=True)),
+                ("findings", models.JSONField(blank=True, default=list)),
+                ("unit_code", models.CharField(blank=True, default="", max_length=40)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="versions", to="intake.department"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['department', '-number'],
+                "ordering": ["department", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=10)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('by', models.CharField(max_length=150)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='intake.department')),
-                ('version', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to='intake.version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=10)),
+                ("reason", models.TextField(blank=True, default="")),
+                ("by", models.CharField(max_length=150)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reviews", to="intake.department"
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to="intake.version"),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='department',
-            name='submitted_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='intake.version'),
+            model_name="department",
+            name="submitted_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="intake.version",
+            ),
         ),
         migrations.CreateModel(
-            name='Waiver',
+            name="Waiver",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=100)),
-                ('sheet', models.CharField(blank=True, default='', max_length=100)),
-                ('cell', models.CharField(blank=True, default='', max_length=40)),
-                ('reason', models.TextField()),
-                ('by', models.CharField(max_length=150)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='waivers', to='intake.department')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='intake.version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rule", models.CharField(max_length=100)),
+                ("sheet", models.CharField(blank=True, default="", max_length=100)),
+                ("cell", models.CharField(blank=True, default="", max_length=40)),
+                ("reason", models.TextField()),
+                ("by", models.CharField(max_length=150)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="waivers", to="intake.department"
+                    ),
+                ),
+                ("version", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="intake.version")),
             ],
         ),
         migrations.AddConstraint(
-            model_name='version',
-            constraint=models.UniqueConstraint(fields=('department', 'number'), name='one_number_per_department'),
+            model_name="version",
+            constraint=models.UniqueConstraint(fields=("department", "number"), name="one_number_per_department"),
         ),
     ]

@@ -61,9 +61,7 @@ def board_rows(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, in
         v = latest.get(d.pk)
         s = status_of(d, v)
         counts[s] += 1
-        rows.append(
-            {"dept": d, "latest": v, "status": s, "label": label(s), "review": last_review.get(d.pk)}
-        )
+        rows.append({"dept": d, "latest": v, "status": s, "label": label(s), "review": last_review.get(d.pk)})
     want = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()
     if want in ORDER:
@@ -173,11 +171,7 @@ def waive(request: HttpRequest, version_id: int) -> HttpResponse:
     v = version_for(request.who, version_id)  # type: ignore[attr-defined]
     rule, sheet, cell = (request.POST.get(k, "")[:100] for k in ("rule", "sheet", "cell"))
     reason = request.POST.get("reason", "").strip()[:4000]
-    match = [
-        f
-        for f in v.findings or []
-        if (f.get("rule"), f.get("sheet"), f.get("cell")) == (rule, sheet, cell)
-    ]
+    match = [f for f in v.findings or [] if (f.get("rule"), f.get("sheet"), f.get("cell")) == (rule, sheet, cell)]
     if not match or any(f.get("severity") != "warning" for f in match):
         messages.error(request, _t("not_a_warning"))
     elif not reason:
@@ -185,11 +179,25 @@ def waive(request: HttpRequest, version_id: int) -> HttpResponse:
     else:
         with transaction.atomic():
             Waiver.objects.create(
-                department=v.department, version=v, rule=rule, sheet=sheet, cell=cell, reason=reason,
+                department=v.department,
+                version=v,
+                rule=rule,
+                sheet=sheet,
+                cell=cell,
+                reason=reason,
                 by=audit.actor(request),
             )
-            audit.record("waiver", request, v.department, v.sha256, version=v.number, rule=rule, sheet=sheet,
-                         cell=cell, reason=reason)
+            audit.record(
+                "waiver",
+                request,
+                v.department,
+                v.sha256,
+                version=v.number,
+                rule=rule,
+                sheet=sheet,
+                cell=cell,
+                reason=reason,
+            )
         messages.success(request, _t("waived"))
     return redirect("intake:version", version_id=v.pk)
 
@@ -209,7 +217,9 @@ def merged_workbook(folder: Path) -> tuple[Path, Any]:
         stamp = v.uploaded_at.timestamp()
         os.utime(dest, (stamp, stamp))
     roster = folder / "roster.csv"
-    lines = [",".join(texts.text_list("server.board.headers")[:2])] + [f"{d.code},{d.name.replace(',', ' ')}" for d in Department.objects.all()]
+    lines = [",".join(texts.text_list("server.board.headers")[:2])] + [
+        f"{d.code},{d.name.replace(',', ' ')}" for d in Department.objects.all()
+    ]
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = folder / (texts.text("server.files.merged", year=inst.year) + ".xlsx")
     result = merge([inputs], out, roster=roster, jobs=1)
@@ -260,8 +270,15 @@ def audit_xlsx(request: HttpRequest) -> HttpResponse:
     import json
 
     rows = [
-        [e.pk, e.at.strftime("%Y-%m-%d %H:%M:%S"), e.who, texts.text(f"server.action.{e.action}"),
-         e.department_code, e.sha256, json.dumps(e.detail, ensure_ascii=False, sort_keys=True)]
+        [
+            e.pk,
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.who,
+            texts.text(f"server.action.{e.action}"),
+            e.department_code,
+            e.sha256,
+            json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
+        ]
         for e in _events(request).order_by("at", "id")
     ]
     body = _xlsx(texts.text("server.board.audit_sheet"), texts.text_list("server.board.audit_headers"), rows)

@@ -166,9 +166,7 @@ def version(request: HttpRequest, version_id: int) -> HttpResponse:
     ctx = department_context(request, v.department)
     previous = Version.objects.filter(department=v.department, number__lt=v.number).defer("findings").first()
     waived = {(x.rule, x.sheet, x.cell) for x in Waiver.objects.filter(department=v.department)}
-    findings = [
-        {**f, "waived": (f.get("rule"), f.get("sheet"), f.get("cell")) in waived} for f in (v.findings or [])
-    ]
+    findings = [{**f, "waived": (f.get("rule"), f.get("sheet"), f.get("cell")) in waived} for f in (v.findings or [])]
     ctx.update(
         {
             "v": v,
@@ -234,12 +232,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     with transaction.atomic():
         dept = Department.objects.select_for_update().get(pk=dept.pk)
         latest = Version.objects.filter(department=dept).defer("findings").first()
-        ok = (
-            latest is not None
-            and latest.passed
-            and latest.unit_code == dept.code
-            and dept.state in (DRAFT, RETURNED)
-        )
+        ok = latest is not None and latest.passed and latest.unit_code == dept.code and dept.state in (DRAFT, RETURNED)
         if ok:
             assert latest is not None
             dept.state, dept.submitted_version = SUBMITTED, latest
