@@ -255,8 +255,10 @@ def _events(request: HttpRequest) -> Any:
 @require("bureau")
 def audit_log(request: HttpRequest) -> HttpResponse:
     events = list(_events(request)[:500])
+    labels = texts.raw("server.detail")
     for e in events:
         e.label = texts.text(f"server.action.{e.action}")  # type: ignore[attr-defined]
+        e.details = [(labels.get(k, k), v) for k, v in sorted(e.detail.items()) if v not in ("", None)]  # type: ignore[attr-defined]
     actions = [(a, texts.text(f"server.action.{a}")) for a in texts.raw("server.action")]
     return render(
         request,
