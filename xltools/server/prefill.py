@@ -93,3 +93,25 @@ def write_roster_templates(ed: Edition, roster_path: Path, folder: Path, overwri
     for e, path in targets:
         write_department_template(ed, e.code, e.name, path)
     return [p for _, p in targets]
+
+
+def roster_command(edition: str | None, year: int | None, roster: Path, folder: Path, force: bool) -> None:
+    """`xltools template --roster 名单.csv -o DIR`: one pre-filled template per department, no server."""
+    import click
+
+    from .. import texts
+    from ..commands.common import run
+    from ..edition import load_edition
+    from ..edition.load import DEFAULT_EDITION
+    from ..errors import OutputError
+
+    ed = run(load_edition, edition or DEFAULT_EDITION, year)
+    if folder.exists() and not folder.is_dir():
+        run(_raise, OutputError(texts.text("server.cli.not_a_folder", path=folder)))
+    folder.mkdir(parents=True, exist_ok=True)
+    written = run(write_roster_templates, ed, roster, folder, force)
+    click.echo(texts.text("server.cli.templates_done", n=len(written), folder=folder, edition=ed.id, year=ed.year))
+
+
+def _raise(e: Exception) -> None:
+    raise e
