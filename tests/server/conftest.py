@@ -54,12 +54,33 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if url:
         url = _postgres_database(url)
     configure(home, url, hosts=("testserver",))
+    from django.conf import settings
+
+    # The framework's own PBKDF2 with fewer rounds: the same hashing, without a second per login in tests.
+    settings.PASSWORD_HASHERS = ["tests.server.conftest.QuickPBKDF2"]
     ops.init(home, roster, EDITION, 2020, "2099-12-31", url, PASSWORD)
     from xltools.server.jobs import Checker, install
 
     checker = install(Checker(workers=2, processes=False))
     yield home
     checker.shutdown()
+    if url:
+        import psycopg
+        from django.db import connections
+
+        connections.close_all()
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+try:
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    class QuickPBKDF2(PBKDF2PasswordHasher):
+        iterations = 1000
+except ImportError:  # pragma: no cover - without Django the module is skipped above
+    pass
 
 
 def workbook_for(code: str, folder: Path, name: str = "", broken: bool = False) -> Path:

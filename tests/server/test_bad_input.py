@@ -5,6 +5,7 @@ audit log with its SHA-256; a readable one becomes a version with exactly the fi
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,12 @@ from tests.robustness.expected import EXPECTED
 from .conftest import client_as, wait
 
 FILESYSTEM_KINDS = {"directory", "missing-file", "symlink-loop", "no-permission"}  # not something a form can send
-KINDS = sorted(k for k in corpus.KINDS if k not in FILESYSTEM_KINDS)
+# On the PostgreSQL pass the slow-to-read kinds are left out: the reader is the same, the database is not.
+KINDS = sorted(
+    k
+    for k in corpus.KINDS
+    if k not in FILESYSTEM_KINDS and not (corpus.KINDS[k].big and os.environ.get("XLTOOLS_TEST_DATABASE_URL"))
+)
 
 
 def _stored_files(home: Path) -> set[Path]:

@@ -103,5 +103,7 @@ def test_backup_is_consistent(intake: Path, tmp_path: Path) -> None:
     for sha in shas:
         assert (out / "files" / sha[:2] / sha).read_bytes() == (intake / "files" / sha[:2] / sha).read_bytes()
     assert n >= len(shas)
-    with pytest.raises(Exception):
+    from xltools.errors import OutputError
+
+    with pytest.raises(OutputError):
         ops.backup(intake, out)  # never over an existing backup

@@ -117,6 +117,11 @@ class Checker:
             self.submit(pk)
         return len(ids)
 
+    def wait_for(self, version_id: int, timeout: float) -> bool:
+        """Block until this version's check is recorded (or the timeout passes)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: version_id not in self._pending, timeout)
+
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until nothing is pending (tests, the benchmark, a clean shutdown)."""
         with self._lock:

@@ -26,6 +26,7 @@ from ..prefill import safe_filename, template_name, write_department_template
 from ..status import deadline, label, status_of
 
 SUFFIXES = (".xlsx", ".xlsm")
+REPORT_WAIT_S = 5.0
 
 
 def _t(key: str, **kw: object) -> str:
@@ -155,6 +156,9 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             transaction.on_commit(lambda: checker().submit(v.pk))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    # The check runs in a worker; a short wait here lets the report appear with the first page, and the
+    # page refreshes itself when the check takes longer.
+    checker().wait_for(v.pk, REPORT_WAIT_S)
     messages.info(request, _t("uploaded", n=number))
     return redirect("intake:version", version_id=v.pk)
 
