@@ -50,4 +50,4 @@ def test_server_suite_on_postgresql() -> None:
     )
     tail = (r.stdout + r.stderr)[-4000:]
     assert r.returncode == 0, tail
-    assert " passed" in r.stdout and "failed" not in r.stdout.splitlines()[-1], tail
+    assert "[100%]" in r.stdout, tail  # exit 0 with tests run (pytest exits 5 when none ran)
