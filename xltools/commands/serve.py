@@ -78,12 +78,14 @@ def init_cmd(
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只允许本机访问）。")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--insecure-cookies", is_flag=True, help="局域网明文 HTTP 时使用（登录 Cookie 不要求 HTTPS）。")
-def run_cmd(home: Path, host: str, port: int, insecure_cookies: bool) -> None:
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="检查用的进程数。")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="处理请求的线程数。")
+def run_cmd(home: Path, host: str, port: int, insecure_cookies: bool, workers: int, threads: int) -> None:
     """启动收件服务（waitress，Windows 上也能运行）。"""
     from ..server import ops
     from . import common
 
-    common.run(ops.run, home, host, port, not insecure_cookies, echo=click.echo)
+    common.run(ops.run, home, host, port, not insecure_cookies, threads, workers, echo=click.echo)
 
 
 @command.command(name="demo")

@@ -39,6 +39,25 @@ class Checker:
             return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return cf.ThreadPoolExecutor(self.workers, thread_name_prefix="xltools-check")
 
+    def warm(self) -> None:
+        """Start the worker processes now, so the first clerk does not wait for them."""
+        from .config import read_instance
+
+        inst = read_instance(storage.home())
+        with self._lock:
+            for _ in range(self.workers):
+                self._pool.submit(work.warm, inst.edition, inst.year)
+
+    def guard(self, path: str, display: str, edition_id: str, year: int, timeout: float = 120.0) -> Any:
+        """The reader's guards on a fresh upload, in a worker (the request thread only waits)."""
+        with self._lock:
+            try:
+                fut = self._pool.submit(work.read_guard, path, display, edition_id, year)
+            except RuntimeError:
+                self._pool = self._new_pool()
+                fut = self._pool.submit(work.read_guard, path, display, edition_id, year)
+        return fut.result(timeout)
+
     # ---- queue ----
     def submit(self, version_id: int) -> None:
         from .config import read_instance

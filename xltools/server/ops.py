@@ -109,19 +109,28 @@ def wsgi_app(
     from .jobs import Checker, install
 
     checker = install(Checker(workers=workers, processes=processes))
+    checker.warm()
     checker.resume()
     return get_wsgi_application()
 
 
 def run(
-    home: Path, host: str, port: int, secure_cookies: bool = True, threads: int = 8, echo: Callable[[str], None] = print
+    home: Path,
+    host: str,
+    port: int,
+    secure_cookies: bool = True,
+    threads: int = 8,
+    workers: int = 2,
+    echo: Callable[[str], None] = print,
 ) -> None:
     import waitress
     from django.conf import settings
 
     if not config_path(home).exists():
         raise ServeError(_t("not_initialised", home=home))
-    app = wsgi_app(home, hosts=(host,) if host not in ("0.0.0.0", "::") else ("*",), secure_cookies=secure_cookies)
+    app = wsgi_app(
+        home, hosts=(host,) if host not in ("0.0.0.0", "::") else ("*",), secure_cookies=secure_cookies, workers=workers
+    )
     if host not in LOOPBACK:
         echo(_t("non_loopback", host=host))
     echo(_t("running", host=host, port=port))

@@ -53,19 +53,29 @@ def staged_copy(source: Path, display: str, folder: Path) -> Path:
     return dest
 
 
-def read_guard(path: Path, display: str, edition_id: str, year: int) -> dict[str, Any] | None:
+def read_guard(path: str | Path, display: str, edition_id: str, year: int) -> dict[str, Any] | None:
     """The reader's guards on a fresh upload: None when the workbook can be read, else the refusal
     (rule and message, naming the file as the clerk named it). Bounded by the reader's own limits."""
     from ..edition import load_edition
     from ..errors import UnreadableError
     from ..reader.read import read_workbook
 
+    path = Path(path)
     try:
         read_workbook(path, load_edition(edition_id, year))
     except UnreadableError as e:
         f = _relabel(FileReport(str(path), [e.finding], unreadable=True), path, display).findings[0]
         return {"rule": f.rule, "message": f.message, "hint": f.hint}
     return None
+
+
+def warm(edition_id: str, year: int) -> None:
+    """Import the checking code and load the edition in a fresh worker, before the first upload needs it."""
+    from ..edition import load_edition
+    from ..report import annotate, html, since  # noqa: F401
+    from ..rules import check as rules_check  # noqa: F401
+
+    load_edition(edition_id, year)
 
 
 def check(

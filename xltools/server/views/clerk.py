@@ -17,7 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ... import texts
-from .. import audit, storage, work
+from .. import audit, storage
 from ..access import department_for, require, version_for
 from ..config import read_instance
 from ..jobs import checker
@@ -134,7 +134,10 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             audit.record("upload_refused", request, dept, sha, reason="too-large", size=size)
             return _refuse(request, dept, text, status=413)
         inst = read_instance(storage.home())
-        refusal = work.read_guard(staged, shown, inst.edition, inst.year)
+        try:
+            refusal = checker().guard(str(staged), shown, inst.edition, inst.year)
+        except Exception as e:  # the guard's worker died: the file is refused, nothing is stored
+            refusal = {"rule": "read.crashed", "message": _t("guard_failed", detail=type(e).__name__), "hint": ""}
         if refusal is not None:
             audit.record("upload_refused", request, dept, sha, reason=refusal["rule"], size=size)
             return _refuse(request, dept, _t("refused", reason=refusal["message"]), refusal["hint"])
