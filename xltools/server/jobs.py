@@ -48,15 +48,19 @@ class Checker:
             for _ in range(self.workers):
                 self._pool.submit(work.warm, inst.edition, inst.year)
 
-    def guard(self, path: str, display: str, edition_id: str, year: int, timeout: float = 120.0) -> Any:
-        """The reader's guards on a fresh upload, in a worker (the request thread only waits)."""
+    def call(self, fn: Any, *args: Any, timeout: float = 120.0) -> Any:
+        """Run fn(*args) in a worker and wait for it (the request thread only waits)."""
         with self._lock:
             try:
-                fut = self._pool.submit(work.read_guard, path, display, edition_id, year)
-            except RuntimeError:
+                fut = self._pool.submit(fn, *args)
+            except RuntimeError:  # the pool broke (a worker died): start a new one
                 self._pool = self._new_pool()
-                fut = self._pool.submit(work.read_guard, path, display, edition_id, year)
+                fut = self._pool.submit(fn, *args)
         return fut.result(timeout)
+
+    def guard(self, path: str, display: str, edition_id: str, year: int) -> Any:
+        """The reader's guards on a fresh upload."""
+        return self.call(work.read_guard, path, display, edition_id, year)
 
     # ---- queue ----
     def submit(self, version_id: int) -> None:
@@ -80,7 +84,6 @@ class Checker:
             inst.edition,
             inst.year,
             str(storage.report_path(v.pk, "html")),
-            str(storage.report_path(v.pk, v.suffix.lstrip("."))),
             prev.findings if prev is not None else None,
         )
         with self._lock:

@@ -10,32 +10,19 @@ from typing import Any
 
 from ..edition.model import Edition
 
+COVER_TEXTS = ("unit_code", "unit_name", "budget_year")  # the figures contract's required text cells
+
 
 def cover_refs(ed: Edition) -> dict[str, tuple[str, str, str]]:
-    """(table, row, col) of the unit code and name cells, by their figures-contract ids.
-
-    Editions that declare named text cells (`Edition.text_cells`, ids unit_code / unit_name) are used as
-    declared; before that, the merge spec's cover cells (xltools/merge/merge.toml [units]) are the source."""
-    named = getattr(ed, "text_cells", None)
-    if named:
-        out = {}
-        for t in named:
-            if t.id in ("unit_code", "unit_name"):
-                table, row, col = str(t.cell).split(".")
-                out[t.id] = (table, row, col)
-        if len(out) == 2:
-            return out
-    from ..merge.spec import unit_refs
-
-    code, name = unit_refs()
-    return {"unit_code": code, "unit_name": name}
+    """(table, row, col) of the unit code, name and year cells, as the edition names them (figures.toml)."""
+    return {tid: (ed.text_cell(tid).table, ed.text_cell(tid).row, ed.text_cell(tid).col) for tid in COVER_TEXTS}
 
 
 def cover_data(ed: Edition, code: str, name: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`data` (plain template data, e.g. a migration's) with the department's code and name on the cover.
-    The year is filled by the template writer from the edition."""
+    """`data` (plain template data, e.g. a migration's) with the department's code, name and the edition's
+    year on the cover."""
     out: dict[str, Any] = copy.deepcopy(data or {})
-    for key, value in (("unit_code", code), ("unit_name", name)):
+    for key, value in (("unit_code", code), ("unit_name", name), ("budget_year", ed.year)):
         table, row, col = cover_refs(ed)[key]
         out.setdefault(table, {}).setdefault(row, {})[col] = value
     return out
@@ -43,8 +30,7 @@ def cover_data(ed: Edition, code: str, name: str, data: dict[str, Any] | None = 
 
 def submitted_unit(book: Any) -> tuple[str, str]:
     """(单位编码, 单位名称) as written on a read workbook's cover."""
-    refs = cover_refs(book.edition)
-    return book.text(*refs["unit_code"]).strip(), book.text(*refs["unit_name"]).strip()
+    return book.text_cell("unit_code").strip(), book.text_cell("unit_name").strip()
 
 
 def write_department_template(ed: Edition, code: str, name: str, out: Path, last_year: Path | None = None) -> list[str]:

@@ -78,17 +78,33 @@ def warm(edition_id: str, year: int) -> None:
     load_edition(edition_id, year)
 
 
+def annotate(stored: str, display: str, edition_id: str, year: int, out: str) -> bool:
+    """The annotated copy of a stored version, made when first asked for (most clerks fix from the report,
+    so the check itself does not pay for it). False when the file cannot be annotated."""
+    from ..edition import load_edition
+    from ..report.annotate import annotate_report
+    from ..validate import validate_file
+
+    with tempfile.TemporaryDirectory(prefix="xltools-annotate-") as tmp:
+        path = staged_copy(Path(stored), display, Path(tmp))
+        report = validate_file(path, load_edition(edition_id, year))
+        for stage in _stages():
+            report.findings = dedupe(report.findings + list(stage(path, report)))
+        if report.unreadable:
+            return False
+        annotate_report(report, Path(out))
+    return True
+
+
 def check(
     stored: str,
     display: str,
     edition_id: str,
     year: int,
     html_out: str,
-    annotated_out: str,
     previous: list[dict[str, Any]] | None,
 ) -> dict[str, Any]:
     from ..edition import load_edition
-    from ..report.annotate import annotate_report
     from ..report.html import write_html
     from ..report.since import compare
     from ..validate import validate_file
@@ -101,10 +117,6 @@ def check(
             report.findings = dedupe(report.findings + list(stage(path, report)))
         report = _relabel(report, path, display)
         write_html(report, Path(html_out))
-        annotated = False
-        if not report.unreadable:
-            annotate_report(report, Path(annotated_out))
-            annotated = True
         findings = [f.to_json() for f in report.findings]
         progress = None
         if previous is not None:
@@ -121,6 +133,5 @@ def check(
         "findings": findings,
         "progress": progress,
         "unit_code": code,
-        "annotated": annotated,
         "unreadable": report.unreadable,
     }

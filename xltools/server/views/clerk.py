@@ -17,10 +17,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ... import texts
-from .. import audit, storage
+from .. import audit, storage, work
 from ..access import department_for, require, version_for
 from ..config import read_instance
-from ..jobs import checker
+from ..jobs import checker, display_name
 from ..models import CONFIRMED, DONE, DRAFT, FAILED, QUEUED, RETURNED, SUBMITTED, Department, Review, Version, Waiver
 from ..prefill import safe_filename, template_name, write_department_template
 from ..status import deadline, label, status_of
@@ -207,8 +207,15 @@ def report_html(request: HttpRequest, version_id: int) -> HttpResponse:
 def annotated(request: HttpRequest, version_id: int) -> HttpResponse:
     v = version_for(request.who, version_id)  # type: ignore[attr-defined]
     path = storage.report_path(v.pk, v.suffix.lstrip("."))
-    if v.state != DONE or not path.exists():
+    if v.state != DONE:
         raise Http404
+    if not path.exists():
+        inst = read_instance(storage.home())
+        made = checker().call(
+            work.annotate, str(storage.blob_path(v.sha256)), display_name(v), inst.edition, inst.year, str(path)
+        )
+        if not made:
+            raise Http404
     name = _file_name("annotated", v) + v.suffix
     return FileResponse(open(path, "rb"), as_attachment=True, filename=safe_filename(name))
 
