@@ -15,7 +15,14 @@ psycopg = pytest.importorskip("psycopg")
 
 URL = os.environ.get("XLTOOLS_PG_URL", "postgresql://postgres:xltools@127.0.0.1:55432/postgres")
 HERE = Path(__file__).resolve().parent
-SUITE = ["test_flow.py", "test_access.py", "test_reliability.py", "test_bad_input.py", "test_browser.py"]
+SUITE = [
+    "test_flow.py",
+    "test_access.py",
+    "test_bureau.py",
+    "test_reliability.py",
+    "test_bad_input.py",
+    "test_browser.py",
+]
 
 
 def _reachable() -> bool:
