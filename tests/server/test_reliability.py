@@ -24,8 +24,7 @@ def test_crash_during_check_marks_failed_then_retry(
     def boom(*args: object, **kwargs: object) -> None:
         raise MemoryError("simulated")
 
-    real = work.check
-    monkeypatch.setattr(work, "check", boom)
+    monkeypatch.setattr(work, "intake", boom)
     upload(clerk, OTHER_CODE, workbook_for(OTHER_CODE, tmp_path))
     wait()
     v = Version.objects.filter(department__code=OTHER_CODE).first()
@@ -33,7 +32,7 @@ def test_crash_during_check_marks_failed_then_retry(
     page = clerk.get(f"/v/{v.pk}/").content.decode()
     assert "处理失败" in page and 'id="retry-button"' in page
     assert (intake / "files" / v.sha256[:2] / v.sha256).exists()  # the upload itself is kept
-    monkeypatch.setattr(work, "check", real)
+    monkeypatch.undo()
     clerk.post(f"/v/{v.pk}/retry/")
     wait()
     v.refresh_from_db()

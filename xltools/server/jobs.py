@@ -1,7 +1,8 @@
 """Checking runs off the request thread, in worker processes (both cores, and a crash of the checker
-cannot take the server down). The version row is the queue: queued and running versions are picked up
-again when the server starts, so a restart loses nothing; a version whose check raised, or whose worker
-died, is marked 处理失败 and can be retried."""
+cannot take the server down). A fresh upload is read and checked there while its request waits
+(`Checker.call`); a retry is queued (`Checker.submit`). The version row is the queue: queued and running
+versions are picked up again when the server starts, so a restart loses nothing; a version whose check
+raised, or whose worker died, is marked 处理失败 and can be retried."""
 
 from __future__ import annotations
 

@@ -96,6 +96,55 @@ def annotate(stored: str, display: str, edition_id: str, year: int, out: str) ->
     return True
 
 
+def _report(path: Path, edition_id: str, year: int) -> FileReport:
+    from ..edition import load_edition
+    from ..validate import validate_file
+
+    report = validate_file(path, load_edition(edition_id, year))
+    if not report.unreadable:
+        for stage in _stages():
+            report.findings = dedupe(report.findings + list(stage(path, report)))
+    return report
+
+
+def _results(
+    report: FileReport, path: Path, display: str, html_out: str, previous: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    from ..report.html import write_html
+    from ..report.since import compare
+    from .prefill import submitted_unit
+
+    report = _relabel(report, path, display)
+    write_html(report, Path(html_out))
+    progress = None
+    if previous is not None:
+        p = compare(report, {"files": [{"path": str(path), "findings": previous}]})
+        if p is not None:
+            progress = (len(p.fixed), len(p.new), len(p.remaining))
+    return {
+        "errors": len(report.errors) + (1 if report.unreadable and not report.errors else 0),
+        "warnings": len(report.warnings),
+        "notices": sum(1 for f in report.findings if f.severity == NOTICE),
+        "findings": [f.to_json() for f in report.findings],
+        "progress": progress,
+        "unit_code": submitted_unit(report.book)[0] if report.book is not None else "",
+        "unreadable": report.unreadable,
+    }
+
+
+def intake(
+    staged: str, display: str, edition_id: str, year: int, html_out: str, previous: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """A fresh upload, read once: {"refusal": {...}} when the reader's guards refuse it (nothing is to be
+    stored), else {"refusal": None, ...the check's results} with the HTML report written to html_out."""
+    path = Path(staged)
+    report = _report(path, edition_id, year)
+    if report.unreadable:
+        f = _relabel(report, path, display).findings[0]
+        return {"refusal": {"rule": f.rule, "message": f.message, "hint": f.hint}}
+    return {"refusal": None, **_results(report, path, display, html_out, previous)}
+
+
 def check(
     stored: str,
     display: str,
@@ -104,34 +153,7 @@ def check(
     html_out: str,
     previous: list[dict[str, Any]] | None,
 ) -> dict[str, Any]:
-    from ..edition import load_edition
-    from ..report.html import write_html
-    from ..report.since import compare
-    from ..validate import validate_file
-    from .prefill import submitted_unit
-
+    """Check a stored version again (a retry, or a version left queued by a stopped server)."""
     with tempfile.TemporaryDirectory(prefix="xltools-check-") as tmp:
         path = staged_copy(Path(stored), display, Path(tmp))
-        report = validate_file(path, load_edition(edition_id, year))
-        for stage in _stages():
-            report.findings = dedupe(report.findings + list(stage(path, report)))
-        report = _relabel(report, path, display)
-        write_html(report, Path(html_out))
-        findings = [f.to_json() for f in report.findings]
-        progress = None
-        if previous is not None:
-            p = compare(report, {"files": [{"path": str(path), "findings": previous}]})
-            if p is not None:
-                progress = (len(p.fixed), len(p.new), len(p.remaining))
-        code = ""
-        if report.book is not None:
-            code = submitted_unit(report.book)[0]
-    return {
-        "errors": len(report.errors) + (1 if report.unreadable and not report.errors else 0),
-        "warnings": len(report.warnings),
-        "notices": sum(1 for f in report.findings if f.severity == NOTICE),
-        "findings": findings,
-        "progress": progress,
-        "unit_code": code,
-        "unreadable": report.unreadable,
-    }
+        return _results(_report(path, edition_id, year), path, display, html_out, previous)

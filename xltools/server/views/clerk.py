@@ -3,6 +3,7 @@ reports, submit and withdraw. Every view resolves its department or version thro
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -26,7 +28,6 @@ from ..prefill import safe_filename, template_name, write_department_template
 from ..status import deadline, label, status_of
 
 SUFFIXES = (".xlsx", ".xlsm")
-REPORT_WAIT_S = 5.0
 
 
 def _t(key: str, **kw: object) -> str:
@@ -134,34 +135,54 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             audit.record("upload_refused", request, dept, sha, reason="too-large", size=size)
             return _refuse(request, dept, text, status=413)
         inst = read_instance(storage.home())
-        try:
-            refusal = checker().guard(str(staged), shown, inst.edition, inst.year)
-        except Exception as e:  # the guard's worker died: the file is refused, nothing is stored
-            refusal = {"rule": "read.crashed", "message": _t("guard_failed", detail=type(e).__name__), "hint": ""}
+        html_tmp = folder / "report.html"
+        previous = Version.objects.filter(department=dept, state=DONE).only("findings").first()
+        crashed = ""
+        try:  # read once, in a worker process: the reader's guards, then the whole check
+            outcome = checker().call(
+                work.intake,
+                str(staged),
+                shown,
+                inst.edition,
+                inst.year,
+                str(html_tmp),
+                previous.findings if previous is not None else None,
+            )
+        except Exception as e:  # the checker failed or its worker died: keep the upload as 处理失败
+            outcome, crashed = {"refusal": None}, f"{type(e).__name__}: {e}"
+        refusal = outcome["refusal"]
         if refusal is not None:
             audit.record("upload_refused", request, dept, sha, reason=refusal["rule"], size=size)
             return _refuse(request, dept, _t("refused", reason=refusal["message"]), refusal["hint"])
         storage.store(staged, sha)  # the file first (content-addressed, so a failed row leaves no harm) …
-        with transaction.atomic():  # … then its row and its log entry, together
+        with transaction.atomic():  # … then its row, its report and its log entry, together
             locked = Department.objects.select_for_update().get(pk=dept.pk)
             if locked.state not in (DRAFT, RETURNED):
                 return _refuse(request, dept, _t("submitted_locked"), status=409)
             number = (Version.objects.filter(department=locked).aggregate(n=Max("number"))["n"] or 0) + 1
-            v = Version.objects.create(
+            v = Version(
                 department=locked,
                 number=number,
                 sha256=sha,
                 size=size,
                 suffix=suffix if suffix in SUFFIXES else SUFFIXES[0],
                 uploaded_by=audit.actor(request),
+                attempts=1,
             )
+            if crashed:
+                v.state, v.failure = FAILED, crashed[:2000]
+            else:
+                v.state, v.checked_at = DONE, timezone.now()
+                v.errors, v.warnings, v.notices = outcome["errors"], outcome["warnings"], outcome["notices"]
+                v.findings, v.unit_code = outcome["findings"], outcome["unit_code"]
+                if outcome["progress"] is not None:
+                    v.fixed, v.new, v.remaining = outcome["progress"]
+            v.save()
+            if not crashed:
+                os.replace(html_tmp, storage.report_path(v.pk, "html"))
             audit.record("upload", request, locked, sha, version=number, size=size)
-            transaction.on_commit(lambda: checker().submit(v.pk))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    # The check runs in a worker; a short wait here lets the report appear with the first page, and the
-    # page refreshes itself when the check takes longer.
-    checker().wait_for(v.pk, REPORT_WAIT_S)
     messages.info(request, _t("uploaded", n=number))
     return redirect("intake:version", version_id=v.pk)
 
