@@ -130,7 +130,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clerks", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2, help="checker processes")
-    ap.add_argument("--threads", type=int, default=8, help="waitress threads")
+    ap.add_argument("--threads", type=int, default=32, help="waitress threads")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 

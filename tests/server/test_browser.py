@@ -107,6 +107,11 @@ def test_three_journeys(server: str, browser: Any, tmp_path: Path) -> None:
         Department.objects.get(code=EXAMPLE_CODE).name,
     )
 
+    not_a_workbook = tmp_path / "预算表.xlsx"
+    not_a_workbook.write_text("单位编码,金额\n288002,100\n", encoding="gbk")  # a CSV renamed to .xlsx
+    upload_and_wait(clerk, not_a_workbook)
+    assert "文件被拒绝，没有保存" in clerk.inner_text("#refusal") and "预算表.xlsx" in clerk.inner_text("#refusal")
+    shot(clerk, "1b-clerk-refused")
     upload_and_wait(clerk, BROKEN)
     assert clerk.get_attribute("#summary", "data-errors") == "1"
     row = clerk.locator("#findings tr[data-severity=error]")

@@ -79,7 +79,13 @@ def init_cmd(
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--insecure-cookies", is_flag=True, help="局域网明文 HTTP 时使用（登录 Cookie 不要求 HTTPS）。")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="检查用的进程数。")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="处理请求的线程数。")
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="处理请求的线程数（上传时多数在等检查进程）。",
+)
 def run_cmd(home: Path, host: str, port: int, insecure_cookies: bool, workers: int, threads: int) -> None:
     """启动收件服务（waitress，Windows 上也能运行）。"""
     from ..server import ops

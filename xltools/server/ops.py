@@ -119,7 +119,7 @@ def run(
     host: str,
     port: int,
     secure_cookies: bool = True,
-    threads: int = 8,
+    threads: int = 32,
     workers: int = 2,
     echo: Callable[[str], None] = print,
 ) -> None:
@@ -145,9 +145,6 @@ def run(
     )
 
 
-DEMO_ROSTER = [("101001", "县财政局"), ("101002", "县教育局")]
-
-
 def demo(port: int, echo: Callable[[str], None] = print) -> None:
     from ..edition.load import DEFAULT_EDITION
     from ..reader.read import read_workbook
@@ -156,7 +153,7 @@ def demo(port: int, echo: Callable[[str], None] = print) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "longyao-cac-2020.xlsx"
     with tempfile.TemporaryDirectory(prefix="xltools-demo-") as tmp:
         home = Path(tmp) / "intake"
-        rows = list(DEMO_ROSTER)
+        rows = [(str(c), str(n)) for c, n in texts.raw("server.demo.roster")]
         if example.exists():
             book = read_workbook(example).book
             rows.insert(0, submitted_unit(book))
