@@ -1,7 +1,7 @@
 """Benchmark: the intake server under 50 clerks uploading at once.
 
     python bench/serve_bench.py                 # 50 clerks, 2 checker processes
-    python bench/serve_bench.py --clerks 50 --workers 2 --threads 8
+    python bench/serve_bench.py --clerks 50 --workers 2 --threads 32
 
 Sets up a fresh instance in a temporary folder (serve init, one department and one upload link per
 clerk), starts `xltools serve run` in its own process (waitress, the checker's worker processes), and
@@ -11,7 +11,9 @@ time runs from the start of the upload request to the moment its report page sho
 the page's refresh while the check is pending). Afterwards every upload is accounted for: one version per
 department, checked, with its stored file, its HTML report and its audit-log entry.
 
-Peak memory is the sampled peak (every 50 ms, /proc) of the RSS summed over the server's process tree.
+Peak memory is the sampled peak (every 50 ms, /proc) of the RSS summed over the server's process tree;
+the server's CPU time (the tree's utime + stime over the run) gives the cost per upload, independent of
+how busy the shared machine is.
 Goal: p95 ≤ 2 s on the 2-core machine.
 """
 
@@ -37,8 +39,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
+CPU_SEEN: dict[int, float] = {}  # pid -> utime + stime (s), last sampled
+
+
 def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and its descendants, from /proc."""
+    """RSS of a process and its descendants, from /proc (also records each one's CPU time)."""
     total, todo, seen = 0, [pid], set()
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
@@ -59,6 +64,9 @@ def tree_rss_mb(pid: int) -> float:
                 for line in fh:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            CPU_SEEN[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except OSError:
             pass
         todo.extend(children.get(p, []))
@@ -209,6 +217,8 @@ def main() -> None:
         results: dict[str, dict] = {}
         barrier = threading.Barrier(len(codes))
         threads = [threading.Thread(target=clerk, args=(port, c, tokens[c], books[c], barrier, results)) for c in codes]
+        tree_rss_mb(server.pid)
+        cpu_before = sum(CPU_SEEN.values())
         load_before = os.getloadavg()
         for t in threads:
             t.start()
@@ -217,6 +227,8 @@ def main() -> None:
         load_after = os.getloadavg()
         stop.set()
         sampler.join()
+        tree_rss_mb(server.pid)
+        cpu_used = sum(CPU_SEEN.values()) - cpu_before
     finally:
         server.terminate()
         server.wait(30)
@@ -249,6 +261,8 @@ def main() -> None:
         "max_s": round(max(times), 3),
         "uploads_per_s": round(len(times) / span, 2),
         "peak_rss_mb": round(peak[0], 1),
+        "server_cpu_s": round(cpu_used, 2),
+        "server_cpu_ms_per_upload": round(1000 * cpu_used / max(len(times), 1), 1),
         "lost": lost,
         "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
