@@ -71,6 +71,8 @@ def test_reviewer_is_not_admin_and_anonymous_is_sent_to_login(intake: Path, othe
     assert r.get("/board/").status_code == 200
     assert r.get(f"/v/{other_version}/").status_code == 200
     assert r.get("/accounts/").status_code == 404
+    for action in ("upload", "submit", "withdraw"):  # the bureau reviews; the department's clerks act
+        assert r.post(f"/d/{OTHER_CODE}/{action}/").status_code == 404, action
     assert r.post("/accounts/save/", {"username": "x", "role": "admin", "password": PASSWORD}).status_code == 404
     anon = Client()
     for url in ("/board/", f"/d/{OTHER_CODE}/", f"/v/{other_version}/report.html", "/merged.xlsx"):

@@ -34,6 +34,11 @@ def _t(key: str, **kw: object) -> str:
     return texts.text(f"server.flash.{key}", **kw)
 
 
+def who_is_bureau(request: HttpRequest) -> bool:
+    w = getattr(request, "who", None)
+    return bool(w is not None and w.bureau)
+
+
 def department_context(request: HttpRequest, dept: Department) -> dict[str, object]:
     inst = read_instance(storage.home())
     versions = list(Version.objects.filter(department=dept).defer("findings"))
@@ -49,12 +54,13 @@ def department_context(request: HttpRequest, dept: Department) -> dict[str, obje
         "status_label": label(status),
         "reviews": Review.objects.filter(department=dept),
         "waivers": Waiver.objects.filter(department=dept).order_by("-at"),
-        "can_upload": dept.state in (DRAFT, RETURNED),
+        "can_upload": dept.state in (DRAFT, RETURNED) and not who_is_bureau(request),
         "can_submit": latest is not None
         and latest.passed
         and latest.unit_code == dept.code
-        and dept.state in (DRAFT, RETURNED),
-        "can_withdraw": dept.state == SUBMITTED,
+        and dept.state in (DRAFT, RETURNED)
+        and not who_is_bureau(request),
+        "can_withdraw": dept.state == SUBMITTED and not who_is_bureau(request),
         "wrong_unit": latest is not None and latest.state == DONE and latest.unit_code not in ("", dept.code),
         "max_mb": settings.XLTOOLS_MAX_UPLOAD // (1024 * 1024),
     }
@@ -106,6 +112,8 @@ def _refuse(request: HttpRequest, dept: Department, text: str, hint: str = "", s
 def upload(request: HttpRequest, code: str) -> HttpResponse:
     w = request.who  # type: ignore[attr-defined]
     dept = department_for(w, code)
+    if w.bureau:  # the department's own clerks upload and submit; the bureau reviews
+        raise Http404
     if dept.state == CONFIRMED:
         return _refuse(request, dept, _t("confirmed_locked"), status=409)
     if dept.state == SUBMITTED:
@@ -153,7 +161,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
         refusal = outcome["refusal"]
         if refusal is not None:
             audit.record("upload_refused", request, dept, sha, reason=refusal["rule"], size=size)
-            return _refuse(request, dept, _t("refused", reason=refusal["message"]), refusal["hint"])
+            return _refuse(request, dept, refusal["message"], refusal["hint"])
         storage.store(staged, sha)  # the file first (content-addressed, so a failed row leaves no harm) …
         with transaction.atomic():  # … then its row, its report and its log entry, together
             locked = Department.objects.select_for_update().get(pk=dept.pk)
@@ -264,6 +272,8 @@ def retry(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, code: str) -> HttpResponse:
     dept = department_for(request.who, code)  # type: ignore[attr-defined]
+    if request.who.bureau:  # type: ignore[attr-defined]
+        raise Http404
     with transaction.atomic():
         dept = Department.objects.select_for_update().get(pk=dept.pk)
         latest = Version.objects.filter(department=dept).defer("findings").first()
@@ -285,6 +295,8 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, code: str) -> HttpResponse:
     dept = department_for(request.who, code)  # type: ignore[attr-defined]
+    if request.who.bureau:  # type: ignore[attr-defined]
+        raise Http404
     with transaction.atomic():
         dept = Department.objects.select_for_update().get(pk=dept.pk)
         ok = dept.state == SUBMITTED
