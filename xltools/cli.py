@@ -24,6 +24,7 @@ COMMANDS = {
     "merge": ("xltools.commands.merge", "财政局汇总各部门工作簿"),
     "migrate": ("xltools.commands.migrate", "把上年工作簿迁移到本年模板"),
     "rules": ("xltools.commands.rules", "列出全部检查规则及其说明"),
+    "serve": ("xltools.commands.serve", "财政局收件服务（浏览器上传、检查、报送、审核、汇总）"),
 }
 
 

@@ -1,0 +1,159 @@
+"""The checking work of one version, free of the web framework so it runs in a worker process:
+validate exactly as `xltools validate` does, write the HTML report and the annotated copy, and compare
+with the previous version (已修复/新增/剩余, as `validate --since`).
+
+Later stages (the narrative audit) plug in through `STAGES`: dotted names "module:function" of callables
+`(path: Path, report: FileReport) -> list[Finding]`, imported when present; their findings join the
+version's report, its counts and its HTML page."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..findings import NOTICE, Finding
+from ..validate import FileReport, dedupe
+
+# The hook for further checks of an upload (issue 11's narrative audit registers here).
+STAGES: list[str] = ["xltools.audit.intake:check_upload"]
+
+
+def _stages() -> list[Any]:
+    out = []
+    for name in STAGES:
+        module, _, fn = name.partition(":")
+        try:
+            out.append(getattr(importlib.import_module(module), fn))
+        except (ImportError, AttributeError):
+            continue  # not installed (yet)
+    return out
+
+
+def _relabel(report: FileReport, real: Path, shown: str) -> FileReport:
+    """Messages name the file as the clerk knows it, never the server's own path."""
+    real_s = str(real)
+
+    def fix(f: Finding) -> Finding:
+        if any(isinstance(v, str) and real_s in v for v in f.params.values()):
+            params = {k: (v.replace(real_s, shown) if isinstance(v, str) else v) for k, v in f.params.items()}
+            return dataclasses.replace(f, params=params)
+        return f
+
+    return dataclasses.replace(report, findings=[fix(f) for f in report.findings])
+
+
+def staged_copy(source: Path, display: str, folder: Path) -> Path:
+    """A copy of `source` named `display` inside `folder` (the report shows this name)."""
+    dest = folder / display
+    shutil.copyfile(source, dest)
+    return dest
+
+
+def read_guard(path: str | Path, display: str, edition_id: str, year: int) -> dict[str, Any] | None:
+    """The reader's guards on a fresh upload: None when the workbook can be read, else the refusal
+    (rule and message, naming the file as the clerk named it). Bounded by the reader's own limits."""
+    from ..edition import load_edition
+    from ..errors import UnreadableError
+    from ..reader.read import read_workbook
+
+    path = Path(path)
+    try:
+        read_workbook(path, load_edition(edition_id, year))
+    except UnreadableError as e:
+        f = _relabel(FileReport(str(path), [e.finding], unreadable=True), path, display).findings[0]
+        return {"rule": f.rule, "message": f.message, "hint": f.hint}
+    return None
+
+
+def warm(edition_id: str, year: int) -> None:
+    """Import the checking code and load the edition in a fresh worker, before the first upload needs it."""
+    from ..edition import load_edition
+    from ..report import annotate, html, since  # noqa: F401
+    from ..rules import check as rules_check  # noqa: F401
+
+    load_edition(edition_id, year)
+
+
+def annotate(stored: str, display: str, edition_id: str, year: int, out: str) -> bool:
+    """The annotated copy of a stored version, made when first asked for (most clerks fix from the report,
+    so the check itself does not pay for it). False when the file cannot be annotated."""
+    from ..edition import load_edition
+    from ..report.annotate import annotate_report
+    from ..validate import validate_file
+
+    with tempfile.TemporaryDirectory(prefix="xltools-annotate-") as tmp:
+        path = staged_copy(Path(stored), display, Path(tmp))
+        report = validate_file(path, load_edition(edition_id, year))
+        for stage in _stages():
+            report.findings = dedupe(report.findings + list(stage(path, report)))
+        if report.unreadable:
+            return False
+        annotate_report(report, Path(out))
+    return True
+
+
+def _report(path: Path, edition_id: str, year: int) -> FileReport:
+    from ..edition import load_edition
+    from ..validate import validate_file
+
+    report = validate_file(path, load_edition(edition_id, year))
+    if not report.unreadable:
+        for stage in _stages():
+            report.findings = dedupe(report.findings + list(stage(path, report)))
+    return report
+
+
+def _results(
+    report: FileReport, path: Path, display: str, html_out: str, previous: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    from ..report.html import write_html
+    from ..report.since import compare
+    from .prefill import submitted_unit
+
+    report = _relabel(report, path, display)
+    write_html(report, Path(html_out))
+    progress = None
+    if previous is not None:
+        p = compare(report, {"files": [{"path": str(path), "findings": previous}]})
+        if p is not None:
+            progress = (len(p.fixed), len(p.new), len(p.remaining))
+    return {
+        "errors": len(report.errors) + (1 if report.unreadable and not report.errors else 0),
+        "warnings": len(report.warnings),
+        "notices": sum(1 for f in report.findings if f.severity == NOTICE),
+        "findings": [f.to_json() for f in report.findings],
+        "progress": progress,
+        "unit_code": submitted_unit(report.book)[0] if report.book is not None else "",
+        "unreadable": report.unreadable,
+    }
+
+
+def intake(
+    staged: str, display: str, edition_id: str, year: int, html_out: str, previous: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """A fresh upload, read once: {"refusal": {...}} when the reader's guards refuse it (nothing is to be
+    stored), else {"refusal": None, ...the check's results} with the HTML report written to html_out."""
+    path = Path(staged)
+    report = _report(path, edition_id, year)
+    if report.unreadable:
+        f = _relabel(report, path, display).findings[0]
+        return {"refusal": {"rule": f.rule, "message": f.message, "hint": f.hint}}
+    return {"refusal": None, **_results(report, path, display, html_out, previous)}
+
+
+def check(
+    stored: str,
+    display: str,
+    edition_id: str,
+    year: int,
+    html_out: str,
+    previous: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """Check a stored version again (a retry, or a version left queued by a stopped server)."""
+    with tempfile.TemporaryDirectory(prefix="xltools-check-") as tmp:
+        path = staged_copy(Path(stored), display, Path(tmp))
+        return _results(_report(path, edition_id, year), path, display, html_out, previous)
