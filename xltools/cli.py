@@ -24,6 +24,7 @@ COMMANDS = {
     "merge": ("xltools.commands.merge", "财政局汇总各部门工作簿"),
     "migrate": ("xltools.commands.migrate", "把上年工作簿迁移到本年模板"),
     "rules": ("xltools.commands.rules", "列出全部检查规则及其说明"),
+    "audit": ("xltools.commands.audit", "审核已公开的情况说明（Word、PDF、网页），核对文中的数字"),
 }
 
 
