@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .numbers import normalise
 from .phrases import Phrases
 
 
@@ -46,7 +47,7 @@ class Document:
 
 def heading_level(text: str, phrases: Phrases) -> int:
     """The level of a line that reads as a heading by its numbering (一、 （一） 1、), else 0."""
-    t = text.strip()
+    t = normalise(text.strip())
     if not t or len(t) > phrases.heading_max_chars or t[-1] in phrases.sentence_end:
         return 0
     for level, pattern in phrases.heading_patterns:
