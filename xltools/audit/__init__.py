@@ -100,6 +100,7 @@ def audit_document(
             out += check_empty_notes(doc, ph, book)
     if book is not None and values is not None:
         out += checks.check_workbook(ext, ed, values, _figure_cells(book))
+        out += checks.check_records(ext, ed, ph, book)
     seen: set[tuple[str, str, str, str]] = set()
     unique = []
     for f in sorted(out, key=_order):

@@ -354,4 +354,32 @@ def check_workbook(ex: Extraction, ed: Edition, values: dict[str, Decimal | None
         yield at("audit.workbook-mismatch", sev, c.place, figure=f.name, expected=shown, actual=c.number.text, wb_cell=sheet_of.get(c.figure, ""))
 
 
-_SPACE = re.compile(r"\s+")
+def check_records(ex: Extraction, ed: Edition, ph: Phrases, book: object) -> Iterator[Finding]:
+    """Parts listed under a figure that are records of a list table: each equals the record of its name."""
+    from ..narrative.context import code_name
+
+    spec = ph.data.get("records", {})
+    lex = figs.by_id(ed)
+    for pl in ex.lists:
+        f = lex.get(pl.whole.figure)
+        rec = spec.get(f.name) if f is not None else None
+        if not rec or not ed.has_table(str(rec["table"])):
+            continue
+        table = str(rec["table"])
+        t = ed.table(table)
+        unit = ed.money_unit if t.unit == "money" else t.unit
+        by_name: dict[str, Decimal] = {}
+        for r in book.rows(table):  # type: ignore[attr-defined]
+            by_name.setdefault(normalise(code_name(book, table, r)), book.amount(table, r, str(rec["amount"])) or ZERO)  # type: ignore[arg-type, attr-defined]
+        for c in pl.parts:
+            if c.figure:
+                continue
+            want = by_name.get(normalise(c.label))
+            if want is None:
+                yield at("audit.record-missing", WARNING, c.place, label=c.label, table_title=t.title)
+                continue
+            want_y = want * MONEY_FACTORS.get(unit, Decimal(1))
+            if _y(c.number) != want_y:
+                sev = NOTICE if abs(_y(c.number) - want_y) <= slack(c.number) else ERROR
+                yield at("audit.workbook-mismatch", sev, c.place, figure=c.label, expected=fmt_money(want_y, c.number.unit), actual=c.number.text, wb_cell=t.sheet)
+

@@ -103,6 +103,7 @@ class Extractor:
         self.complete = ph.words("lists", "complete")
         self.partial = ph.words("lists", "partial")
         self.filler = ph.words("shares", "filler")
+        self.value_words = ph.words("lists", "value_words")
         markers = sorted(self.complete + self.partial, key=len, reverse=True)
         self.marker_re = re.compile("|".join(re.escape(m) for m in markers)) if markers else None
 
@@ -148,7 +149,7 @@ class Extractor:
         start, end, fid = before[-1]
         gap = norm[end : n.start]
         if len(gap) > 15 or _DIGIT.search(gap) or any(ch in gap for ch in _CLAUSE + "()（）"):
-            return "", False
+            return self._bind_value(norm, n, before), False
         if self._change_words(gap) or "占" in gap:
             return "", False
         f = self.lex.get(fid)
@@ -159,6 +160,25 @@ class Extractor:
         if f.prior and any(p.search(lead) for p in self.prior_ctx) and str(self.ph.year) + "年" not in lead:
             return f.prior, True
         return fid, False
+
+    def _bind_value(self, norm: str, n: Number, before: list[tuple[int, int, str]]) -> str:
+        """'房屋72.78平方米（…），价值96.10万元': an amount after 价值 is the value of the thing named before it
+        in the same part of the sentence, when the edition names that figure ('房屋价值')."""
+        lead = norm[max(norm.rfind(ch, 0, n.start) for ch in "，,") + 1 : n.start]
+        word = next((w for w in self.value_words if lead.rstrip("为是：: ").endswith(w)), "")
+        if not word:
+            return ""
+        seg_start = max(norm.rfind(ch, 0, n.start) for ch in "；;。：:") + 1
+        depth = _depths(norm)
+        for start, end, _fid in reversed(before):
+            if start < seg_start:
+                break
+            if depth[start] > depth[n.start]:
+                continue  # named inside a parenthesis: (含办公用房…) is not what the value belongs to
+            fid = self.name_ids.get(norm[start:end] + word)
+            if fid is not None and _dimension(self.lex[fid].unit) == _dimension(n.unit):
+                return fid
+        return ""
 
     def _change_words(self, text: str) -> bool:
         return bool(
@@ -222,6 +242,10 @@ class Extractor:
                     continue
                 if _dimension(cands[0].number.unit) != _dimension(whole.number.unit):
                     continue
+                label = norm[a : cands[0].number.start].strip().lstrip("：:")
+                if label.startswith(marker):
+                    label = label[len(marker) :].lstrip("：: ")
+                cands[0].label = label  # the whole piece names the part (维修（护）费, 其他商品和服务支出)
                 parts.append(cands[0])
             if parts and whole not in parts:
                 # Parts of another group than their total (公务接待费 among the 项目支出 items) are items of
@@ -337,7 +361,9 @@ def _depths(text: str) -> list[int]:
 def _split(text: str, a: int, z: int, seps: str, depth: list[int], d: int) -> list[tuple[int, int]]:
     pieces, start = [], a
     for i in range(a, z):
-        if text[i] in seps and depth[i] == d:
+        # 和 separates parts only right after an amount (人员经费…元和日常公用经费…元), never inside a name
+        # (其他商品和服务支出).
+        if text[i] in seps and depth[i] == d and (text[i] != "和" or text[i - 1 : i] == "元"):
             pieces.append((start, i))
             start = i + 1
     pieces.append((start, z))

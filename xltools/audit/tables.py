@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ _PAREN = re.compile(r"[（(][^）)]*[）)]")
 _LEAD = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|其中[：:]|[(（][一二三四五六七八九十\d]+[)）])\s*")
 
 
+@lru_cache(maxsize=8192)
 def norm_label(s: str) -> str:
     s = normalise(s).strip()
     s = _LEAD.sub("", _LEAD.sub("", s))
@@ -141,34 +143,57 @@ def check_tables(doc: Document, ed: Edition, ph: Phrases, ext: Extraction) -> tu
         sheet, cell = where(b)
         head = " | ".join(c for c in (b.rows[0] if b.rows else []) if c.strip())[:60]
         out.append(finding("audit.table-unrecognised", NOTICE, sheet, cell, sentence=head, page=b.page, paragraph=b.index))
-    for rec in found:
-        out.extend(_identities(rec, ed))
+    out.extend(_identities(found, ed))
     out.extend(_sentences_vs_tables(found, ed, ext))
     return out, found
 
 
-def _identities(rec: Recognised, ed: Edition) -> Iterator[Finding]:
-    from ..rules.identities import check_identities
+@lru_cache(maxsize=32)
+def _table_identities(ed: Edition) -> dict[str, tuple]:
+    """Table id -> the identities that involve that table only."""
+    out: dict[str, list] = {}
+    for ident in ed.identities:
+        if ident.expr is None or ident.kind != "expr" or ident.each_rows:
+            continue
+        tables = _tables_of(ident.expr)
+        if len(tables) == 1:
+            out.setdefault(next(iter(tables)), []).append(ident)
+    return {k: tuple(v) for k, v in out.items()}
 
-    t = rec.table
-    book = book_from_data(ed, {t.id: rec.data})
-    book.missing_tables = {x.id for x in ed.tables if x.id != t.id}
-    covered = {(t.id, r, c) for (r, c) in rec.cells}
-    for f in check_identities(book):
-        ident = next((i for i in ed.identities if i.id == f.check), None)
-        e = ident.expr if ident is not None else None
-        if e is None or _tables_of(e) != {t.id}:
+
+def _identities(found: list[Recognised], ed: Edition) -> Iterator[Finding]:
+    from ..rules.identities import _check_one, _per_row
+
+    by_table = _table_identities(ed)
+    wanted = [rec for rec in found if rec.table.id in by_table]
+    if not wanted:
+        return
+    data: dict[str, Any] = {}
+    for rec in wanted:  # one document table per edition table (the first)
+        data.setdefault(rec.table.id, rec.data)
+    book = book_from_data(ed, data)
+    book.missing_tables = {x.id for x in ed.tables if x.id not in data}
+    for rec in wanted:
+        if data[rec.table.id] is not rec.data:
             continue
-        refs = e.lhs.refs() + e.rhs.refs()
-        if not all(r.kind == "cell" and (r.table, r.row, r.col) in covered for r in refs) and not ident.per_row:
-            continue
-        sheet, cell = where(rec.block)
-        sev = ERROR if f.severity == ERROR else WARNING
-        out_f = finding(
-            "audit.table-identity", sev, sheet, cell, check=f.check, table=t.id,
-            title=ident.title, detail=f.message, table_title=t.title, page=rec.block.page, paragraph=rec.block.index,
-        )
-        yield out_f
+        covered = {(rec.table.id, r, c) for (r, c) in rec.cells}
+        for ident in by_table[rec.table.id]:
+            e = ident.expr
+            if ident.per_row:
+                results = list(_per_row(book, ident, e))
+            else:
+                refs = e.lhs.refs() + e.rhs.refs()
+                if not all(r.kind == "cell" and (r.table, r.row, r.col) in covered for r in refs):
+                    continue
+                results = list(_check_one(book, ident, e))
+            for f in results:
+                sheet, cell = where(rec.block)
+                sev = ERROR if f.severity == ERROR else WARNING
+                yield finding(
+                    "audit.table-identity", sev, sheet, cell, check=f.check, table=rec.table.id,
+                    title=ident.title, detail=f.message, table_title=rec.table.title, page=rec.block.page,
+                    paragraph=rec.block.index,
+                )
 
 
 def _sentences_vs_tables(found: list[Recognised], ed: Edition, ext: Extraction) -> Iterator[Finding]:
