@@ -27,26 +27,25 @@ class Run:
     text: str
 
 
-@dataclass
 class Line:
-    runs: list[Run]
-    page: int
+    """Text runs on one baseline; the bounds are kept as runs are added (they are read many times)."""
 
-    @property
-    def top(self) -> float:
-        return max(r.y1 for r in self.runs)
+    __slots__ = ("runs", "page", "top", "bottom", "x0", "x1", "_cells")
 
-    @property
-    def bottom(self) -> float:
-        return min(r.y0 for r in self.runs)
+    def __init__(self, runs: list[Run], page: int) -> None:
+        self.runs: list[Run] = []
+        self.page = page
+        self.top = self.x1 = float("-inf")
+        self.bottom = self.x0 = float("inf")
+        self._cells: list[str] | None = None
+        for r in runs:
+            self.add(r)
 
-    @property
-    def x0(self) -> float:
-        return min(r.x0 for r in self.runs)
-
-    @property
-    def x1(self) -> float:
-        return max(r.x1 for r in self.runs)
+    def add(self, r: Run) -> None:
+        self.runs.append(r)
+        self.top, self.bottom = max(self.top, r.y1), min(self.bottom, r.y0)
+        self.x0, self.x1 = min(self.x0, r.x0), max(self.x1, r.x1)
+        self._cells = None
 
     @property
     def height(self) -> float:
@@ -54,17 +53,20 @@ class Line:
 
     def cells(self) -> list[str]:
         """Runs separated by a wide gap are cells of a table row."""
-        out: list[list[Run]] = []
-        for r in sorted(self.runs, key=lambda r: r.x0):
-            if out and r.x0 - out[-1][-1].x1 < self.height * 1.6:
-                out[-1].append(r)
-            else:
-                out.append([r])
-        return [_CJK_SPACE.sub("", "".join(x.text for x in group)).strip() for group in out]
+        if self._cells is None:
+            out: list[list[Run]] = []
+            gap = self.height * 1.6
+            for r in sorted(self.runs, key=lambda r: r.x0):
+                if out and r.x0 - out[-1][-1].x1 < gap:
+                    out[-1].append(r)
+                else:
+                    out.append([r])
+            self._cells = [_CJK_SPACE.sub("", "".join(x.text for x in group)).strip() for group in out]
+        return self._cells
 
     @property
     def text(self) -> str:
-        return "".join(c for c in self.cells())
+        return "".join(self.cells())
 
 
 def read_pdf(path: Path, data: bytes) -> Document:
@@ -115,7 +117,7 @@ def _lines(runs: list[Run], page: int) -> list[Line]:
         mid = (r.y0 + r.y1) / 2
         for ln in lines[-3:]:
             if ln.bottom <= mid <= ln.top:
-                ln.runs.append(r)
+                ln.add(r)
                 break
         else:
             lines.append(Line([r], page))

@@ -45,19 +45,25 @@ def _caption(doc: Document, b: Block) -> str:
     return doc.blocks[i - 1].text if i > 0 and doc.blocks[i - 1].kind != "table" else ""
 
 
+@lru_cache(maxsize=256)
+def _headers(t: Table) -> tuple[tuple[str, str, str], ...]:
+    return tuple((c.key, norm_label(c.header[-1]), norm_label(c.header[0])) for c in t.columns)
+
+
 def _header_map(t: Table, header: list[str]) -> dict[int, str]:
     """Column index in the document -> column key of the edition table."""
     out: dict[int, str] = {}
-    cols = [c for c in t.columns]
+    cols = _headers(t)
     for i, h in enumerate(header):
         nh = norm_label(h)
         if not nh:
             continue
-        hit = [c.key for c in cols if norm_label(c.header[-1]) == nh and c.key not in out.values()]
-        if not hit:
-            hit = [c.key for c in cols if norm_label(c.header[0]) == nh and c.key not in out.values()]
-        if hit:
-            out[i] = hit[0]
+        used = set(out.values())
+        hit = next((k for k, last, _ in cols if last == nh and k not in used), None)
+        if hit is None:
+            hit = next((k for k, _, first in cols if first == nh and k not in used), None)
+        if hit is not None:
+            out[i] = hit
     return out
 
 
