@@ -30,7 +30,6 @@ def _run(args: list[str]) -> float:
     return time.perf_counter() - t
 
 
-
 def _pdf(text: str, name: str, copies: int) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     docx = write_docx("\n".join([text] * copies), OUT / f"{name}.docx")
@@ -45,8 +44,10 @@ def bench_pdf(runs: int) -> None:
     pages = len(pdfium.PdfDocument(str(pdf)))
     times = [_run(["audit", str(pdf), "--format", "json"]) for _ in range(runs)]
     base = [_run(["--version"]) for _ in range(runs)]
-    print(f"pdf: {pages} pages, whole process median {statistics.median(times):.3f} s (min {min(times):.3f}); "
-          f"`xltools --version` {statistics.median(base):.3f} s")
+    print(
+        f"pdf: {pages} pages, whole process median {statistics.median(times):.3f} s (min {min(times):.3f}); "
+        f"`xltools --version` {statistics.median(base):.3f} s"
+    )
 
 
 def bench_batch(n: int) -> None:
@@ -77,7 +78,9 @@ def bench_batch(n: int) -> None:
             else:
                 (folder / f"{i:03d}.docx").write_bytes(nar.docx)
     t = _run(["audit", str(folder), "--summary", str(OUT / "summary"), "--force", "--jobs", "2", "--format", "json"])
-    print(f"batch: {n} documents (pdf/docx/txt/md), whole process {t:.2f} s on 2 processes ({t / n * 1000:.0f} ms per document)")
+    print(
+        f"batch: {n} documents (pdf/docx/txt/md), whole process {t:.2f} s on 2 processes ({t / n * 1000:.0f} ms per document)"
+    )
 
 
 def bench_mutations(seeds: int) -> None:
@@ -107,7 +110,9 @@ def bench_mutations(seeds: int) -> None:
             if not ok:
                 print(f"  survived: {name} {m.op} {m.before} -> {m.after}")
     ops = ", ".join(f"{op} {k}/{n}" for op, (n, k) in sorted(by_op.items()))
-    print(f"mutations: {caught} of {total} caught ({caught / total:.1%}) over {len(books)} documents [{ops}] in {time.perf_counter() - t:.0f} s")
+    print(
+        f"mutations: {caught} of {total} caught ({caught / total:.1%}) over {len(books)} documents [{ops}] in {time.perf_counter() - t:.0f} s"
+    )
 
 
 def main() -> None:

@@ -67,7 +67,16 @@ def to_pdf(docx_path: Path, out_dir: Path) -> Path:
         pytest.skip("LibreOffice is not installed (.ci/run installs it)")
     profile = out_dir / "lo-profile"
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            str(docx_path),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

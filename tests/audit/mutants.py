@@ -27,7 +27,13 @@ class Mutant:
 
 
 def _prose(lines: list[str], book: Book) -> list[int]:
-    clerk = [v.strip() for (t, _r, _c), cell in book.cells.items() if t == "text" for v in [str(cell.value or "")] if v.strip()]
+    clerk = [
+        v.strip()
+        for (t, _r, _c), cell in book.cells.items()
+        if t == "text"
+        for v in [str(cell.value or "")]
+        if v.strip()
+    ]
     clerk_lines = {ln.strip() for v in clerk for ln in v.splitlines() if ln.strip()}
     out = []
     for i, ln in enumerate(lines):
@@ -66,7 +72,7 @@ def mutants(md: str, book: Book) -> Iterator[Mutant]:
         ln = lines[i]
         clerk = _clerk_spans(ln, book)
 
-        def mine(pos: int) -> bool:
+        def mine(pos: int, clerk: list[tuple[int, int]] = clerk) -> bool:
             return not any(a <= pos < z for a, z in clerk)
 
         for n in numbers(ln):
@@ -100,7 +106,10 @@ def _join(lines: list[str], i: int, new: str) -> str:
 
 
 def signature(md: str, book: Book) -> set[tuple[str, str, str, str]]:
-    return {(f.rule, f.sheet, f.cell, str(f.params.get("sentence", ""))) for f in audit_text(md, book.edition, "md", book).findings}
+    return {
+        (f.rule, f.sheet, f.cell, str(f.params.get("sentence", "")))
+        for f in audit_text(md, book.edition, "md", book).findings
+    }
 
 
 def is_caught(m: Mutant, book: Book, baseline: set[tuple[str, str, str, str]]) -> bool:

@@ -36,7 +36,12 @@ def test_unmutated_example_has_only_the_clerks_reason(example) -> None:
     book, md = example
     findings = audit_text(md, ED, "md", book).findings
     # The one finding is in the clerk's own 三公 reason (a decrease with no prior figure), not in generated text.
-    assert [(f.rule, f.sheet) for f in findings] == [("audit.reason-no-prior", "中共隆尧县委网络安全和信息化委员会办公室2020年部门预算信息公开情况说明 > 四、财政拨款“三公”经费预算情况及增减变化原因")]
+    assert [(f.rule, f.sheet) for f in findings] == [
+        (
+            "audit.reason-no-prior",
+            "中共隆尧县委网络安全和信息化委员会办公室2020年部门预算信息公开情况说明 > 四、财政拨款“三公”经费预算情况及增减变化原因",
+        )
+    ]
 
 
 @pytest.mark.parametrize("seed", list(range(20)))

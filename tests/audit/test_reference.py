@@ -56,7 +56,9 @@ def test_reference_pdf(reference_pdf) -> None:
 def test_reference_against_as_published_workbook(reference_files) -> None:
     wb = validate_file(ROOT / "examples" / "longyao-cac-2020.as-published.xlsx")
     r = audit_path(reference_files["txt"], ED, wb.book, workbook_findings=wb.findings)
-    opex = [f for f in r.findings if f.check == "cross.opex-public" or ("8800.00" in f.message and "31000.00" in f.message)]
+    opex = [
+        f for f in r.findings if f.check == "cross.opex-public" or ("8800.00" in f.message and "31000.00" in f.message)
+    ]
     assert len(opex) == 1 and opex[0].severity == "warning"
     mism = [f for f in r.findings if f.rule == "audit.workbook-mismatch"]
     assert [f.params["figure"] for f in mism] == ["资产总额"]  # every other stated amount equals the workbook

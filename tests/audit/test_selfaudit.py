@@ -20,7 +20,9 @@ ED = load_edition("hebei-county-2020")
 def test_compile_example_reports_the_clerks_reason_at_its_cell(tmp_path: Path) -> None:
     book = validate_file(ROOT / "examples" / "longyao-cac-2020.xlsx").book
     result = compile_book(book, tmp_path)
-    assert [(f.rule, f.severity, f.sheet, f.cell) for f in result.audit] == [("audit.clerk-text", "warning", "文字说明", "B6")]
+    assert [(f.rule, f.severity, f.sheet, f.cell) for f in result.audit] == [
+        ("audit.clerk-text", "warning", "文字说明", "B6")
+    ]
     assert "三公" in result.audit[0].message
 
 

@@ -109,9 +109,7 @@ def audit_document(
             seen.add(key)
             unique.append(f)
     pages = max((b.page for b in doc.blocks), default=0)
-    return AuditReport(
-        doc.path, unique, False, ed.id, year, doc.kind, len(doc.blocks), pages, len(ext.claims), whole
-    )
+    return AuditReport(doc.path, unique, False, ed.id, year, doc.kind, len(doc.blocks), pages, len(ext.claims), whole)
 
 
 def _figure_cells(book: Book) -> dict[str, str]:
@@ -133,7 +131,11 @@ def _figure_cells(book: Book) -> dict[str, str]:
 
 
 def audit_path(
-    path: str | Path, ed: Edition, book: Book | None = None, complete: bool = False, workbook_findings: list[Finding] | None = None
+    path: str | Path,
+    ed: Edition,
+    book: Book | None = None,
+    complete: bool = False,
+    workbook_findings: list[Finding] | None = None,
 ) -> AuditReport:
     """Never raises for bad input: an unusable document gives a report with unreadable=True."""
     from .readers import read_document
@@ -148,7 +150,9 @@ def audit_path(
     return report
 
 
-def audit_text(text: str, ed: Edition, kind: str = "md", book: Book | None = None, complete: bool = False, path: str = "") -> AuditReport:
+def audit_text(
+    text: str, ed: Edition, kind: str = "md", book: Book | None = None, complete: bool = False, path: str = ""
+) -> AuditReport:
     """Audit a document given as text (the narrative compile has just rendered)."""
     from .readers import _text
 

@@ -79,7 +79,9 @@ def run_batch(
             if progress:
                 progress(i, len(paths))
         return reports
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(ed.id, ed.year, book_path, complete)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init, initargs=(ed.id, ed.year, book_path, complete)
+    ) as pool:
         chunk = max(1, min(16, len(paths) // (jobs * 4)))
         for i, r in enumerate(pool.map(_one, [str(p) for p in paths], chunksize=chunk), 1):
             if workbook_findings:
@@ -117,7 +119,20 @@ def rows(reports: list[AuditReport]) -> list[list[object]]:
     out: list[list[object]] = []
     for r in reports:
         first = "；".join(f"{f.cell} {f.title}".strip() for f in r.findings[:3])
-        out.append([r.path, r.kind, _status(r), len(r.errors), len(r.warnings), len(r.notices), r.paragraphs, r.pages, r.claims, first])
+        out.append(
+            [
+                r.path,
+                r.kind,
+                _status(r),
+                len(r.errors),
+                len(r.warnings),
+                len(r.notices),
+                r.paragraphs,
+                r.pages,
+                r.claims,
+                first,
+            ]
+        )
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -30,7 +29,16 @@ def at(rule: str, severity: str, place: Place, num: Number | None = None, **para
     sheet, cell = where(place.block)
     n = num if num is not None else place.number
     sentence = mark(place.sentence, n.start, n.end) if n is not None else place.sentence
-    return finding(rule, severity, sheet, cell, sentence=sentence.strip(), page=place.block.page, paragraph=place.block.index, **params)
+    return finding(
+        rule,
+        severity,
+        sheet,
+        cell,
+        sentence=sentence.strip(),
+        page=place.block.page,
+        paragraph=place.block.index,
+        **params,
+    )
 
 
 def slack(*nums: Number) -> Decimal:
@@ -65,9 +73,25 @@ def check_lists(ex: Extraction, ph: Phrases) -> Iterator[Finding]:
         diff = total - want
         if exact and diff != ZERO:
             sev = NOTICE if abs(diff) <= tol else ERROR
-            yield at("audit.parts-sum", sev, whole.place, expected=whole.number.text, actual=fmt_money(total, whole.number.unit), how=how, marker=pl.marker)
+            yield at(
+                "audit.parts-sum",
+                sev,
+                whole.place,
+                expected=whole.number.text,
+                actual=fmt_money(total, whole.number.unit),
+                how=how,
+                marker=pl.marker,
+            )
         elif not exact and diff > tol:
-            yield at("audit.parts-exceed", ERROR, whole.place, expected=whole.number.text, actual=fmt_money(total, whole.number.unit), how=how, marker=pl.marker)
+            yield at(
+                "audit.parts-exceed",
+                ERROR,
+                whole.place,
+                expected=whole.number.text,
+                actual=fmt_money(total, whole.number.unit),
+                how=how,
+                marker=pl.marker,
+            )
 
 
 # ---- 2. shares ----
@@ -96,13 +120,26 @@ def check_shares(ex: Extraction, ed: Edition, values: dict[str, Decimal | None] 
             continue
         how = f"{sh.part.number.text} ÷ {fmt_money(whole_val)} × 100 = {want}%"
         if abs(got - want) <= unit:
-            yield at("audit.share", NOTICE, sh.place, expected=f"{want}%", actual=sh.percent.text, how=how, base=whole_name)
+            yield at(
+                "audit.share", NOTICE, sh.place, expected=f"{want}%", actual=sh.percent.text, how=how, base=whole_name
+            )
             continue
         other = _other_base(sh.part, got, d, stated, ex)
         if other:
-            yield at("audit.share-wrong-base", ERROR, sh.place, expected=f"{want}%", actual=sh.percent.text, how=how, base=whole_name, other=other)
+            yield at(
+                "audit.share-wrong-base",
+                ERROR,
+                sh.place,
+                expected=f"{want}%",
+                actual=sh.percent.text,
+                how=how,
+                base=whole_name,
+                other=other,
+            )
         else:
-            yield at("audit.share", ERROR, sh.place, expected=f"{want}%", actual=sh.percent.text, how=how, base=whole_name)
+            yield at(
+                "audit.share", ERROR, sh.place, expected=f"{want}%", actual=sh.percent.text, how=how, base=whole_name
+            )
     # sibling shares of one whole add up to 100
     groups: dict[int, list] = {}
     for sh in ex.shares:
@@ -148,7 +185,8 @@ def check_yoys(ex: Extraction, ed: Edition, values: dict[str, Decimal | None] | 
             yield at("audit.yoy-flat", WARNING, y.place, y.delta, words=y.words)
             continue
         if y.direction in ("up", "down") and (
-            (y.delta is not None and y.delta.value == ZERO) or (y.percent is not None and y.percent.value == ZERO and y.delta is None)
+            (y.delta is not None and y.delta.value == ZERO)
+            or (y.percent is not None and y.percent.value == ZERO and y.delta is None)
         ):
             yield at("audit.yoy-zero-change", WARNING, y.place, y.delta or y.percent, words=y.words)
             continue
@@ -169,11 +207,27 @@ def check_yoys(ex: Extraction, ed: Edition, values: dict[str, Decimal | None] | 
             diff = cur - prior_wb
             sign = "up" if diff > 0 else "down" if diff < 0 else "flat"
             if y.direction and y.direction != sign and abs(diff) > r + rc:
-                yield at("audit.yoy-direction", WARNING, y.place, y.delta, words=y.words, expected=_dir_word(sign), how=f"{fmt_money(cur)} − {fmt_money(prior_wb)} = {fmt_money(diff)}")
+                yield at(
+                    "audit.yoy-direction",
+                    WARNING,
+                    y.place,
+                    y.delta,
+                    words=y.words,
+                    expected=_dir_word(sign),
+                    how=f"{fmt_money(cur)} − {fmt_money(prior_wb)} = {fmt_money(diff)}",
+                )
                 continue
             if y.delta is not None and abs(y.delta.yuan - abs(diff)) > ZERO:
                 sev = NOTICE if abs(y.delta.yuan - abs(diff)) <= r + rc else ERROR
-                yield at("audit.yoy-delta", sev, y.place, y.delta, expected=fmt_money(abs(diff), y.delta.unit), actual=y.delta.text, how=f"{fmt_money(cur)} − {fmt_money(prior_wb)}")
+                yield at(
+                    "audit.yoy-delta",
+                    sev,
+                    y.place,
+                    y.delta,
+                    expected=fmt_money(abs(diff), y.delta.unit),
+                    actual=y.delta.text,
+                    how=f"{fmt_money(cur)} − {fmt_money(prior_wb)}",
+                )
                 if sev == ERROR:
                     continue
             prior = prior_wb
@@ -198,11 +252,24 @@ def check_yoys(ex: Extraction, ed: Edition, values: dict[str, Decimal | None] | 
         want = quantize(x * HUNDRED / abs(prior), d)
         how = f"{fmt_money(x)} ÷ {fmt_money(abs(prior))} × 100 = {want}%"
         if lo - unit * Decimal("1.5") <= got <= hi + unit * Decimal("1.5"):
-            yield at("audit.yoy-percent", NOTICE, y.place, y.percent, expected=f"{want}%", actual=y.percent.text, how=how)
+            yield at(
+                "audit.yoy-percent", NOTICE, y.place, y.percent, expected=f"{want}%", actual=y.percent.text, how=how
+            )
         elif cur != ZERO and quantize(x * HUNDRED / abs(cur), d) == got:
-            yield at("audit.yoy-wrong-base", ERROR, y.place, y.percent, expected=f"{want}%", actual=y.percent.text, how=how, wrong=f"{fmt_money(x)} ÷ {fmt_money(abs(cur))}")
+            yield at(
+                "audit.yoy-wrong-base",
+                ERROR,
+                y.place,
+                y.percent,
+                expected=f"{want}%",
+                actual=y.percent.text,
+                how=how,
+                wrong=f"{fmt_money(x)} ÷ {fmt_money(abs(cur))}",
+            )
         else:
-            yield at("audit.yoy-percent", ERROR, y.place, y.percent, expected=f"{want}%", actual=y.percent.text, how=how)
+            yield at(
+                "audit.yoy-percent", ERROR, y.place, y.percent, expected=f"{want}%", actual=y.percent.text, how=how
+            )
 
 
 def _bounds(x: Decimal, prior: Decimal, r: Decimal, rc: Decimal, d: int) -> tuple[Decimal, Decimal]:
@@ -236,7 +303,16 @@ def check_placeholders(doc: Document, ph: Phrases) -> Iterator[Finding]:
                 seen.add(m.start())
                 sheet, cell = where(b)
                 sentence = mark(b.text, m.start(), m.end())
-                yield finding("audit.placeholder", ERROR, sheet, cell, sentence=_around(sentence, m.start()), found=b.text[m.start() : m.end()], page=b.page, paragraph=b.index)
+                yield finding(
+                    "audit.placeholder",
+                    ERROR,
+                    sheet,
+                    cell,
+                    sentence=_around(sentence, m.start()),
+                    found=b.text[m.start() : m.end()],
+                    page=b.page,
+                    paragraph=b.index,
+                )
 
 
 def _around(text: str, pos: int, width: int = 60) -> str:
@@ -262,10 +338,30 @@ def check_values(ex: Extraction, ed: Edition) -> Iterator[Finding]:
         name = lex[c.figure].name if c.figure in lex else c.figure
         sheet, cell = where(ref.place.block)
         other = f"{sheet} {cell}".strip()
-        if a != ZERO and b != ZERO and (a / b in (Decimal(10000), Decimal("0.0001")) or c.number.value == ref.number.value):
-            yield at("audit.unit-factor", WARNING, c.place, figure=name, actual=c.number.text, other_value=ref.number.text, other_place=other)
+        if (
+            a != ZERO
+            and b != ZERO
+            and (a / b in (Decimal(10000), Decimal("0.0001")) or c.number.value == ref.number.value)
+        ):
+            yield at(
+                "audit.unit-factor",
+                WARNING,
+                c.place,
+                figure=name,
+                actual=c.number.text,
+                other_value=ref.number.text,
+                other_place=other,
+            )
         else:
-            yield at("audit.figure-two-values", ERROR, c.place, figure=name, actual=c.number.text, other_value=ref.number.text, other_place=other)
+            yield at(
+                "audit.figure-two-values",
+                ERROR,
+                c.place,
+                figure=name,
+                actual=c.number.text,
+                other_value=ref.number.text,
+                other_place=other,
+            )
 
 
 def check_units(ex: Extraction) -> Iterator[Finding]:
@@ -278,7 +374,9 @@ def check_units(ex: Extraction) -> Iterator[Finding]:
 
 
 # ---- 7. reasons ----
-def check_reasons(ex: Extraction, ed: Edition, ph: Phrases, values: dict[str, Decimal | None] | None) -> Iterator[Finding]:
+def check_reasons(
+    ex: Extraction, ed: Edition, ph: Phrases, values: dict[str, Decimal | None] | None
+) -> Iterator[Finding]:
     lex = figs.by_id(ed)
     markers = ph.patterns("reasons", "markers")
     up, down = ph.regex("yoy", "increase"), ph.regex("yoy", "decrease")
@@ -293,7 +391,9 @@ def check_reasons(ex: Extraction, ed: Edition, ph: Phrases, values: dict[str, De
             if y.delta is not None or y.percent is not None or y.direction == "flat" or y.no_base:
                 numeric[y.figure] = y
                 last_in_path[s.place.block.path] = y
-        qualitative = [y for y in own if y.delta is None and y.percent is None and y.direction in ("up", "down") and not y.no_base]
+        qualitative = [
+            y for y in own if y.delta is None and y.percent is None and y.direction in ("up", "down") and not y.no_base
+        ]
         is_reason = any(m.search(s.norm) for m in markers) and (up.search(s.norm) or down.search(s.norm))
         if not qualitative and not is_reason:
             continue
@@ -317,7 +417,9 @@ def check_reasons(ex: Extraction, ed: Edition, ph: Phrases, values: dict[str, De
             yield at("audit.reason-direction", WARNING, s.place, figure=name, expected=_dir_word(change))
 
 
-def _known_change(stated: Yoy | None, fig: str, lex: dict[str, figs.Fig], values: dict[str, Decimal | None] | None) -> str | None:
+def _known_change(
+    stated: Yoy | None, fig: str, lex: dict[str, figs.Fig], values: dict[str, Decimal | None] | None
+) -> str | None:
     if stated is not None:
         if stated.no_base:
             return None
@@ -334,7 +436,9 @@ def _known_change(stated: Yoy | None, fig: str, lex: dict[str, figs.Fig], values
 
 
 # ---- 10. against the workbook ----
-def check_workbook(ex: Extraction, ed: Edition, values: dict[str, Decimal | None], sheet_of: dict[str, str]) -> Iterator[Finding]:
+def check_workbook(
+    ex: Extraction, ed: Edition, values: dict[str, Decimal | None], sheet_of: dict[str, str]
+) -> Iterator[Finding]:
     lex = figs.by_id(ed)
     for c in ex.claims:
         if not c.figure:
@@ -351,7 +455,15 @@ def check_workbook(ex: Extraction, ed: Edition, values: dict[str, Decimal | None
         sev = NOTICE if abs(got - want) <= tol else ERROR
         unit = c.number.unit if c.number.is_money else ""
         shown = fmt_money(want, unit) if unit else f"{want.normalize():f}{c.number.unit}"
-        yield at("audit.workbook-mismatch", sev, c.place, figure=f.name, expected=shown, actual=c.number.text, wb_cell=sheet_of.get(c.figure, ""))
+        yield at(
+            "audit.workbook-mismatch",
+            sev,
+            c.place,
+            figure=f.name,
+            expected=shown,
+            actual=c.number.text,
+            wb_cell=sheet_of.get(c.figure, ""),
+        )
 
 
 def check_records(ex: Extraction, ed: Edition, ph: Phrases, book: object) -> Iterator[Finding]:
@@ -381,5 +493,12 @@ def check_records(ex: Extraction, ed: Edition, ph: Phrases, book: object) -> Ite
             want_y = want * MONEY_FACTORS.get(unit, Decimal(1))
             if _y(c.number) != want_y:
                 sev = NOTICE if abs(_y(c.number) - want_y) <= slack(c.number) else ERROR
-                yield at("audit.workbook-mismatch", sev, c.place, figure=c.label, expected=fmt_money(want_y, c.number.unit), actual=c.number.text, wb_cell=t.sheet)
-
+                yield at(
+                    "audit.workbook-mismatch",
+                    sev,
+                    c.place,
+                    figure=c.label,
+                    expected=fmt_money(want_y, c.number.unit),
+                    actual=c.number.text,
+                    wb_cell=t.sheet,
+                )

@@ -123,7 +123,7 @@ class Extractor:
     # ---- one sentence ----
     def sentence(self, b: Block, off: int, s: str, prev: Sentence | None, out: Extraction) -> Sentence:
         norm = normalise(s)
-        mentions = [(m.start(), m.end(), self.name_ids[m.group(0)]) for m in self.names.finditer(norm)]
+        mentions = [(m.start(), m.end(), m.group(0)) for m in self.names.finditer(norm)]
         # A number inside a figure's name (单价在20万元以上设备) is part of the name.
         nums = [n for n in numbers(s) if not any(a <= n.start < z for a, z, _ in mentions)]
         sent = Sentence(Place(b, s, off), norm, nums)
@@ -146,14 +146,15 @@ class Extractor:
         before = [m for m in mentions if m[1] <= n.start]
         if not before:
             return "", False
-        start, end, fid = before[-1]
+        start, end, name = before[-1]
         gap = norm[end : n.start]
         if len(gap) > 15 or _DIGIT.search(gap) or any(ch in gap for ch in _CLAUSE + "()（）"):
             return self._bind_value(norm, n, before), False
         if self._change_words(gap) or "占" in gap:
             return "", False
+        fid = self.pick(name, n.unit)
         f = self.lex.get(fid)
-        if f is None or _dimension(f.unit) != _dimension(n.unit):
+        if f is None:
             return "", False
         clause_start = max(norm.rfind(ch, 0, start) for ch in _CLAUSE) + 1
         lead = norm[clause_start:start]
@@ -175,10 +176,22 @@ class Extractor:
                 break
             if depth[start] > depth[n.start]:
                 continue  # named inside a parenthesis: (含办公用房…) is not what the value belongs to
-            fid = self.name_ids.get(norm[start:end] + word)
-            if fid is not None and _dimension(self.lex[fid].unit) == _dimension(n.unit):
+            fid = self.pick(norm[start:end] + word, n.unit)
+            if fid:
                 return fid
         return ""
+
+    def pick(self, name: str, unit: str) -> str:
+        """The figure a name means for an amount in this unit ('' when none fits)."""
+        dim = _dimension(unit)
+        return next(
+            (i for i in self.name_ids.get(name, ()) if i in self.lex and _dimension(self.lex[i].unit) == dim), ""
+        )
+
+    def first(self, name: str) -> str:
+        ids = self.name_ids.get(name, ())
+        money = [i for i in ids if i in self.lex and self.lex[i].is_money]
+        return (money or list(ids) or [""])[0]
 
     def _change_words(self, text: str) -> bool:
         return bool(
@@ -292,13 +305,17 @@ class Extractor:
                         pct_dir = "down"
                     break
             current = next(
-                (x for x in reversed(sent.claims) if x.number.end <= p and x.number.is_money and not self._is_change(norm, x.number)),
+                (
+                    x
+                    for x in reversed(sent.claims)
+                    if x.number.end <= p and x.number.is_money and not self._is_change(norm, x.number)
+                ),
                 None,
             )
             near = [mm for mm in mentions if mm[1] <= p]
             if current is not None and (current.prior or (near and near[-1][0] >= current.number.end)):
                 current = None  # a figure named after the last amount is the one compared
-            fig = current.figure if current is not None else (near[-1][2] if near else "")
+            fig = current.figure if current is not None else (self.first(near[-1][2]) if near else "")
             y = Yoy(
                 Place(sent.place.block, sent.place.sentence, sent.place.offset, delta or pct),
                 current,
@@ -332,12 +349,16 @@ class Extractor:
             base_fig = ""
             for mm in mentions:
                 if k < mm[0] < n.start:
-                    base_fig = mm[2]
+                    base_fig = self.first(mm[2])
             part = next((c for c in reversed(sent.claims) if c.number.end <= k and c.number.is_money), None)
             if part is None:
                 continue
             whole = next((pl.whole for pl in out.lists if part in pl.parts), None)
-            out.shares.append(Share(part, n, base, base_fig, Place(sent.place.block, sent.place.sentence, sent.place.offset, n), whole))
+            out.shares.append(
+                Share(
+                    part, n, base, base_fig, Place(sent.place.block, sent.place.sentence, sent.place.offset, n), whole
+                )
+            )
 
 
 def _compile_all(ph: Phrases, section: str, key: str) -> list[str]:

@@ -34,7 +34,15 @@ def check_sections(doc: Document, ph: Phrases) -> Iterator[Finding]:
             continue
         if part.get("statement") and stated and not in_heads:
             continue
-        yield finding("audit.section-missing", WARNING, "", "", section=str(part.get("name", "")), words=words, statement=bool(part.get("statement")))
+        yield finding(
+            "audit.section-missing",
+            WARNING,
+            "",
+            "",
+            section=str(part.get("name", "")),
+            words=words,
+            statement=bool(part.get("statement")),
+        )
 
 
 def check_empty_notes(doc: Document, ph: Phrases, book: Book) -> Iterator[Finding]:
@@ -52,6 +60,8 @@ def check_empty_notes(doc: Document, ph: Phrases, book: Book) -> Iterator[Findin
             continue
         names = [cfg.title(ed, tid), t.title]
         number = table_number(t)
-        if any(any(n and n in text for n in names) or (number and re.search(number + r"(?!\d)", text)) for text in notes):
+        if any(
+            any(n and n in text for n in names) or (number and re.search(number + r"(?!\d)", text)) for text in notes
+        ):
             continue
         yield finding("audit.empty-note-missing", WARNING, t.sheet, "", table=tid, table_title=cfg.title(ed, tid))

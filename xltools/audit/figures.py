@@ -122,18 +122,26 @@ def _norm_name(s: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def matcher(ed: Edition) -> tuple[re.Pattern[str], dict[str, str]]:
-    """One alternation of every name (longest first) and name -> figure id. Prior-year figures are reached
-    through the prior-year wording, never by name."""
-    names: dict[str, str] = {}
+def matcher(ed: Edition) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """One alternation of every name (longest first) and name -> figure ids (one name may name a value and
+    a quantity: 房屋 is 房屋价值 in 万元 and 房屋面积 in 平方米; the number's unit chooses). Prior-year
+    figures are reached through the prior-year wording, never by name."""
+    names: dict[str, list[str]] = {}
     for f in lexicon(ed):
         if f.group == PRIOR_GROUP:
             continue
         for n in f.names:
-            for variant in {n, _norm_name(n), n.replace("（", "(").replace("）", ")"), n.replace("“", '"').replace("”", '"')}:
-                names.setdefault(variant, f.id)
+            for variant in {
+                n,
+                _norm_name(n),
+                n.replace("（", "(").replace("）", ")"),
+                n.replace("“", '"').replace("”", '"'),
+            }:
+                ids = names.setdefault(variant, [])
+                if f.id not in ids:
+                    ids.append(f.id)
     alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(alt) if alt else re.compile(r"(?!x)x"), names
+    return (re.compile(alt) if alt else re.compile(r"(?!x)x")), {k: tuple(v) for k, v in names.items()}
 
 
 def values(book: Book) -> dict[str, Decimal | None]:

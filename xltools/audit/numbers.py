@@ -68,7 +68,14 @@ def numbers(sentence: str) -> list[Number]:
         digits = raw.replace(",", "")
         decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
         out.append(
-            Number(Decimal(digits), _UNIT_ALIASES.get(unit, unit), m.start(), m.end(), sentence[m.start() : m.end()], decimals)
+            Number(
+                Decimal(digits),
+                _UNIT_ALIASES.get(unit, unit),
+                m.start(),
+                m.end(),
+                sentence[m.start() : m.end()],
+                decimals,
+            )
         )
     return out
 

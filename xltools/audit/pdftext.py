@@ -12,7 +12,9 @@ from .document import Block, Document
 from .readers import MAX_CHARS, MAX_PAGES, fail
 
 MARGIN = 0.09  # top and bottom share of the page where headers and footers live
-_PAGE_NO = re.compile(r"^[\s\-—–_·.]*(?:第\s*)?[0-9０-９IVXLivxl]{1,4}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–_·.]*$")
+_PAGE_NO = re.compile(
+    r"^[\s\-—–_·.]*(?:第\s*)?[0-9０-９IVXLivxl]{1,4}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–_·.]*$"
+)
 _DIGITS = re.compile(r"\d+")
 # PDF text puts spaces between runs of another font (CJK next to digits); Chinese has none.
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")

@@ -14,7 +14,15 @@ from .document import Block, Document
 MAX_BYTES = 64 * 1024 * 1024  # a disclosure is a few MB at most; beyond this is not a disclosure
 MAX_CHARS = 3_000_000  # text kept from one document (about 1,500 pages)
 MAX_PAGES = 2000
-SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+SUFFIXES = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -35,7 +43,12 @@ def read_document(path: Path) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise fail("audit.read-too-large", path, size=f"{size // (1024 * 1024)} MB", limit=f"{MAX_BYTES // (1024 * 1024)} MB")
+            raise fail(
+                "audit.read-too-large",
+                path,
+                size=f"{size // (1024 * 1024)} MB",
+                limit=f"{MAX_BYTES // (1024 * 1024)} MB",
+            )
         if size == 0:
             raise fail("audit.read-empty", path)
         data = path.read_bytes()
@@ -141,7 +154,12 @@ def _docx(path: Path, data: bytes) -> Document:
             raise fail("audit.read-corrupt", path, detail="缺少 word/document.xml")
         info = zf.getinfo("word/document.xml")
         if info.file_size > MAX_BYTES * 4:
-            raise fail("audit.read-too-large", path, size=f"{info.file_size // (1024 * 1024)} MB", limit=f"{MAX_BYTES * 4 // (1024 * 1024)} MB")
+            raise fail(
+                "audit.read-too-large",
+                path,
+                size=f"{info.file_size // (1024 * 1024)} MB",
+                limit=f"{MAX_BYTES * 4 // (1024 * 1024)} MB",
+            )
         zf.close()
     except (zipfile.BadZipFile, OSError) as e:
         raise fail("audit.read-corrupt", path, detail=str(e)) from None
@@ -191,8 +209,32 @@ def _docx(path: Path, data: bytes) -> Document:
 
 
 _BLOCK_TAGS = {
-    "p", "div", "section", "article", "li", "ul", "ol", "blockquote", "pre", "center", "header", "footer", "main",
-    "aside", "nav", "dd", "dt", "dl", "form", "fieldset", "figure", "figcaption", "address", "body", "caption", "br",
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "center",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "dd",
+    "dt",
+    "dl",
+    "form",
+    "fieldset",
+    "figure",
+    "figcaption",
+    "address",
+    "body",
+    "caption",
+    "br",
     "hr",
 }
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "meta", "link", "iframe", "object", "svg"}
@@ -203,7 +245,9 @@ def _html(path: Path, data: bytes) -> Document:
         import lxml.html
         from lxml import etree
 
-        parser = lxml.html.HTMLParser(encoding=_html_encoding(data), remove_comments=True, no_network=True, huge_tree=False)
+        parser = lxml.html.HTMLParser(
+            encoding=_html_encoding(data), remove_comments=True, no_network=True, huge_tree=False
+        )
         root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError, LookupError) as e:
         raise fail("audit.read-corrupt", path, detail=str(e) or type(e).__name__) from None
@@ -232,7 +276,11 @@ def _html(path: Path, data: bytes) -> Document:
             flush()
             rows = []
             for tr in el.iter("tr"):  # type: ignore[attr-defined]
-                cells = [re.sub(r"\s+", " ", td.text_content()).strip() for td in tr if getattr(td, "tag", "") in ("td", "th")]
+                cells = [
+                    re.sub(r"\s+", " ", td.text_content()).strip()
+                    for td in tr
+                    if getattr(td, "tag", "") in ("td", "th")
+                ]
                 rows.append(cells)
             doc.blocks.append(Block("table", " ".join(" ".join(r) for r in rows), rows=rows))
         else:

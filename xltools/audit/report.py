@@ -70,7 +70,12 @@ def file_json(r: AuditReport) -> dict[str, Any]:
 
 
 def render_json(reports: Sequence[AuditReport]) -> str:
-    doc = {"schema": SCHEMA, "version": VERSION, "generator": f"xltools {__version__}", "files": [file_json(r) for r in reports]}
+    doc = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "generator": f"xltools {__version__}",
+        "files": [file_json(r) for r in reports],
+    }
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
@@ -89,7 +94,7 @@ def _sentence_html(s: str) -> str:
 
 def render_html(reports: Sequence[AuditReport]) -> str:
     parts = [
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{escape(text('audit.report.html_title'))}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(text('audit.report.html_title'))}</h1>",
     ]
@@ -101,7 +106,10 @@ def render_html(reports: Sequence[AuditReport]) -> str:
             continue
         parts.append(
             "<table><tr>"
-            + "".join(f"<th>{escape(text('audit.report.' + k))}</th>" for k in ("html_place", "html_severity", "html_problem", "html_fix"))
+            + "".join(
+                f"<th>{escape(text('audit.report.' + k))}</th>"
+                for k in ("html_place", "html_severity", "html_problem", "html_fix")
+            )
             + "</tr>"
         )
         for f in r.findings:
@@ -115,5 +123,5 @@ def render_html(reports: Sequence[AuditReport]) -> str:
                 f'<td>{msg}</td><td class="hint">{escape(f.hint)}</td></tr>'
             )
         parts.append("</table>")
-    parts.append(f"<p class=\"hint\">{escape(text('audit.report.generator', version=__version__))}</p></body></html>")
+    parts.append(f'<p class="hint">{escape(text("audit.report.generator", version=__version__))}</p></body></html>')
     return "".join(parts)

@@ -41,7 +41,9 @@ def self_audit(book: Book, markdown: str) -> list[Finding]:
         )
         if owner is None:
             for t in texts:
-                if sentence and any(part and part in sentence for ln in t[3] for part in ln.split("，") if len(part) >= 6):
+                if sentence and any(
+                    part and part in sentence for ln in t[3] for part in ln.split("，") if len(part) >= 6
+                ):
                     owner = t
                     break
         if owner is not None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..book import book_from_data
@@ -148,7 +148,9 @@ def check_tables(doc: Document, ed: Edition, ph: Phrases, ext: Extraction) -> tu
     for b in unknown:
         sheet, cell = where(b)
         head = " | ".join(c for c in (b.rows[0] if b.rows else []) if c.strip())[:60]
-        out.append(finding("audit.table-unrecognised", NOTICE, sheet, cell, sentence=head, page=b.page, paragraph=b.index))
+        out.append(
+            finding("audit.table-unrecognised", NOTICE, sheet, cell, sentence=head, page=b.page, paragraph=b.index)
+        )
     out.extend(_identities(found, ed))
     out.extend(_sentences_vs_tables(found, ed, ext))
     return out, found
@@ -196,8 +198,16 @@ def _identities(found: list[Recognised], ed: Edition) -> Iterator[Finding]:
                 sheet, cell = where(rec.block)
                 sev = ERROR if f.severity == ERROR else WARNING
                 yield finding(
-                    "audit.table-identity", sev, sheet, cell, check=f.check, table=rec.table.id,
-                    title=ident.title, detail=f.message, table_title=rec.table.title, page=rec.block.page,
+                    "audit.table-identity",
+                    sev,
+                    sheet,
+                    cell,
+                    check=f.check,
+                    table=rec.table.id,
+                    title=ident.title,
+                    detail=f.message,
+                    table_title=rec.table.title,
+                    page=rec.block.page,
                     paragraph=rec.block.index,
                 )
 
@@ -232,4 +242,12 @@ def _sentences_vs_tables(found: list[Recognised], ed: Edition, ext: Extraction) 
             else:
                 continue
         if abs(got - v) > (Decimal(1).scaleb(-c.number.decimals) / 2 if c.number.decimals < 2 else ZERO):
-            yield at("audit.sentence-vs-table", WARNING, c.place, figure=f.name, expected=f"{v:f}{unit}", actual=c.number.text, table_title=ed.table(cellref[0]).title)
+            yield at(
+                "audit.sentence-vs-table",
+                WARNING,
+                c.place,
+                figure=f.name,
+                expected=f"{v:f}{unit}",
+                actual=c.number.text,
+                table_title=ed.table(cellref[0]).title,
+            )

@@ -14,12 +14,42 @@ from .common import force_option, run
 
 @click.command(name="audit")
 @click.argument("docs", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
-@click.option("--workbook", "-w", "workbook", type=click.Path(path_type=Path, dir_okay=False, readable=False), default=None, help="对应的工作簿：文中每个数字与工作簿核对。")
-@click.option("--edition", "-e", default=None, metavar="ID", help="版本编号（默认：工作簿的版本，或 hebei-county-2020）。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式：text 给人看，json 给程序读。")
-@click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False), default=None, help="另存一份网页报告（单个 .html 文件）。")
-@click.option("--complete", is_flag=True, help="按完整的情况说明检查各部分是否齐全（默认只在文件自称完整情况说明时检查）。")
-@click.option("--summary", "summary", type=click.Path(path_type=Path, dir_okay=False), default=None, help="汇总表文件名（不含扩展名，生成 .xlsx 和 .csv）；审核文件夹时默认为“审核汇总”。")
+@click.option(
+    "--workbook",
+    "-w",
+    "workbook",
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
+    default=None,
+    help="对应的工作簿：文中每个数字与工作簿核对。",
+)
+@click.option(
+    "--edition", "-e", default=None, metavar="ID", help="版本编号（默认：工作簿的版本，或 hebei-county-2020）。"
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 给人看，json 给程序读。",
+)
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="另存一份网页报告（单个 .html 文件）。",
+)
+@click.option(
+    "--complete", is_flag=True, help="按完整的情况说明检查各部分是否齐全（默认只在文件自称完整情况说明时检查）。"
+)
+@click.option(
+    "--summary",
+    "summary",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="汇总表文件名（不含扩展名，生成 .xlsx 和 .csv）；审核文件夹时默认为“审核汇总”。",
+)
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数（默认：全部核心）。")
 @force_option
 def command(
@@ -37,13 +67,12 @@ def command(
 
     例：xltools audit 情况说明.pdf --workbook 部门预算.xlsx；xltools audit 收件/（整个文件夹）。
     """
+    from ..audit import batch, report
     from ..edition import load_edition
     from ..edition.load import DEFAULT_EDITION
     from ..outputs import check_target
     from ..texts import text
     from ..validate import validate_file
-    from .. import audit as audit_pkg
-    from ..audit import batch, report
 
     book = None
     wb_findings = []
@@ -56,7 +85,12 @@ def command(
         book = wr.book
         ed = ed or book.edition
         prefix = text("audit.report.workbook_prefix")
-        wb_findings = [f.__class__(f.rule, f.severity, f"{prefix}「{f.sheet}」" if f.sheet else prefix, f.cell, f.params, f.check, f.table) for f in wr.findings]
+        wb_findings = [
+            f.__class__(
+                f.rule, f.severity, f"{prefix}「{f.sheet}」" if f.sheet else prefix, f.cell, f.params, f.check, f.table
+            )
+            for f in wr.findings
+        ]
     ed = ed or run(load_edition, DEFAULT_EDITION)
 
     folder = any(p.is_dir() for p in docs)
@@ -77,7 +111,6 @@ def command(
 
     progress = batch.terminal_progress() if len(paths) > 1 else None
     reports = batch.run_batch(paths, ed, book, str(workbook or ""), complete, jobs, progress, wb_findings)
-    del audit_pkg
     out = click.get_text_stream("stdout")
     if fmt == "json":
         click.echo(report.render_json(reports))
@@ -100,7 +133,15 @@ def command(
     if len(reports) > 1:
         passed = sum(1 for r in reports if r.valid)
         unreadable = sum(1 for r in reports if r.unreadable)
-        say(text("audit.batch.totals", n=len(reports), passed=passed, failed=len(reports) - passed - unreadable, unreadable=unreadable))
+        say(
+            text(
+                "audit.batch.totals",
+                n=len(reports),
+                passed=passed,
+                failed=len(reports) - passed - unreadable,
+                unreadable=unreadable,
+            )
+        )
     if any(r.unreadable for r in reports):
         raise SystemExit(EXIT_UNREADABLE)
     raise SystemExit(EXIT_INVALID if any(r.errors for r in reports) else EXIT_OK)
