@@ -8,6 +8,7 @@ from decimal import Decimal
 from ..edition.model import Edition
 from ..findings import ERROR, NOTICE, WARNING, Finding, finding
 from ..money import ZERO, quantize
+from ..texts import text as tr
 from . import figures as figs
 from .claims import Claim, Extraction, Place, Yoy
 from .document import Block, Document
@@ -21,7 +22,11 @@ CENT = Decimal("0.01")
 def where(b: Block) -> tuple[str, str]:
     """(sheet, cell) of a finding in a document: the heading path and the paragraph (and page)."""
     sheet = " > ".join(b.path) if b.path else ""
-    cell = f"第{b.page}页第{b.index}段" if b.page else f"第{b.index}段"
+    cell = (
+        tr("audit.place.page_para", page=b.page, paragraph=b.index)
+        if b.page
+        else tr("audit.place.para", paragraph=b.index)
+    )
     return sheet, cell
 
 
@@ -281,7 +286,7 @@ def _bounds(x: Decimal, prior: Decimal, r: Decimal, rc: Decimal, d: int) -> tupl
 
 
 def _dir_word(sign: str) -> str:
-    return {"up": "增加", "down": "减少", "flat": "持平"}[sign]
+    return tr(f"audit.words.{sign}")
 
 
 # ---- 4. placeholders ----

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..texts import text as tr
 from .document import Block, Document
 from .readers import MAX_CHARS, MAX_PAGES, fail
 
@@ -86,7 +87,12 @@ def read_pdf(path: Path, data: bytes) -> Document:
     try:
         n = len(pdf)
         if n > MAX_PAGES:
-            raise fail("audit.read-too-large", path, size=f"{n} 页", limit=f"{MAX_PAGES} 页")
+            raise fail(
+                "audit.read-too-large",
+                path,
+                size=tr("audit.read.pages", n=n),
+                limit=tr("audit.read.pages", n=MAX_PAGES),
+            )
         pages: list[tuple[float, list[Line]]] = []
         chars = 0
         for i in range(n):

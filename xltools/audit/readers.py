@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import UnreadableError
 from ..findings import ERROR, finding
+from ..texts import text as tr
 from .document import Block, Document
 
 MAX_BYTES = 64 * 1024 * 1024  # a disclosure is a few MB at most; beyond this is not a disclosure
@@ -37,9 +38,9 @@ def read_document(path: Path) -> Document:
     if not path.exists():
         raise fail("audit.read-not-found", path)
     if path.is_dir():
-        raise fail("audit.read-unsupported", path, suffix="（文件夹）")
+        raise fail("audit.read-unsupported", path, suffix=tr("audit.read.folder"))
     if kind is None:
-        raise fail("audit.read-unsupported", path, suffix=path.suffix or "（无扩展名）")
+        raise fail("audit.read-unsupported", path, suffix=path.suffix or tr("audit.read.no_suffix"))
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -99,7 +100,7 @@ def _md_plain(text: str) -> str:
 def _text(path: Path, kind: str, data: bytes) -> Document:
     text = decode(data)[:MAX_CHARS]
     if "\x00" in text[:4096]:
-        raise fail("audit.read-corrupt", path, detail="文件含二进制内容，不是文字文件")
+        raise fail("audit.read-corrupt", path, detail=tr("audit.read.binary"))
     doc = Document(str(path), kind)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     i = 0
@@ -151,7 +152,7 @@ def _docx(path: Path, data: bytes) -> Document:
         zf = zipfile.ZipFile(path)
         names = set(zf.namelist())
         if "word/document.xml" not in names:
-            raise fail("audit.read-corrupt", path, detail="缺少 word/document.xml")
+            raise fail("audit.read-corrupt", path, detail=tr("audit.read.no_document_xml"))
         info = zf.getinfo("word/document.xml")
         if info.file_size > MAX_BYTES * 4:
             raise fail(
