@@ -30,6 +30,22 @@ def _run(args: list[str]) -> float:
     return time.perf_counter() - t
 
 
+def _cpu(args: list[str]) -> float:
+    """CPU seconds (user + system) of one whole process and its workers: less sensitive to a loaded machine."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "xltools", *args], cwd=ROOT, capture_output=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _load() -> str:
+    import os
+
+    return f"load average {os.getloadavg()[0]:.1f}"
+
+
 def _pdf(text: str, name: str, copies: int) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     docx = write_docx("\n".join([text] * copies), OUT / f"{name}.docx")
