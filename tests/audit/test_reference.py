@@ -78,3 +78,17 @@ def test_cli_exit_code_and_json(reference_files, kind, capsys) -> None:
     assert doc["schema"] == "xltools-audit-report"
     f = next(f for f in doc["files"][0]["findings"] if f["rule"] == "audit.figure-two-values")
     assert f["section"] == "七、国有资产信息" and f["paragraph"] > 0 and "〖15.33万元〗" in f["sentence"]
+
+
+def test_html_report_marks_the_number_and_is_deterministic(reference_files, tmp_path) -> None:
+    from xltools.cli import main
+
+    outs = []
+    for name in ("a.html", "b.html"):
+        with pytest.raises(SystemExit) as e:
+            main(["audit", str(reference_files["txt"]), "--html", str(tmp_path / name)])
+        assert e.value.code == 1
+        outs.append((tmp_path / name).read_bytes())
+    assert outs[0] == outs[1]
+    page = outs[0].decode("utf-8")
+    assert "<mark>15.33万元</mark>" in page and "<script" not in page

@@ -84,7 +84,7 @@ _CSS = (
     ".ok{background:#e6f4ea}.bad{background:#fce8e6}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}"
     "td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}th{background:#f3f3f3}"
     ".error{color:#b3261e;font-weight:bold}.warning{color:#8a5a00}.notice{color:#555}mark{background:#ffe08a}"
-    ".hint{color:#555;font-size:.92em}"
+    ".hint{color:#555;font-size:.92em}td.error,td.warning,td.notice,th{white-space:nowrap}"
 )
 
 
