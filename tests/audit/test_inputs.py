@@ -113,3 +113,12 @@ def test_folder_batch_writes_summary(tmp_path: Path, reference_files, capsys) ->
     assert [r[2] for r in rows[1:]] == ["未通过", "未通过", "通过", "无法读取"]
     assert stem.with_suffix(".xlsx").stat().st_size > 0
     assert "共 4 个文件" in capsys.readouterr().out
+
+
+def test_a_huge_document_is_bounded(tmp_path: Path) -> None:
+    # 10,000 amounts in one paragraph without a full stop, and 5,000 short paragraphs: read and audited whole.
+    body = "机关运行经费" + "，".join(f"{i}.00元" for i in range(10000)) + "\n" + "项目支出5元。\n" * 5000
+    p = tmp_path / "huge.txt"
+    p.write_text(body, encoding="utf-8")
+    r = audit_path(p, ED)
+    assert not r.unreadable and r.paragraphs == 5001

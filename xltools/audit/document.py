@@ -86,6 +86,7 @@ def finish(doc: Document, phrases: Phrases) -> Document:
 
 
 _SENT = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』)]*|$)")
+MAX_SENTENCE = 1500  # longer runs without a full stop (pasted tables, garbage) are cut: bounded work per piece
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
@@ -93,6 +94,8 @@ def sentences(text: str) -> list[tuple[int, str]]:
     out = []
     for m in _SENT.finditer(text):
         s = m.group(0)
-        if s.strip():
-            out.append((m.start(), s))
+        for k in range(0, len(s), MAX_SENTENCE):
+            piece = s[k : k + MAX_SENTENCE]
+            if piece.strip():
+                out.append((m.start() + k, piece))
     return out
