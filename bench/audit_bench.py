@@ -59,10 +59,11 @@ def bench_pdf(runs: int) -> None:
     pdf = _pdf(text, "twenty-pages", 3)
     pages = len(pdfium.PdfDocument(str(pdf)))
     times = [_run(["audit", str(pdf), "--format", "json"]) for _ in range(runs)]
+    cpu = [_cpu(["audit", str(pdf), "--format", "json"]) for _ in range(runs)]
     base = [_run(["--version"]) for _ in range(runs)]
     print(
-        f"pdf: {pages} pages, whole process median {statistics.median(times):.3f} s (min {min(times):.3f}); "
-        f"`xltools --version` {statistics.median(base):.3f} s"
+        f"pdf: {pages} pages, whole process median {statistics.median(times):.3f} s wall (min {min(times):.3f}), "
+        f"{statistics.median(cpu):.3f} s CPU; `xltools --version` {statistics.median(base):.3f} s; {_load()}"
     )
 
 
@@ -93,9 +94,12 @@ def bench_batch(n: int) -> None:
                 (folder / f"{i:03d}.md").write_text(nar.markdown, encoding="utf-8")
             else:
                 (folder / f"{i:03d}.docx").write_bytes(nar.docx)
-    t = _run(["audit", str(folder), "--summary", str(OUT / "summary"), "--force", "--jobs", "2", "--format", "json"])
+    args = ["audit", str(folder), "--summary", str(OUT / "summary"), "--force", "--jobs", "2", "--format", "json"]
+    t = _run(args)
+    cpu = _cpu(args)
     print(
-        f"batch: {n} documents (pdf/docx/txt/md), whole process {t:.2f} s on 2 processes ({t / n * 1000:.0f} ms per document)"
+        f"batch: {n} documents (pdf/docx/txt/md), whole process {t:.2f} s wall on 2 processes "
+        f"({t / n * 1000:.0f} ms per document), {cpu:.2f} s CPU in all; {_load()}"
     )
 
 
