@@ -61,14 +61,6 @@ def test_scanned_pdf_message_says_what_to_supply(tmp_path: Path) -> None:
     assert "2 页" in f.message and "Word" in f.hint
 
 
-def test_encrypted_pdf(tmp_path: Path) -> None:
-    pikepdf = pytest.importorskip("pikepdf")
-    src = _blank_pdf(tmp_path / "plain.pdf")
-    with pikepdf.open(src) as pdf:
-        pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="u"))
-    assert [f.rule for f in audit_path(tmp_path / "locked.pdf", ED).findings] == ["audit.read-encrypted"]
-
-
 def test_html_scripts_and_styles_are_ignored(tmp_path: Path) -> None:
     page = (
         "<html><head><style>p{color:red} 机关运行经费999元</style><script>var a='机关运行经费777元';</script></head>"
