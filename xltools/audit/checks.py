@@ -473,8 +473,6 @@ def check_workbook(
 
 def check_records(ex: Extraction, ed: Edition, ph: Phrases, book: object) -> Iterator[Finding]:
     """Parts listed under a figure that are records of a list table: each equals the record of its name."""
-    from ..narrative.context import code_name
-
     spec = ph.data.get("records", {})
     lex = figs.by_id(ed)
     for pl in ex.lists:
@@ -487,7 +485,7 @@ def check_records(ex: Extraction, ed: Edition, ph: Phrases, book: object) -> Ite
         unit = ed.money_unit if t.unit == "money" else t.unit
         by_name: dict[str, Decimal] = {}
         for r in book.rows(table):  # type: ignore[attr-defined]
-            by_name.setdefault(normalise(code_name(book, table, r)), book.amount(table, r, str(rec["amount"])) or ZERO)  # type: ignore[arg-type, attr-defined]
+            by_name.setdefault(normalise(book.code_name(table, r)), book.amount(table, r, str(rec["amount"])) or ZERO)  # type: ignore[arg-type, attr-defined]
         for c in pl.parts:
             if c.figure:
                 continue
