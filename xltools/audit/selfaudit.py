@@ -9,22 +9,19 @@ from ..edition.layout import table_layout
 from ..findings import ERROR, WARNING, Finding, finding
 from . import audit_text
 
-TEXT_TABLE = "text"  # the free-text table every edition declares (required by the narrative)
-
 
 def _clerk_texts(book: Book) -> list[tuple[str, str, str, list[str]]]:
-    """(label, sheet, cell, lines) of every free text the clerk typed."""
+    """(label, sheet, cell, lines) of every named free text the clerk typed (the edition's text cells)."""
     ed = book.edition
-    if not ed.has_table(TEXT_TABLE):
-        return []
-    t = ed.table(TEXT_TABLE)
-    lay = table_layout(ed, TEXT_TABLE)
     out = []
-    for r in t.rows:
-        value = book.text(TEXT_TABLE, r.id, "text").strip()
+    for tc in ed.text_cells:
+        t = ed.table(tc.table)
+        if t.column(tc.col).type != "text":
+            continue
+        value = book.text(tc.table, tc.row, tc.col).strip()
         if value:
             lines = [ln.strip() for ln in value.splitlines() if len(ln.strip()) >= 4]
-            out.append((r.label, t.sheet, lay.cell(r.id, "text"), lines))
+            out.append((tc.name, t.sheet, table_layout(ed, tc.table).cell(tc.row, tc.col), lines))
     return out
 
 
