@@ -25,6 +25,7 @@ COMMANDS = {
     "migrate": ("xltools.commands.migrate", "把上年工作簿迁移到本年模板"),
     "rules": ("xltools.commands.rules", "列出全部检查规则及其说明"),
     "serve": ("xltools.commands.serve", "财政局收件服务（浏览器上传、检查、报送、审核、汇总）"),
+    "audit": ("xltools.commands.audit", "审核已公开的情况说明（Word、PDF、网页），核对文中的数字"),
 }
 
 

@@ -42,6 +42,10 @@ def command(file: Path, out_dir: Path, force: bool, allow_placeholders: bool) ->
     result = run(compile_book, report.book, out_dir, [file], force)
     for path in result.files:
         click.echo(f"已生成：{path}")
+    if result.audit:  # the narrative audited against the workbook (xltools audit)
+        from ..validate import FileReport
+
+        click.echo(render(FileReport(str(result.markdown), result.audit)))
     if result.placeholders:
         click.echo(f"情况说明中有 {len(result.placeholders)} 处文字待填写（文中以【请填写：…】标出）：")
         for p in result.placeholders:

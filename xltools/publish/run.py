@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import texts
 from ..book import Book
 from ..edition.model import UNIT_NAME
+from ..findings import Finding
 from ..narrative import Placeholder, compile_narrative, load_config
 from ..narrative.context import budget_year
 from ..outputs import atomic_write, atomic_write_bytes, check_target
@@ -25,6 +26,7 @@ class CompileResult:
     markdown: Path
     tables: Path
     placeholders: list[Placeholder] = field(default_factory=list)
+    audit: list[Finding] = field(default_factory=list)  # self-audit of the narrative (xltools/audit/selfaudit.py)
 
     @property
     def files(self) -> list[Path]:
@@ -53,7 +55,10 @@ def compile_book(book: Book, out_dir: Path, inputs: Iterable[Path] = (), overwri
     for target in (docx, md, xlsx):  # refuse before writing anything
         check_target(target, inputs, overwrite)
     narrative = compile_narrative(book)
+    from ..audit.selfaudit import self_audit
+
+    audit = self_audit(book, narrative.markdown)
     atomic_write_bytes(md, narrative.markdown.encode("utf-8"))
     atomic_write_bytes(docx, narrative.docx)
     atomic_write(xlsx, lambda tmp: write_publication(book, narrative.context, tmp))
-    return CompileResult(docx, md, xlsx, narrative.placeholders)
+    return CompileResult(docx, md, xlsx, narrative.placeholders, audit)

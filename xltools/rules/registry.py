@@ -23,11 +23,20 @@ CHECKS: tuple[ModuleType, ...] = (columns, cells, codes, identities, references,
 READERS = ("xltools.ooxml.package", "xltools.reader.normalise", "xltools.reader.read")
 # Checks of a merged county, run by the merge over its included departments.
 COUNTY = ("xltools.merge.county",)
+# Checks of a published document (xltools audit).
+AUDIT = (
+    "xltools.audit.readers",
+    "xltools.audit.pdftext",
+    "xltools.audit.checks",
+    "xltools.audit.tables",
+    "xltools.audit.completeness",
+    "xltools.audit.selfaudit",
+)
 
 
 def modules() -> tuple[ModuleType, ...]:
     """Every module that declares rules: the readers, the checks in order, then the county's."""
-    return tuple(import_module(name) for name in READERS) + CHECKS + tuple(import_module(n) for n in COUNTY)
+    return tuple(import_module(name) for name in READERS) + CHECKS + tuple(import_module(n) for n in COUNTY + AUDIT)
 
 
 def declared() -> dict[str, str]:
