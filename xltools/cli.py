@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import EXIT_INTERNAL, XltoolsError
+from .errors import EXIT_CANNOT_WRITE, EXIT_INTERNAL, EXIT_INTERRUPTED, XltoolsError
 
 COMMANDS = {
     "editions": ("xltools.commands.editions", "列出可用的版本（省份与年度格式）"),
@@ -56,26 +56,46 @@ def cli() -> None:
     """
 
 
+def _quiet_unraisable(unraisable: Any) -> None:
+    """A writer that failed on a full disk is finalised later ('Exception ignored in ZipFile.__del__'): the
+    failure was already reported in Chinese, so an OSError there is not printed again."""
+    if isinstance(unraisable.exc_value, OSError):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: list[str] | None = None) -> Any:
+    """The entry point: every way out has a documented exit code (README, "退出代码") and a Chinese message."""
+    from . import texts
+
+    sys.unraisablehook = _quiet_unraisable
     try:
-        return cli.main(args=argv, prog_name="xltools", standalone_mode=True)
-    except XltoolsError as e:
-        click.echo(f"错误：{e}", err=True)
+        rv = cli.main(args=argv, prog_name="xltools", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo(texts.text("app.interrupted"), err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as e:
+        e.show()
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("已中断。", err=True)
-        sys.exit(130)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except XltoolsError as e:
+        click.echo(texts.text("app.error", message=str(e)), err=True)
+        sys.exit(e.exit_code)
     except SystemExit:
         raise
     except Exception as e:  # an internal error: a short message, the traceback only on request
+        from .outputs import WRITE_ERRNOS, cannot_write, os_error_in
+
+        err = os_error_in(e)
+        if err is not None and err.errno in WRITE_ERRNOS:  # the environment, reached where no writer caught it
+            click.echo(texts.text("app.error", message=str(cannot_write(err.filename or "", err))), err=True)
+            sys.exit(EXIT_CANNOT_WRITE)
         import os
         import traceback
 
-        click.echo(
-            f"内部错误（{type(e).__name__}: {e}）。这是 xltools 的问题，不是您的数据的问题；"
-            "请把命令和文件发给维护人员。设置环境变量 XLTOOLS_DEBUG=1 可查看详细信息。",
-            err=True,
-        )
+        click.echo(texts.text("app.internal", error=f"{type(e).__name__}: {e}"), err=True)
         if os.environ.get("XLTOOLS_DEBUG"):
             traceback.print_exc()
         sys.exit(EXIT_INTERNAL)
+    sys.exit(rv if isinstance(rv, int) else 0)

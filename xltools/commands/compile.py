@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
-from .common import force_option, run
+from .common import force_option, output_set, run
 
 
 @click.command(name="compile")
@@ -39,7 +39,11 @@ def command(file: Path, out_dir: Path, force: bool, allow_placeholders: bool) ->
         raise SystemExit(EXIT_UNREADABLE if report.unreadable else EXIT_INVALID)
     if report.warnings:
         click.echo(render(report))
-    result = run(compile_book, report.book, out_dir, [file], force)
+    from ..outputs import make_folder
+
+    with output_set():  # the .docx, the .md and the .xlsx appear together or not at all
+        make_folder(out_dir)
+        result = run(compile_book, report.book, out_dir, [file], force)
     for path in result.files:
         click.echo(f"已生成：{path}")
     if result.placeholders:

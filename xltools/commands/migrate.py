@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import force_option, run
+from .common import force_option, output_set, run
 
 
 @click.command(name="migrate")
@@ -28,7 +28,8 @@ def command(old: Path, to: str, year: int | None, output: Path, mapping: Path | 
     """把上年工作簿迁移到本年模板：上年预算数填入“上年数”表，文字说明等照录，列出未能迁移的内容。"""
     from ..migrate import migrate_file
 
-    mig = run(migrate_file, old, to, year, output, force, mapping)
+    with output_set():
+        mig = run(migrate_file, old, to, year, output, force, mapping)
     src, dst = mig.source, mig.target
     click.echo(f"已生成：{output}（{dst.id} {dst.year}年，由 {old.name}（{src.id} {src.year}年）迁移）")
     unit = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import edition_option, force_option, run, year_option
+from .common import edition_option, force_option, output_set, run, year_option
 
 
 @click.command(name="template")
@@ -24,6 +24,7 @@ def command(edition: str | None, year: int | None, output: Path, force: bool) ->
     from ..template.write import write_template
 
     ed = run(load_edition, edition or DEFAULT_EDITION, year)
-    run(check_target, output, overwrite=force)
-    atomic_write(output, lambda tmp: write_template(ed, tmp))
+    with output_set():
+        check_target(output, overwrite=force)
+        atomic_write(output, lambda tmp: write_template(ed, tmp))
     click.echo(f"已生成模板：{output}（{ed.id} {ed.year}年，模板版本 {ed.version}）")
