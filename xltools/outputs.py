@@ -375,6 +375,5 @@ def is_xltools_output(path: Path, kind: str = "") -> bool:
     return not kind or f">{kind}<".encode() in xml[at : at + 300]
 
 
-
 # errno values that mean "the environment refuses to store this", wherever they surface
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.ENAMETOOLONG})
