@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from . import texts
 from .errors import CannotWriteError, OutputError
 
@@ -134,7 +135,7 @@ def safe_stem(text: str, limit_chars: int = SHORT_NAME_CHARS, limit_bytes: int =
     tail_chars = min(20, limit_chars // 3)
     tail = text[-tail_chars:]
     budget_chars = limit_chars - len(tail) - len(tag) - 1
-    budget_bytes = limit_bytes - len(tail.encode("utf-8")) - len(tag) - len("…".encode("utf-8"))
+    budget_bytes = limit_bytes - len(tail.encode("utf-8")) - len(tag) - len("…".encode())
     head = ""
     for ch in text[: len(text) - tail_chars]:
         if len(head) + 1 > budget_chars or len((head + ch).encode("utf-8")) > budget_bytes:
