@@ -42,7 +42,9 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_) for name, (mod, help_) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
-        with formatter.section("命令"):
+        from . import texts
+
+        with formatter.section(texts.text("app.commands")):
             formatter.write_dl(rows)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import texts
 from .common import edition_option, force_option, output_set, run, year_option
 
 
@@ -27,4 +28,4 @@ def command(edition: str | None, year: int | None, output: Path, force: bool) ->
     with output_set():
         check_target(output, overwrite=force)
         atomic_write(output, lambda tmp: write_template(ed, tmp))
-    click.echo(f"已生成模板：{output}（{ed.id} {ed.year}年，模板版本 {ed.version}）")
+    click.echo(texts.text("app.template.written", path=str(output), edition=ed.id, year=ed.year, version=ed.version))
