@@ -60,20 +60,49 @@ def cli() -> None:
 
 def _quiet_unraisable(unraisable: Any) -> None:
     """A writer that failed on a full disk is finalised later ('Exception ignored in ZipFile.__del__'): the
-    failure was already reported in Chinese, so an OSError there is not printed again."""
+    failure was already reported in Chinese, so an OSError there is not printed again. A Ctrl-C that landed
+    in a finaliser would be lost there: it is delivered again to the main code."""
     if isinstance(unraisable.exc_value, OSError):
+        return
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        import _thread
+
+        _thread.interrupt_main()
         return
     sys.__unraisablehook__(unraisable)
 
 
+def _interrupt_handler() -> Any:
+    """Ctrl-C reaches the whole process group: this process stops (KeyboardInterrupt, then exit 130) while
+    forked workers, which inherit the handler, ignore it and are shut down by their pool instead of each
+    printing a traceback."""
+    import os
+
+    main_pid = os.getpid()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if os.getpid() == main_pid:
+            raise KeyboardInterrupt
+
+    return on_sigint
+
+
 def main(argv: list[str] | None = None) -> Any:
     """The entry point: every way out has a documented exit code (README, "退出代码") and a Chinese message."""
+    import signal
+
     from . import texts
 
     sys.unraisablehook = _quiet_unraisable
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the caller ignores Ctrl-C
+        try:
+            signal.signal(signal.SIGINT, _interrupt_handler())
+        except ValueError:  # called from a thread other than the main one: keep Python's own handler
+            pass
     try:
         rv = cli.main(args=argv, prog_name="xltools", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the shutdown
         click.echo(texts.text("app.interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as e:

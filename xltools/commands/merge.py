@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .common import force_option, run
+from .common import force_option, output_set, run
 
 
 def _show_progress() -> bool:
@@ -43,6 +43,11 @@ def _show_progress() -> bool:
     help="另存开放数据：长表 CSV 和 datapackage.json。",
 )
 @click.option("--prefer-latest", is_flag=True, help="同一单位编码有多份文件时，纳入修改时间最新的一份。")
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="跟随指向输入文件夹以外的符号链接（默认不跟随，只汇总所给文件夹内的文件）。",
+)
 @force_option
 def command(
     paths: tuple[Path, ...],
@@ -53,6 +58,7 @@ def command(
     export_dir: Path | None,
     prefer_latest: bool,
     force: bool,
+    follow_links: bool,
 ) -> None:
     """汇总各部门工作簿（PATH 可以是文件或文件夹）。"""
     from .. import texts
@@ -68,18 +74,20 @@ def command(
         bar.update(1)
 
     try:
-        result = run(
-            merge,
-            paths,
-            out,
-            roster=roster,
-            jobs=jobs,
-            json_path=json_path,
-            export_dir=export_dir,
-            prefer_latest=prefer_latest,
-            progress=progress if _show_progress() else None,
-            force=force,
-        )
+        with output_set():  # OUT.xlsx, --json and --export-dir appear together or not at all
+            result = run(
+                merge,
+                paths,
+                out,
+                roster=roster,
+                jobs=jobs,
+                json_path=json_path,
+                export_dir=export_dir,
+                prefer_latest=prefer_latest,
+                progress=progress if _show_progress() else None,
+                force=force,
+                follow_links=follow_links,
+            )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import OutputError
+from ..outputs import is_xltools_output
 from . import spec
 from .discover import discover
 from .export import EXPORT_FILES, write_export, write_json
@@ -90,6 +91,7 @@ def merge(
     prefer_latest: bool = False,
     progress: Progress | None = None,
     force: bool = False,
+    follow_links: bool = False,
 ) -> MergeResult:
     from ..edition import load_edition
 
@@ -97,7 +99,10 @@ def merge(
     json_p = Path(json_path) if json_path is not None else None
     export_p = Path(export_dir) if export_dir is not None else None
     roster_p = Path(roster) if roster is not None else None
-    found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
+    # The output is left out of the search only when it is an old merge output: any other file there is one
+    # the run would read, so check_target refuses to replace it, --force or not.
+    own = out if is_xltools_output(out, "merge") else None
+    found = discover(list(paths), [p for p in (own, json_p, roster_p) if p is not None], follow_links)
     _targets(out, json_p, export_p, [Path(p) for p in found.files] + ([roster_p] if roster_p else []), force)
     the_roster = read_roster(roster_p) if roster_p is not None else None
     jobs = max(1, jobs or default_jobs())
