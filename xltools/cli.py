@@ -60,29 +60,60 @@ def cli() -> None:
 
 def _quiet_unraisable(unraisable: Any) -> None:
     """A writer that failed on a full disk is finalised later ('Exception ignored in ZipFile.__del__'): the
-    failure was already reported in Chinese, so an OSError there is not printed again. A Ctrl-C that landed
-    in a finaliser would be lost there: it is delivered again to the main code."""
+    failure was already reported in Chinese, so an OSError there is not printed again."""
     if isinstance(unraisable.exc_value, OSError):
-        return
-    if isinstance(unraisable.exc_value, KeyboardInterrupt):
-        import _thread
-
-        _thread.interrupt_main()
         return
     sys.__unraisablehook__(unraisable)
 
 
-def _interrupt_handler() -> Any:
-    """Ctrl-C reaches the whole process group: this process stops (KeyboardInterrupt, then exit 130) while
-    forked workers, which inherit the handler, ignore it and are shut down by their pool instead of each
-    printing a traceback."""
+def _children() -> list[int]:
+    """Our child processes (Linux: every thread's, including a worker forked a moment ago and not yet known to
+    its pool; elsewhere: the ones multiprocessing knows)."""
     import os
 
+    pids: list[int] = []
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as fh:
+                pids += [int(p) for p in fh.read().split()]
+        return pids
+    except OSError:
+        mp = sys.modules.get("multiprocessing")
+        return [c.pid for c in mp.active_children() if c.pid] if mp is not None else []
+
+
+def _interrupt_handler() -> Any:
+    """Ctrl-C reaches the whole process group. The main process stops at once: it undoes the outputs not yet
+    complete (outputs.abandon), ends its workers, says 已中断 and exits 130. Nothing is raised through
+    library code: a KeyboardInterrupt in the middle of a process pool's bookkeeping can hang the exit or
+    leave a worker behind. Forked workers inherit the handler and ignore the signal: the main process ends
+    them."""
+    import os
+    import signal
+
+    from . import texts
+
     main_pid = os.getpid()
+    message = (texts.text("app.interrupted") + "\n").encode("utf-8")
 
     def on_sigint(signum: int, frame: Any) -> None:
-        if os.getpid() == main_pid:
-            raise KeyboardInterrupt
+        if os.getpid() != main_pid:
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        from .outputs import abandon
+
+        abandon()
+        for pid in _children():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        os.write(2, message)
+        os._exit(EXIT_INTERRUPTED)
 
     return on_sigint
 
@@ -94,10 +125,12 @@ def main(argv: list[str] | None = None) -> Any:
     from . import texts
 
     sys.unraisablehook = _quiet_unraisable
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the caller ignores Ctrl-C
+    # The command line proper (argv None): Ctrl-C ends the process at once. Called with arguments (tests, a
+    # host program), Ctrl-C stays a KeyboardInterrupt, handled below.
+    if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         try:
             signal.signal(signal.SIGINT, _interrupt_handler())
-        except ValueError:  # called from a thread other than the main one: keep Python's own handler
+        except ValueError:  # not the main thread: keep Python's own handler
             pass
     try:
         rv = cli.main(args=argv, prog_name="xltools", standalone_mode=False)

@@ -169,6 +169,8 @@ class OutputSet:
 
 
 _current: ContextVar[OutputSet | None] = ContextVar("xltools_output_set", default=None)
+_open_sets: list[OutputSet] = []  # sets not yet committed or rolled back (abandon() undoes them)
+_live: set[Path] = set()  # temporary files that exist right now
 
 
 def _quietly_collect() -> None:
@@ -192,6 +194,7 @@ def _stage(path: Path, write: Callable[[Path], None]) -> _Staged:
     except OSError as e:
         raise cannot_write(path, e) from None
     tmp = Path(tmp_name)
+    _live.add(tmp)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)
@@ -209,6 +212,7 @@ def _stage(path: Path, write: Callable[[Path], None]) -> _Staged:
 def _unlink(p: Path | None) -> None:
     if p is None:
         return
+    _live.discard(p)
     try:
         p.unlink(missing_ok=True)
     except OSError:
@@ -227,6 +231,7 @@ def _link_new(s: _Staged) -> None:
         os.close(fd)
         s.linked = True
         os.replace(s.tmp, s.path)
+        _live.discard(s.tmp)
         return
     s.linked = True
     _unlink(s.tmp)
@@ -249,6 +254,7 @@ def _replace_old(s: _Staged) -> None:
     except OSError:
         pass  # no hard links: the replaced file cannot be restored, but the new one is complete
     os.replace(s.tmp, s.path)
+    _live.discard(s.tmp)
     s.linked = True
 
 
@@ -293,12 +299,8 @@ def _commit(staged: list[_Staged]) -> None:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call write(tmp), then put tmp at path in one step, so a crash never leaves half a file. Inside a
     transaction the file is only staged: it appears with the rest of the set."""
-    staged = _stage(Path(path), write)
-    txn = _current.get()
-    if txn is not None:
-        txn.staged.append(staged)
-    else:
-        _commit([staged])
+    with transaction() as txn:  # alone, or a part of the enclosing set
+        txn.staged.append(_stage(Path(path), write))
     return Path(path)
 
 
@@ -332,19 +334,35 @@ def transaction() -> Iterator[OutputSet]:
         return
     txn = OutputSet()
     token = _current.set(txn)
+    _open_sets.append(txn)
     try:
-        yield txn
-    except BaseException:
+        try:
+            yield txn
+        except BaseException:
+            _current.reset(token)
+            _rollback(txn.staged)
+            _remove_empty(txn.created_dirs)
+            raise
         _current.reset(token)
+        try:
+            _commit(txn.staged)
+        except BaseException:
+            _remove_empty(txn.created_dirs)
+            raise
+    finally:
+        if txn in _open_sets:
+            _open_sets.remove(txn)
+
+
+def abandon() -> None:
+    """Undo every set not yet complete and remove every temporary file: for an interruption that ends the
+    process at once (Ctrl-C), so it leaves nothing half-written and nothing of an incomplete set."""
+    for txn in reversed(_open_sets):
         _rollback(txn.staged)
         _remove_empty(txn.created_dirs)
-        raise
-    _current.reset(token)
-    try:
-        _commit(txn.staged)
-    except BaseException:
-        _remove_empty(txn.created_dirs)
-        raise
+    _open_sets.clear()
+    for tmp in list(_live):
+        _unlink(tmp)
 
 
 def _remove_empty(dirs: list[Path]) -> None:
