@@ -1042,3 +1042,6 @@ def _formula_error() -> bytes:
             )
         },
     )
+
+
+from . import corpus_env  # noqa: E402, F401  (issue 13: the environment's scenarios and cell kinds register)

@@ -32,7 +32,8 @@ import pytest
 
 from xltools import texts
 
-from .corpus import edition, example_data, workbook_bytes
+from .corpus import edition, example_data, where, with_cell, workbook_bytes
+from .corpus import kind as corpus_kind
 
 Inject = Callable[[pytest.MonkeyPatch, "Setup"], None]
 
@@ -602,3 +603,151 @@ def _link_follow(folder: Path) -> Setup:
     return Setup(
         [*MERGE, str(box), "-o", str(out), "--json", str(js), "--follow-links"], present=[out, js], check=_follow_check
     )
+
+
+# ---------------------------------------------------------------- nothing wrong accepted silently (file kinds)
+# Registered with corpus.kind, so test_corpus.py runs them like every other bad workbook (findings, the text
+# report, the CLI in a bounded child process). Expected outcomes: ENV_EXPECTED, (exit, errors, warnings).
+
+ENV_EXPECTED: dict[str, tuple[int, tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]]] = {}
+_MONEY = ("t02", "r0", "special")  # an empty 元 input cell of the example (corpus.EMPTY_MONEY)
+_FILLED = ("t02", "r0", "general")  # an input cell holding 477884
+
+
+def _place(rule: str, table: str, row: str, col: str) -> tuple[str, str, str]:
+    sheet, a1 = where(table, row, col)
+    return rule, sheet, a1
+
+
+def _cell_kind(kid: str, title: str, at: tuple[str, str, str], inner: str, t: str | None, expect: Any) -> None:
+    corpus_kind(kid, title)(lambda: with_cell(*at, inner, t))
+    ENV_EXPECTED[kid] = expect
+
+
+def _error(rule: str, at: tuple[str, str, str], required: bool = False) -> Any:
+    """One error at the cell; a required cell whose content is refused is also reported empty (cell.required)."""
+    return (1, (_place(rule, *at),) + ((_place("cell.required", *at),) if required else ()), ())
+
+
+def _date_styled(at: tuple[str, str, str], serial: str) -> bytes:
+    """The example with a date-formatted number in a cell: a style with the built-in date format 14 added."""
+    import re
+
+    from .corpus import edit_zip, members, sheet_part
+
+    zb = workbook_bytes()
+    styles = members(zb)["xl/styles.xml"].decode()
+    m = re.search(r'<cellXfs count="(\d+)">', styles)
+    assert m
+    index = int(m.group(1))
+    date_xf = '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    styles = styles.replace(m.group(0), f'<cellXfs count="{index + 1}">').replace("</cellXfs>", date_xf + "</cellXfs>")
+    sheet, a1 = where(*at)
+    pattern = re.compile(rb'<c r="' + a1.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', re.S)
+    new = f'<c r="{a1}" s="{index}"><v>{serial}</v></c>'.encode()
+    return edit_zip(zb, {"xl/styles.xml": styles.encode(), sheet_part(zb, sheet): lambda x: pattern.sub(new, x, 1)})
+
+
+_NAME = ("cover", "name", "value")
+_CODE = ("cover", "code", "value")
+_TEXT = ("text", "duties", "text")
+
+_cell_kind(
+    "error-value-as-name",
+    "单位名称是 Excel 错误值 #N/A",
+    _NAME,
+    "<v>#N/A</v>",
+    "e",
+    _error("cell.error-value", _NAME, True),
+)
+_cell_kind(
+    "error-value-as-code",
+    "单位编码是 Excel 错误值 #REF!",
+    _CODE,
+    "<v>#REF!</v>",
+    "e",
+    _error("cell.error-value", _CODE, True),
+)
+_cell_kind(
+    "error-value-in-text",
+    "文字说明是 Excel 错误值 #VALUE!",
+    _TEXT,
+    "<v>#VALUE!</v>",
+    "e",
+    _error("cell.error-value", _TEXT),
+)
+corpus_kind("date-as-name", "单位名称被 Excel 转换成了日期 2020-03-01")(lambda: _date_styled(_NAME, "43891"))
+ENV_EXPECTED["date-as-name"] = _error("cell.wrong-type", _NAME, True)
+_cell_kind("bool-as-name", "单位名称是逻辑值 TRUE", _NAME, "<v>1</v>", "b", _error("cell.wrong-type", _NAME, True))
+_cell_kind(
+    "string-index-negative",
+    "单位名称引用共享字符串 -1",
+    _NAME,
+    "<v>-1</v>",
+    "s",
+    _error("cell.bad-string-index", _NAME, True),
+)
+_cell_kind(
+    "string-index-huge",
+    "单位名称引用共享字符串 10^20",
+    _NAME,
+    "<v>100000000000000000000</v>",
+    "s",
+    _error("cell.bad-string-index", _NAME, True),
+)
+_cell_kind(
+    "formula-external-link",
+    "金额单元格中是外部链接公式 =[1]Sheet1!A1（缓存值 5）",
+    _MONEY,
+    "<f>[1]Sheet1!A1</f><v>5</v>",
+    None,
+    _error("cell.formula-in-input", _MONEY),
+)
+_cell_kind(
+    "formula-webservice",
+    "金额单元格中是 =WEBSERVICE(…)",
+    _MONEY,
+    '<f>WEBSERVICE("http://example.invalid/x")</f><v>5</v>',
+    None,
+    _error("cell.formula-in-input", _MONEY),
+)
+_cell_kind(
+    "formula-volatile",
+    "金额单元格中是 =RAND()",
+    _MONEY,
+    "<f>RAND()</f><v>0.5</v>",
+    None,
+    _error("cell.formula-in-input", _MONEY),
+)
+_cell_kind(
+    "formula-now-in-name",
+    "单位名称中是 =NOW()",
+    _NAME,
+    "<f>NOW()</f><v>43891.5</v>",
+    None,
+    _error("cell.formula-in-input", _NAME, True),
+)
+_cell_kind(
+    "formula-without-cached-value",
+    "金额单元格中是公式 =F7+F8，没有缓存值（openpyxl 写出的样子）",
+    _MONEY,
+    "<f>F7+F8</f>",
+    None,
+    _error("cell.formula-in-input", _MONEY),
+)
+_cell_kind(
+    "formula-constant",
+    "金额单元格中是算式 =477000+884（缓存值错写为 0）",
+    _FILLED,
+    "<f>477000+884</f><v>0</v>",
+    None,
+    (0, (), ()),  # a notice, cell.formula-constant: test_env.py checks it and the amount
+)
+_cell_kind(
+    "sub-fen-amount",
+    "元为单位的金额填了 477884.001（不足 1 分的尾数）",
+    _FILLED,
+    "<v>477884.001</v>",
+    None,
+    (0, (), (_place("cell.excess-precision", *_FILLED),)),
+)

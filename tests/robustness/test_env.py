@@ -142,3 +142,35 @@ def test_every_scenario_has_a_title_and_an_exit_code() -> None:
     assert len(SCENARIOS) >= 25
     for sc in SCENARIOS.values():
         assert sc.title and sc.exit in (0, 1, 2, 3, 5, 130), sc.id
+
+
+def test_constant_formula_is_recomputed_never_its_cached_value(tmp_path: Path) -> None:
+    """=477000+884 with a cached 0: one notice at the cell and the recomputed amount (the cache is never read)."""
+    from decimal import Decimal
+
+    from xltools.validate import validate_file
+
+    from . import corpus
+
+    report = validate_file(corpus.build("formula-constant", tmp_path))
+    sheet, a1 = corpus.where("t02", "r0", "general")
+    notices = [(f.rule, f.sheet, f.cell) for f in report.findings if f.severity == "notice"]
+    assert notices == [("cell.formula-constant", sheet, a1)] and not report.errors
+    assert report.book is not None and report.book.amount("t02", "r0", "general") == Decimal("477884")
+
+
+def test_sub_fen_amount_is_one_finding_and_no_difference_of_zero(tmp_path: Path) -> None:
+    """0.001 元: one warning at the cell, and no total reports a difference that prints as 0.00."""
+    from xltools.validate import validate_file
+
+    from . import corpus
+
+    report = validate_file(corpus.build("sub-fen-amount", tmp_path))
+    sheet, a1 = corpus.where("t02", "r0", "general")
+    assert [(f.rule, f.cell) for f in report.findings if f.sheet == sheet and f.cell == a1] == [
+        ("cell.excess-precision", a1)
+    ]
+    import re
+
+    zero = re.compile(r"相差 -?0\.00(?![0-9])")
+    assert not report.errors and not any(zero.search(f.message) for f in report.findings)

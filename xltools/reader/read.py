@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,17 @@ from ..edition.formulas import excel_formula, is_formula, normalise_formula
 from ..edition.layout import table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..errors import EditionError
-from ..findings import ERROR, WARNING, Finding, finding
+from ..findings import ERROR, NOTICE, WARNING, Finding, finding
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
+from ..typedcells import (
+    bad_string_index,
+    constant_value,
+    formula_kind,
+    shared_string_cells,
+    shared_string_count,
+    wrong_type,
+)
+from ..typedcells import shown as shown_value
 from .normalise import clean_code, clean_text, parse_number
 from .open import MAX_GRID, Package, formula_text, open_package, unreadable
 
@@ -31,6 +40,7 @@ except ImportError:  # pragma: no cover
     CALAMINE_ERRORS = ()
 
 # Normalisations that keep the value (reported, not blocking); the rest are errors.
+NUMERIC = frozenset({"money", "number", "percent", "year"})
 WARNING_NOTES = frozenset({"cell.text-number", "cell.control-chars", "cell.too-long", "cell.excess-precision"})
 
 
@@ -122,6 +132,16 @@ class _Reader:
         self.book = Book(ed, str(path))
         self.findings: list[Finding] = []
         self.errors: dict[str, str] = {}  # A1 -> Excel error value (#DIV/0!) of the sheet being read
+        self.strings: dict[str, str] = {}  # A1 -> shared-string index as stored, of the sheet being read
+        self._sst: int | None = None
+
+    def sst_count(self) -> int:
+        if self._sst is None:
+            try:
+                self._sst = shared_string_count(self.pkg._part("xl/sharedStrings.xml"))
+            except KeyError:
+                self._sst = 0
+        return self._sst
 
     def note(self, rule: str, severity: str, t: Table, ref: str, **params: Any) -> None:
         self.findings.append(finding(rule, severity, t.sheet, ref, table=t.id, **params))
@@ -173,6 +193,7 @@ class _Reader:
                 grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
                 formulas = self.pkg.formulas(t.sheet, self._last_needed_row(t, grid))
                 self.errors = self.pkg.error_cells(t.sheet)
+                self.strings = shared_string_cells(self.pkg._part(self.pkg.sheets[t.sheet]))
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
                 self.findings.append(
                     finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
@@ -279,10 +300,15 @@ class _Reader:
     ) -> None:
         line = grid[excel_row - 1] if 0 < excel_row <= len(grid) else ()
         raw = line[col] if col < len(line) else ""
-        if raw == "" and a in self.errors:
+        error_value = raw == "" and a in self.errors
+        if error_value:
             raw = self.errors[a]  # calamine gives an error value as a blank: never read it as 0
         cell = Cell(t.id, key, c.key, t.sheet, a, None, raw, INPUT)
         self.book.cells[(t.id, key, c.key)] = cell
+        if a in self.strings and bad_string_index(self.strings[a], self.sst_count()):  # calamine reads another string
+            index = self.strings[a] if len(self.strings[a]) <= 24 else self.strings[a][:24] + "…"
+            self.note("cell.bad-string-index", ERROR, t, a, label=_label(t, r, c), index=index, count=self.sst_count())
+            return
         if c.type == "name" and a in formulas:
             cell.state = FORMULA  # the template's auto name: we look the code up ourselves
             return
@@ -304,14 +330,38 @@ class _Reader:
                     )
                 return
             cell.state = OVERWRITTEN
+        elif a in formulas:  # a formula typed into an input cell (typedcells.py)
+            cell.value = self._typed_formula(t, r, c, a, formulas[a])
+            return
         if raw == "" or raw is None:
             return  # blank: nothing to normalise
+        if error_value and t.cell_type(r, c) not in NUMERIC:  # numbers: cell.not-a-number names the value
+            self.note("cell.error-value", ERROR, t, a, label=_label(t, r, c), value=raw)
+            return
         cell.value = self._parse(t, r, c, raw, a)
+
+    def _typed_formula(self, t: Table, r: Row | None, c: Column, a: str, raw: bytes) -> Decimal | str | None:
+        """Arithmetic on constants is recomputed (a notice); any other formula is refused at the cell."""
+        text = formula_text(raw) if raw else ""
+        kind = formula_kind(text)
+        shown = text if len(text) <= 60 else text[:60] + "…"
+        if kind == "constant" and t.cell_type(r, c) in NUMERIC:
+            exact = constant_value(text)
+            assert exact is not None
+            value = format(exact, "f")
+            self.note("cell.formula-constant", NOTICE, t, a, label=_label(t, r, c), formula=shown, value=value)
+            return self._parse(t, r, c, int(exact) if exact == exact.to_integral_value() else float(value), a)
+        self.note("cell.formula-in-input", ERROR, t, a, label=_label(t, r, c), formula=shown or "…", why=kind)
+        return None
 
     def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False) -> Decimal | str | None:
         ctype = t.cell_type(r, c)
         if ctype in ("money", "number", "percent", "year"):
             parsed = parse_number(raw, t.unit or self.ed.money_unit, percent=ctype == "percent")
+        elif wrong_type(raw):  # a date or TRUE where text belongs (Excel converts "2020-03-01" by itself)
+            what = wrong_type(raw)
+            self.note("cell.wrong-type", ERROR, t, a, label=_label(t, r, c), what=what, value=shown_value(raw))
+            return None
         elif ctype in ("code", "unit"):
             parsed = clean_code(raw)
         else:
@@ -324,6 +374,9 @@ class _Reader:
             parsed.notes.append(
                 ("cell.excess-precision", {"raw": format(parsed.value, "f"), "decimals": self.ed.money_decimals})
             )
+            # Checked at the printed precision: 0.001 元 is one finding here, not a difference of "0.00" at
+            # every total it enters.
+            parsed.value = parsed.value.quantize(Decimal(1).scaleb(-self.ed.money_decimals), ROUND_HALF_UP)
         if not quiet and parsed.notes:
             label = _label(t, r, c)
             for rule, params in parsed.notes:
