@@ -21,6 +21,7 @@ from ..errors import EditionError
 from ..findings import ERROR, NOTICE, WARNING, Finding, finding
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
 from ..typedcells import (
+    all_string_indexes_valid,
     bad_string_index,
     constant_value,
     formula_kind,
@@ -193,7 +194,9 @@ class _Reader:
                 grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
                 formulas = self.pkg.formulas(t.sheet, self._last_needed_row(t, grid))
                 self.errors = self.pkg.error_cells(t.sheet)
-                self.strings = shared_string_cells(self.pkg._part(self.pkg.sheets[t.sheet]))
+                xml = self.pkg._part(self.pkg.sheets[t.sheet])
+                ok = all_string_indexes_valid(xml, self.sst_count())
+                self.strings = {} if ok else shared_string_cells(xml)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
                 self.findings.append(
                     finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
