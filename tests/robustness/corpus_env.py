@@ -625,8 +625,9 @@ def _cell_kind(kid: str, title: str, at: tuple[str, str, str], inner: str, t: st
 
 
 def _error(rule: str, at: tuple[str, str, str], required: bool = False) -> Any:
-    """One error at the cell; a required cell whose content is refused is also reported empty (cell.required)."""
-    return (1, (_place(rule, *at),) + ((_place("cell.required", *at),) if required else ()), ())
+    """One error at the cell, and only one: a refused content is not also reported as an empty required cell
+    (`required` only documents that the cell is a required one)."""
+    return (1, (_place(rule, *at),), ())
 
 
 def _date_styled(at: tuple[str, str, str], serial: str) -> bytes:

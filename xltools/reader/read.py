@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, Book, Cell
+from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, REFUSED, Book, Cell
 from ..cells import a1
 from ..edition import available, load_edition
 from ..edition.formulas import excel_formula, is_formula, normalise_formula
@@ -311,6 +311,7 @@ class _Reader:
         if a in self.strings and bad_string_index(self.strings[a], self.sst_count()):  # calamine reads another string
             index = self.strings[a] if len(self.strings[a]) <= 24 else self.strings[a][:24] + "…"
             self.note("cell.bad-string-index", ERROR, t, a, label=_label(t, r, c), index=index, count=self.sst_count())
+            cell.state = REFUSED
             return
         if c.type == "name" and a in formulas:
             cell.state = FORMULA  # the template's auto name: we look the code up ourselves
@@ -335,11 +336,18 @@ class _Reader:
             cell.state = OVERWRITTEN
         elif a in formulas:  # a formula typed into an input cell (typedcells.py)
             cell.value = self._typed_formula(t, r, c, a, formulas[a])
+            if cell.value is None:
+                cell.state = REFUSED
             return
         if raw == "" or raw is None:
             return  # blank: nothing to normalise
-        if error_value and t.cell_type(r, c) not in NUMERIC:  # numbers: cell.not-a-number names the value
-            self.note("cell.error-value", ERROR, t, a, label=_label(t, r, c), value=raw)
+        if t.cell_type(r, c) not in NUMERIC and (error_value or wrong_type(raw)):  # numbers: cell.not-a-number
+            if error_value:
+                self.note("cell.error-value", ERROR, t, a, label=_label(t, r, c), value=raw)
+            else:  # a date or TRUE where text belongs (Excel converts "2020-03-01" by itself)
+                what, value = wrong_type(raw), shown_value(raw)
+                self.note("cell.wrong-type", ERROR, t, a, label=_label(t, r, c), what=what, value=value)
+            cell.state = REFUSED
             return
         cell.value = self._parse(t, r, c, raw, a)
 
@@ -361,10 +369,6 @@ class _Reader:
         ctype = t.cell_type(r, c)
         if ctype in ("money", "number", "percent", "year"):
             parsed = parse_number(raw, t.unit or self.ed.money_unit, percent=ctype == "percent")
-        elif wrong_type(raw):  # a date or TRUE where text belongs (Excel converts "2020-03-01" by itself)
-            what = wrong_type(raw)
-            self.note("cell.wrong-type", ERROR, t, a, label=_label(t, r, c), what=what, value=shown_value(raw))
-            return None
         elif ctype in ("code", "unit"):
             parsed = clean_code(raw)
         else:
