@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__, texts
 from ..edition.model import Edition
-from ..outputs import atomic_write
+from ..outputs import atomic_write, make_folder
 from . import spec
 from .model import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, FileFacts, InputEntry, MergeResult
 from .render import AMOUNT_COL, guard, money_str
@@ -339,7 +339,7 @@ def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
 def write_export(r: MergeResult, spool: Spool, folder: Path) -> list[str]:
     ed = r.edition
     assert ed is not None
-    folder.mkdir(exist_ok=True)
+    make_folder(folder)  # removed again if the set of outputs is rolled back
     lines, inputs, package = folder / "budget-lines.csv", folder / "inputs.csv", folder / "datapackage.json"
     _write_lines(lines, r, spool)
     _write_csv(inputs, INPUT_FIELDS, _input_rows(r, spool))

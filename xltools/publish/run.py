@@ -14,7 +14,7 @@ from ..edition.model import UNIT_NAME
 from ..findings import Finding
 from ..narrative import Placeholder, compile_narrative, load_config
 from ..narrative.context import budget_year
-from ..outputs import atomic_write, atomic_write_bytes, check_target
+from ..outputs import atomic_write, atomic_write_bytes, check_target, safe_stem
 from .workbook import write_publication
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -35,7 +35,7 @@ class CompileResult:
 
 def safe_name(text: str) -> str:
     """A file name from a department name: no path separators or characters Windows refuses."""
-    name = _UNSAFE.sub("_", text).strip(" .")
+    name = safe_stem(_UNSAFE.sub("_", text).strip(" ."))  # a long 单位名称 is shortened in the name only
     return name or texts.text("publish.unnamed_unit")
 
 
