@@ -37,7 +37,7 @@ from .model import (
     InputEntry,
     MergeResult,
 )
-from .pool import effective_jobs, run_workers
+from .pool import default_jobs, effective_jobs, run_workers
 from .roster import read_roster
 from .spool import Spool
 from .statuses import classify, entry_of
@@ -177,7 +177,7 @@ def merge(
             if result.edition is not None:
                 from .county import start
 
-                county_done = start(result.edition, result.included, spool, jobs)
+                county_done = start(result.edition, result.included, spool, jobs or default_jobs())
             lap("county_start")
             write_xlsx(result, spool, out, rows, before_inputs=county_done)
             result.written.append(str(out))
