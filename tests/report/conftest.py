@@ -25,6 +25,7 @@ from xltools.template.write import write_template
 from ..conftest import example_data
 
 RED, YELLOW = "FFFF8080", "FFFFD54F"
+DEEP_RED, PINK = "FFFF4D4D", "FFFFD6D6"  # the diagnosed cell, the totals it breaks
 Place = tuple[str, str]  # (sheet, cell)
 
 
@@ -78,10 +79,10 @@ def invoke(*args: str | Path) -> tuple[int, str]:
 
 
 def filled_cells(path: Path, skip: tuple[str, ...] = ("错误清单",)) -> dict[Place, str]:
-    """(sheet, cell) -> 'error'/'warning' for every cell filled with the annotation colours."""
+    """(sheet, cell) -> 'error'/'warning'/'change'/'broken' for every cell filled with the annotation colours."""
     import openpyxl
 
-    colours = {RED: "error", YELLOW: "warning"}
+    colours = {RED: "error", YELLOW: "warning", DEEP_RED: "change", PINK: "broken"}
     out: dict[Place, str] = {}
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:

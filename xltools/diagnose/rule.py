@@ -111,3 +111,34 @@ def with_diagnosis(book: Book, findings: list[Finding]) -> tuple[list[Finding], 
             f = dataclasses.replace(f, params={**f.params, "target": targets.get((f.sheet, f.cell))})
         out.append(f)
     return out + diagnosis_findings(book, d), d
+
+
+def diagnosis_json(book: Book, d: Diagnosis) -> dict[str, object]:
+    """The JSON report's `diagnosis` block."""
+    from ..money import fmt
+
+    def cell(key: Key, value: Decimal | None) -> dict[str, object]:
+        sheet, a1 = where(book, key)
+        current = book.amount(*key)
+        return {
+            "sheet": sheet,
+            "cell": a1,
+            "table": key[0],
+            "current": fmt(current) if current is not None else None,
+            "value": fmt(value) if value is not None else None,
+        }
+
+    return {
+        "violated": len(d.violated),
+        "checks": sorted({c.check for c in d.violated}),
+        "size": d.size,
+        "candidates": [
+            {
+                "cells": [cell(k, v) for k, v in zip(c.cells, c.values, strict=True)],
+                "determined": c.determined,
+                "sources": list(c.sources),
+                "relation": [t for t in _titles(d, c.cells[0])] if not c.determined else [],
+            }
+            for c in d.candidates
+        ],
+    }

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .. import texts
 from ..cells import col_letter, parse_a1, quote_sheet
 from ..edition.model import Edition
-from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
+from ..findings import ERROR, NOTICE, SEVERITY_ZH, WARNING, Finding
 from ..ooxml.edit import (
     ContentTypes,
     EditablePackage,
@@ -43,10 +43,12 @@ from ..ooxml.edit import (
     qname,
 )
 from ..stamp import FINDINGS_SHEET
-from .places import Place, comment_text, place, worst
+from .places import BROKEN, CHANGE, Place, comment_text, mark, place, worst
 
 LIST_SHEET = FINDINGS_SHEET
-FILLS = {ERROR: "FFFF8080", WARNING: "FFFFD54F"}  # red, gold: distinct from the template's pale input yellow
+# red, gold: distinct from the template's pale input yellow; the diagnosed cell deep red, the totals it
+# breaks pale pink, a notice pale blue.
+FILLS = {ERROR: "FFFF8080", WARNING: "FFFFD54F", CHANGE: "FFFF4D4D", BROKEN: "FFFFD6D6", NOTICE: "FFDCE9F7"}
 AUTHOR = "xltools"
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -246,6 +248,7 @@ class _Styles:
             "link": xf(f_link),
             ERROR: xf(f_bold, self.fill(FILLS[ERROR]), align='horizontal="center" vertical="top"'),
             WARNING: xf(f_bold, self.fill(FILLS[WARNING]), align='horizontal="center" vertical="top"'),
+            NOTICE: xf(f_bold, self.fill(FILLS[NOTICE]), align='horizontal="center" vertical="top"'),
         }
 
     def save(self) -> None:
@@ -561,7 +564,7 @@ def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_na
             f'<row r="{i}" ht="{15 * lines + 3}" customHeight="1">'
             + _cell_xml(f"A{i}", r.table, styles["text"])
             + _cell_xml(f"B{i}", r.label, styles["link"])
-            + _cell_xml(f"C{i}", SEVERITY_ZH.get(r.severity, r.severity), styles[r.severity])
+            + _cell_xml(f"C{i}", SEVERITY_ZH.get(r.severity, r.severity), styles.get(r.severity, styles["text"]))
             + _cell_xml(f"D{i}", r.message, styles["text"])
             + _cell_xml(f"E{i}", r.hint, styles["text"])
             + "</row>"
@@ -698,7 +701,7 @@ def annotate_workbook(
         if not p.sheet:
             continue
         for cell in p.cells:
-            marks[p.sheet][cell].add(f.severity)
+            marks[p.sheet][cell].add(mark(f))
         notes[p.sheet][p.anchor].append(comment_text(f))
 
     # Mark the sheets.
