@@ -8,7 +8,8 @@ substitution), and each constraint keeps the tolerance the rules compare it with
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import KeysView
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..book import Book, Key
@@ -33,16 +34,17 @@ class Constraint:
     check: str  # identity id, or "hierarchy" for a list table's 类/款/项 sums
     title: str
     tables: frozenset[str]
+    index: dict[Key, Decimal] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", dict(self.coeffs))
 
     @property
-    def cells(self) -> frozenset[Key]:
-        return frozenset(k for k, _ in self.coeffs)
+    def cells(self) -> KeysView[Key]:
+        return self.index.keys()
 
     def coeff(self, key: Key) -> Decimal:
-        for k, a in self.coeffs:
-            if k == key:
-                return a
-        return ZERO
+        return self.index.get(key, ZERO)
 
     def value(self, values: dict[Key, Decimal]) -> Decimal:
         return self.const + sum((a * values.get(k, ZERO) for k, a in self.coeffs), ZERO)

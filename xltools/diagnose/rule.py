@@ -96,6 +96,8 @@ def _titles(d: Diagnosis, key: Key) -> list[str]:
 def with_diagnosis(book: Book, findings: list[Finding]) -> tuple[list[Finding], Diagnosis]:
     """The findings with the diagnosis added, and the failed identities' 应为 kept only where the diagnosis
     determines that very cell's value."""
+    if not any(f.rule in IDENTITY_RULES and f.severity == ERROR for f in findings):
+        return findings, Diagnosis()  # nothing fails: no system to build (a valid file costs nothing)
     d = diagnose(book)
     if not d.violated:
         return findings, d
