@@ -22,6 +22,7 @@ from .tomlfile import tomllib
 Key = tuple[str, str, str]
 
 INPUT, FORMULA, CHANGED, OVERWRITTEN = "input", "formula", "formula-changed", "overwritten"
+REFUSED = "refused"  # an input cell whose content the reader refused, with a finding there: blank to every check
 
 
 @dataclass(slots=True)

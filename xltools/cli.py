@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import EXIT_INTERNAL, XltoolsError
+from .errors import EXIT_CANNOT_WRITE, EXIT_INTERNAL, EXIT_INTERRUPTED, XltoolsError
 
 COMMANDS = {
     "editions": ("xltools.commands.editions", "列出可用的版本（省份与年度格式）"),
@@ -25,6 +25,7 @@ COMMANDS = {
     "migrate": ("xltools.commands.migrate", "把上年工作簿迁移到本年模板"),
     "rules": ("xltools.commands.rules", "列出全部检查规则及其说明"),
     "serve": ("xltools.commands.serve", "财政局收件服务（浏览器上传、检查、报送、审核、汇总）"),
+    "audit": ("xltools.commands.audit", "审核已公开的情况说明（Word、PDF、网页），核对文中的数字"),
 }
 
 
@@ -43,7 +44,9 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_) for name, (mod, help_) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
-        with formatter.section("命令"):
+        from . import texts
+
+        with formatter.section(texts.text("app.commands")):
             formatter.write_dl(rows)
 
 
@@ -57,26 +60,108 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> Any:
+def _quiet_unraisable(unraisable: Any) -> None:
+    """A writer that failed on a full disk is finalised later ('Exception ignored in ZipFile.__del__'): the
+    failure was already reported in Chinese, so an OSError there is not printed again."""
+    if isinstance(unraisable.exc_value, OSError):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _children() -> list[int]:
+    """Our child processes (Linux: every thread's, including a worker forked a moment ago and not yet known to
+    its pool; elsewhere: the ones multiprocessing knows)."""
+    import os
+
+    pids: list[int] = []
     try:
-        return cli.main(args=argv, prog_name="xltools", standalone_mode=True)
-    except XltoolsError as e:
-        click.echo(f"错误：{e}", err=True)
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as fh:
+                pids += [int(p) for p in fh.read().split()]
+        return pids
+    except OSError:
+        mp = sys.modules.get("multiprocessing")
+        return [c.pid for c in mp.active_children() if c.pid] if mp is not None else []
+
+
+def _interrupt_handler() -> Any:
+    """Ctrl-C reaches the whole process group. The main process stops at once: it undoes the outputs not yet
+    complete (outputs.abandon), ends its workers, says 已中断 and exits 130. Nothing is raised through
+    library code: a KeyboardInterrupt in the middle of a process pool's bookkeeping can hang the exit or
+    leave a worker behind. Forked workers inherit the handler and ignore the signal: the main process ends
+    them."""
+    import os
+    import signal
+
+    from . import texts
+
+    main_pid = os.getpid()
+    message = (texts.text("app.interrupted") + "\n").encode("utf-8")
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if os.getpid() != main_pid:
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        from .outputs import abandon
+
+        abandon()
+        for pid in _children():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        os.write(2, message)
+        os._exit(EXIT_INTERRUPTED)
+
+    return on_sigint
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """The entry point: every way out has a documented exit code (README, "退出代码") and a Chinese message."""
+    import signal
+
+    from . import texts
+
+    sys.unraisablehook = _quiet_unraisable
+    # The command line proper (argv None): Ctrl-C ends the process at once. Called with arguments (tests, a
+    # host program), Ctrl-C stays a KeyboardInterrupt, handled below.
+    if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        try:
+            signal.signal(signal.SIGINT, _interrupt_handler())
+        except ValueError:  # not the main thread: keep Python's own handler
+            pass
+    try:
+        rv = cli.main(args=argv, prog_name="xltools", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the shutdown
+        click.echo(texts.text("app.interrupted"), err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as e:
+        e.show()
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("已中断。", err=True)
-        sys.exit(130)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except XltoolsError as e:
+        click.echo(texts.text("app.error", message=str(e)), err=True)
+        sys.exit(e.exit_code)
     except SystemExit:
         raise
     except Exception as e:  # an internal error: a short message, the traceback only on request
+        from .outputs import WRITE_ERRNOS, cannot_write, os_error_in
+
+        err = os_error_in(e)
+        if err is not None and err.errno in WRITE_ERRNOS:  # the environment, reached where no writer caught it
+            click.echo(texts.text("app.error", message=str(cannot_write(err.filename or "", err))), err=True)
+            sys.exit(EXIT_CANNOT_WRITE)
         import os
         import traceback
 
-        click.echo(
-            f"内部错误（{type(e).__name__}: {e}）。这是 xltools 的问题，不是您的数据的问题；"
-            "请把命令和文件发给维护人员。设置环境变量 XLTOOLS_DEBUG=1 可查看详细信息。",
-            err=True,
-        )
+        click.echo(texts.text("app.internal", error=f"{type(e).__name__}: {e}"), err=True)
         if os.environ.get("XLTOOLS_DEBUG"):
             traceback.print_exc()
         sys.exit(EXIT_INTERNAL)
+    sys.exit(rv if isinstance(rv, int) else 0)

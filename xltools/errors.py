@@ -13,6 +13,7 @@ EXIT_USAGE = 2  # click's own usage errors
 EXIT_UNREADABLE = 3  # an input cannot be read or is not an xltools workbook
 EXIT_INTERNAL = 4
 EXIT_CANNOT_WRITE = 5  # an output cannot be written: disk full, read-only folder, permission, name too long
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it); nothing is left half-written
 
 
 class XltoolsError(Exception):

@@ -18,10 +18,12 @@ __all__ = ["load", "tomllib"]
 
 def load(path: Path) -> dict[str, Any]:
     """A TOML file of an edition; a missing or malformed file is an EditionError naming it."""
+    from . import texts  # texts reads its own catalogue with tomllib from here: imported late
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise EditionError(f"{path}: 文件不存在") from None
+        raise EditionError(texts.text("app.toml_missing", path=str(path))) from None
     except tomllib.TOMLDecodeError as e:
-        raise EditionError(f"{path}: TOML 格式错误：{e}") from None
+        raise EditionError(texts.text("app.toml_invalid", path=str(path), error=str(e))) from None

@@ -1052,3 +1052,4 @@ kind("single-quoted-attributes", "属性值用单引号的 XML（r='A1'）")(_pr
 kind("namespace-prefix", "带命名空间前缀的 XML（<x:c r=…>）")(_producers.namespace_prefix)
 kind("strict-ooxml", "严格 Open XML（Strict OOXML）命名空间")(_producers.strict_namespaces)
 kind("sheet-target-parent", "工作表关系写成 ../xl/worksheets/…")(_producers.sheet_target_parent)
+from . import corpus_env  # noqa: E402, F401  (issue 13: the environment's scenarios and cell kinds register)

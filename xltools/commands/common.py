@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -16,8 +17,27 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
     except XltoolsError as e:
-        click.echo(f"错误：{e}", err=True)
-        raise SystemExit(e.exit_code) from None
+        fail(e)
+
+
+def fail(e: XltoolsError) -> None:
+    from .. import texts
+
+    click.echo(texts.text("app.error", message=str(e)), err=True)
+    raise SystemExit(e.exit_code) from None
+
+
+@contextmanager
+def output_set() -> Iterator[None]:
+    """The outputs written inside the block appear together at its end, or none of them (outputs.transaction);
+    a refusal of the environment is a Chinese message and exit 5, not a traceback."""
+    from ..outputs import transaction
+
+    try:
+        with transaction():
+            yield
+    except XltoolsError as e:
+        fail(e)
 
 
 edition_option = click.option(

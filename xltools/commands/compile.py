@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from .. import texts
 from ..errors import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
-from .common import force_option, run
+from .common import force_option, output_set, run
 
 
 @click.command(name="compile")
@@ -35,18 +36,26 @@ def command(file: Path, out_dir: Path, force: bool, allow_placeholders: bool) ->
     if report.unreadable or report.errors or report.book is None:
         click.echo(render(report))
         if not report.unreadable:
-            click.echo("工作簿有错误，未生成情况说明和公开表。请按上面的提示修改后重新运行。")
+            click.echo(texts.text("app.compile.refused"))
         raise SystemExit(EXIT_UNREADABLE if report.unreadable else EXIT_INVALID)
     if report.warnings:
         click.echo(render(report))
-    result = run(compile_book, report.book, out_dir, [file], force)
+    from ..outputs import make_folder
+
+    with output_set():  # the .docx, the .md and the .xlsx appear together or not at all
+        make_folder(out_dir)
+        result = run(compile_book, report.book, out_dir, [file], force)
     for path in result.files:
-        click.echo(f"已生成：{path}")
+        click.echo(texts.text("app.written", path=str(path)))
+    if result.audit:  # the narrative audited against the workbook (xltools audit)
+        from ..validate import FileReport
+
+        click.echo(render(FileReport(str(result.markdown), result.audit)))
     if result.placeholders:
-        click.echo(f"情况说明中有 {len(result.placeholders)} 处文字待填写（文中以【请填写：…】标出）：")
+        click.echo(texts.text("app.compile.placeholders", n=len(result.placeholders)))
         for p in result.placeholders:
-            click.echo(f"  「{p.sheet}」{p.cell}  {p.label}")
+            click.echo(texts.text("app.compile.placeholder", sheet=p.sheet, cell=p.cell, label=p.label))
         if not allow_placeholders:
-            click.echo("请在工作簿中补齐上述文字后加 --force 重新生成；如只需草稿，可加 --allow-placeholders。")
+            click.echo(texts.text("app.compile.placeholders_hint"))
             raise SystemExit(EXIT_INVALID)
     raise SystemExit(EXIT_OK)

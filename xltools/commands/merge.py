@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .. import texts
-from .common import force_option, run
+from .common import force_option, output_set, run
 
 
 def _show_progress() -> bool:
@@ -56,6 +56,11 @@ def _show_progress() -> bool:
     help="在 Dask 集群上检查各文件（如 tcp://HOST:8786；也可设环境变量 XLTOOLS_DASK_SCHEDULER）。"
     '需先 pip install "xltools[dask]"。',
 )
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="跟随指向输入文件夹以外的符号链接（默认不跟随，只汇总所给文件夹内的文件）。",
+)
 @force_option
 def command(
     paths: tuple[Path, ...],
@@ -68,6 +73,7 @@ def command(
     resume: bool,
     scheduler: str | None,
     force: bool,
+    follow_links: bool,
 ) -> None:
     """汇总各部门工作簿（PATH 可以是文件或文件夹）。"""
     from ..merge import merge
@@ -82,20 +88,22 @@ def command(
         bar.update(1)
 
     try:
-        result = run(
-            merge,
-            paths,
-            out,
-            roster=roster,
-            jobs=jobs,
-            json_path=json_path,
-            export_dir=export_dir,
-            prefer_latest=prefer_latest,
-            resume=resume,
-            scheduler=scheduler,
-            progress=progress if _show_progress() else None,
-            force=force,
-        )
+        with output_set():  # OUT.xlsx, --json and --export-dir appear together or not at all
+            result = run(
+                merge,
+                paths,
+                out,
+                roster=roster,
+                jobs=jobs,
+                json_path=json_path,
+                export_dir=export_dir,
+                prefer_latest=prefer_latest,
+                progress=progress if _show_progress() else None,
+                force=force,
+                follow_links=follow_links,
+                resume=resume,
+                scheduler=scheduler,
+            )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

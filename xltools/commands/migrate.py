@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import force_option, run
+from .. import texts
+from .common import force_option, output_set, run
 
 
 @click.command(name="migrate")
@@ -28,20 +29,31 @@ def command(old: Path, to: str, year: int | None, output: Path, mapping: Path | 
     """把上年工作簿迁移到本年模板：上年预算数填入“上年数”表，文字说明等照录，列出未能迁移的内容。"""
     from ..migrate import migrate_file
 
-    mig = run(migrate_file, old, to, year, output, force, mapping)
+    with output_set():
+        mig = run(migrate_file, old, to, year, output, force, mapping)
     src, dst = mig.source, mig.target
-    click.echo(f"已生成：{output}（{dst.id} {dst.year}年，由 {old.name}（{src.id} {src.year}年）迁移）")
+    click.echo(
+        texts.text(
+            "app.migrate.written",
+            path=str(output),
+            edition=dst.id,
+            year=dst.year,
+            old=old.name,
+            old_edition=src.id,
+            old_year=src.year,
+        )
+    )
     unit = (
-        f"{src.money_unit} → {dst.money_unit}，四舍五入保留{dst.money_decimals}位小数"
+        texts.text("app.migrate.unit_changed", old=src.money_unit, new=dst.money_unit, decimals=dst.money_decimals)
         if src.money_unit != dst.money_unit
         else f"{dst.money_unit}"
     )
-    click.echo(f"带入上年数 {len(mig.amounts)} 项（{unit}），照录文字等 {mig.copied} 项。")
+    click.echo(texts.text("app.migrate.carried", amounts=len(mig.amounts), unit=unit, copied=mig.copied))
     for note in mig.notes:
-        click.echo(f"注意：{note}")
+        click.echo(texts.text("app.note", text=note))
     if mig.unmapped:
-        click.echo("以下内容未迁移：")
+        click.echo(texts.text("app.migrate.unmapped"))
         for u in mig.unmapped:
             click.echo(f"  {u}")
     else:
-        click.echo("上年工作簿的全部内容均已迁移。")
+        click.echo(texts.text("app.migrate.all_carried"))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .common import edition_option, force_option, run, year_option
+from .. import texts
+from .common import edition_option, force_option, output_set, run, year_option
 
 
 @click.command(name="template")
@@ -34,6 +35,7 @@ def command(edition: str | None, year: int | None, output: Path, roster: Path | 
     from ..template.write import write_template
 
     ed = run(load_edition, edition or DEFAULT_EDITION, year)
-    run(check_target, output, overwrite=force)
-    atomic_write(output, lambda tmp: write_template(ed, tmp))
-    click.echo(f"已生成模板：{output}（{ed.id} {ed.year}年，模板版本 {ed.version}）")
+    with output_set():
+        check_target(output, overwrite=force)
+        atomic_write(output, lambda tmp: write_template(ed, tmp))
+    click.echo(texts.text("app.template.written", path=str(output), edition=ed.id, year=ed.year, version=ed.version))

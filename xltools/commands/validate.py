@@ -11,7 +11,9 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, XltoolsError
+from .. import texts
+from ..errors import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, CannotWriteError, XltoolsError
+from ..outputs import transaction
 from .common import force_option
 
 
@@ -23,11 +25,11 @@ def _targets(
         return [None] * len(files)
     if out:
         if len(files) > 1:
-            raise click.UsageError(f"检查多个文件时，{option} 后面不能指定输出文件名（每个文件会各自生成一个）。")
+            raise click.UsageError(texts.text("validate.one_name_many_files", option=option))
         target = Path(out)
         if target.suffix.lower() not in suffixes:
             raise click.UsageError(
-                f"{option} 的输出文件名应以 {' 或 '.join(suffixes)} 结尾：{out}。（要检查的文件请写在 {option} 前面。）"
+                texts.text("validate.wrong_suffix", option=option, suffixes=" 或 ".join(suffixes), out=out)
             )
         return [target]
     return [default(Path(p)) for p in files]
@@ -104,7 +106,7 @@ def command(
     seen: set[Path] = set()
     for p in planned:
         if p.resolve() in seen:
-            raise click.UsageError(f"两个输出文件重名：{p}。请分别检查这些文件，或指定不同的输出文件名。")
+            raise click.UsageError(texts.text("validate.same_output", path=str(p)))
         seen.add(p.resolve())
         run(check_target, p, files, force)
     previous = None
@@ -129,12 +131,22 @@ def command(
         for r in reports:
             click.echo(render_text(r))
 
-    failed: list[int] = []  # exit codes of outputs that could not be written; the other files still get theirs
-    for r, x_out, h_out in zip(reports, xlsx_out, html_out, strict=True):
-        if x_out is not None:
-            failed += _write_annotated(r, x_out, say)
-        if h_out is not None:
-            failed += _write_html(r, h_out, say)
+    # All requested outputs of the run appear together, or none (outputs.transaction): a full disk halfway
+    # through leaves no annotated copy without its HTML report.
+    done: list[str] = []
+    failed: list[int] = []  # exit codes of files whose copy could not be made; the other files still get theirs
+    try:
+        with transaction():
+            for r, x_out, h_out in zip(reports, xlsx_out, html_out, strict=True):
+                if x_out is not None:
+                    failed += _write_annotated(r, x_out, done)
+                if h_out is not None:
+                    _write_html(r, h_out, done)
+    except CannotWriteError as e:
+        click.echo(texts.text("app.error", message=str(e)), err=True)
+        failed, done = [e.exit_code], []
+    for line in done:
+        say(line)
     if previous is not None and since is not None:
         from ..report.since import render as render_since
 
@@ -148,39 +160,28 @@ def command(
     raise SystemExit(EXIT_INVALID if any(r.errors for r in reports) else EXIT_OK)
 
 
-def _write_annotated(report: Any, out: Path, say: Any) -> list[int]:
+def _write_annotated(report: Any, out: Path, done: list[str]) -> list[int]:
     from ..report.annotate import annotate_report
 
     if report.unreadable:
-        click.echo(f"未生成带标注的副本：“{report.path}”无法读取（原因见上）。", err=True)
+        click.echo(texts.text("validate.annotate_unreadable", path=report.path), err=True)
         return []
     try:
         result = annotate_report(report, out)
+    except CannotWriteError:
+        raise
     except XltoolsError as e:
-        click.echo(f"错误：无法为“{report.path}”生成带标注的副本：{e}", err=True)
+        click.echo(texts.text("validate.annotate_failed", path=report.path, error=str(e)), err=True)
         return [e.exit_code]
-    except OSError as e:
-        _cannot_write(out, e)
-        return [EXIT_USAGE]
     n = sum(len(cells) for cells in result.marked.values())
-    say(f"已生成带标注的副本：{out}（标出 {n} 个单元格，“错误清单”中列出 {result.rows} 个问题；原文件未改动）")
+    done.append(texts.text("validate.annotated", out=str(out), cells=n, rows=result.rows))
     for text in result.lost:
-        click.echo(f"注意：{text}", err=True)
+        click.echo(texts.text("validate.note", text=text), err=True)
     return []
 
 
-def _write_html(report: Any, out: Path, say: Any) -> list[int]:
+def _write_html(report: Any, out: Path, done: list[str]) -> None:
     from ..report.html import write_html
 
-    try:
-        write_html(report, out)
-    except OSError as e:
-        _cannot_write(out, e)
-        return [EXIT_USAGE]
-    say(f"已生成网页报告：{out}")
-    return []
-
-
-def _cannot_write(out: Path, e: OSError) -> None:
-    why = "（该文件可能正在 Excel 或 WPS 中打开，请先关闭）" if isinstance(e, PermissionError) else ""
-    click.echo(f"错误：无法写出“{out}”：{e.strerror or e}{why}", err=True)
+    write_html(report, out)
+    done.append(texts.text("validate.html_written", out=str(out)))

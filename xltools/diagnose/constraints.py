@@ -12,6 +12,7 @@ from collections.abc import KeysView
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .. import texts
 from ..book import Book, Key
 from ..edition import expr as ex
 from ..edition.expr import Const, Expr, Side
@@ -191,7 +192,7 @@ def _hierarchy(b: _Builder, table: str) -> list[Constraint]:
         if code:
             by_unit[book.unit_of_row(table, row)][code].append(row)
     out: list[Constraint] = []
-    title = f"{t.sheet.split(' ')[0]}上级科目等于下级科目之和"
+    title = texts.text("diagnose.hierarchy_title", table=t.sheet.split(" ")[0])
     for codes in by_unit.values():
         for code, rows in codes.items():
             level = cl.level_of(code)

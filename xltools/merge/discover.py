@@ -5,7 +5,9 @@ too, reported as unreadable with the fix). Skipped and recorded: Excel/WPS lock 
 and folders, the tool's own outputs (…检查结果.xlsx/.xlsm, the merge's temporary files, the output being written).
 A file named explicitly is always an input, whatever its name. The same file reached twice (named
 twice, or through a symbolic link) is one input. Symbolic links to folders are followed once; a link
-that leads back into a folder already searched (a loop) is skipped and recorded.
+that leads back into a folder already searched (a loop) is skipped and recorded. A symbolic link that leads
+outside every named folder is skipped and recorded unless follow_links is given (`merge --follow-links`):
+a link in an inbox must not pull in the whole parent tree.
 """
 
 from __future__ import annotations
@@ -57,8 +59,14 @@ def _real(path: str) -> str:
         return os.path.abspath(path)
 
 
-def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Discovery:
+def _inside(real: str, roots: list[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = (), follow_links: bool = False) -> Discovery:
     out = Discovery()
+    paths = [str(p) for p in paths]
+    roots = [_real(p) for p in paths if os.path.isdir(p)]
     excluded = {_real(str(p)) for p in exclude}
     seen_files: set[str] = set()
     seen_dirs: set[tuple[int, int]] = set()
@@ -93,6 +101,9 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
                 is_file = entry.is_file()
             except OSError as e:  # a symbolic link loop (x -> x): stat fails; nothing behind it to lose
                 out.skipped.append((full, texts.text("merge.skip_link_broken", error=e.strerror or e)))
+                continue
+            if not follow_links and entry.is_symlink() and not _inside(_real(full), roots):
+                out.skipped.append((full, texts.text("app.skip_link_outside", target=_real(full))))
                 continue
             if is_dir:
                 if entry.name.startswith("."):

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__, texts
 from ..edition.model import Edition
-from ..outputs import atomic_write
+from ..outputs import atomic_write, make_folder
 from . import spec
 from .model import DUPLICATE, ERRORS, INCLUDED, MISMATCH, NOREAD, NOT_ON_ROSTER, FileFacts, InputEntry, MergeResult
 from .render import AMOUNT_COL, guard, money_str
@@ -49,9 +49,9 @@ def iso_mtime(mtime: float | None) -> str | None:
 def details(spool: Spool | None, e: InputEntry) -> tuple[FileFacts, list[dict[str, str]]]:
     """An input's file facts and first findings, which wait in the spool (not in memory) until an output needs them."""
     if spool is None or not e.key:
-        return FileFacts(), []
+        return FileFacts(), [f.as_dict() for f in e.county]
     res = spool.record(e.key)
-    return res.facts, [f.as_dict() for f in res.findings]
+    return res.facts, [f.as_dict() for f in (*res.findings, *e.county)]
 
 
 def _input_json(seq: int, e: InputEntry, spool: Spool | None) -> dict[str, Any]:
@@ -339,7 +339,7 @@ def datapackage(r: MergeResult, ed: Edition) -> dict[str, Any]:
 def write_export(r: MergeResult, spool: Spool, folder: Path) -> list[str]:
     ed = r.edition
     assert ed is not None
-    folder.mkdir(exist_ok=True)
+    make_folder(folder)  # removed again if the set of outputs is rolled back
     lines, inputs, package = folder / "budget-lines.csv", folder / "inputs.csv", folder / "datapackage.json"
     _write_lines(lines, r, spool)
     _write_csv(inputs, INPUT_FIELDS, _input_rows(r, spool))

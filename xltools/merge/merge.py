@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
+from ..outputs import is_xltools_output
 from . import spec
 from .discover import discover
 from .export import EXPORT_FILES, write_export, write_json
@@ -36,7 +37,7 @@ from .model import (
     InputEntry,
     MergeResult,
 )
-from .pool import effective_jobs, run_workers
+from .pool import default_jobs, effective_jobs, run_workers
 from .roster import read_roster
 from .spool import Spool
 from .statuses import classify, entry_of
@@ -94,6 +95,7 @@ def merge(
     force: bool = False,
     resume: bool = False,
     scheduler: str | Any = None,
+    follow_links: bool = False,
 ) -> MergeResult:
     """Merge the workbooks under `paths` into `out`. `resume`: reuse the results a previous, interrupted run of
     the same output spooled (each checked against its file's SHA-256). `scheduler`: a Dask scheduler address
@@ -104,7 +106,10 @@ def merge(
     json_p = Path(json_path) if json_path is not None else None
     export_p = Path(export_dir) if export_dir is not None else None
     roster_p = Path(roster) if roster is not None else None
-    found = discover(list(paths), exclude=[p for p in (out, json_p, roster_p) if p is not None])
+    # The output is left out of the search only when it is an old merge output: any other file there is one
+    # the run would read, so check_target refuses to replace it, --force or not.
+    own = out if is_xltools_output(out, "merge") else None
+    found = discover(list(paths), [p for p in (own, json_p, roster_p) if p is not None], follow_links)
     _targets(out, json_p, export_p, [Path(p) for p in found.files] + ([roster_p] if roster_p else []), force)
     the_roster = read_roster(roster_p) if roster_p is not None else None
     if scheduler is None:
@@ -172,7 +177,7 @@ def merge(
             if result.edition is not None:
                 from .county import start
 
-                county_done = start(result.edition, result.included, spool, jobs)
+                county_done = start(result.edition, result.included, spool, jobs or default_jobs())
             lap("county_start")
             write_xlsx(result, spool, out, rows, before_inputs=county_done)
             result.written.append(str(out))

@@ -17,41 +17,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import XltoolsError
+from .. import texts
+from ..errors import EXIT_UNREADABLE, EXIT_USAGE, UnreadableError, XltoolsError
 
-CODE_HEADERS = (
-    "单位编码",
-    "单位代码",
-    "部门编码",
-    "部门代码",
-    "预算单位编码",
-    "预算单位代码",
-    "单位编号",
-    "编码",
-    "代码",
-    "code",
-    "unitcode",
-    "unit_code",
-    "deptcode",
-)
-NAME_HEADERS = (
-    "单位名称",
-    "部门名称",
-    "预算单位名称",
-    "预算单位",
-    "单位",
-    "部门",
-    "名称",
-    "name",
-    "unitname",
-    "unit_name",
-    "deptname",
-)
+# Header spellings seen in bureaus' rosters (data: xltools/texts/roster.toml).
+CODE_HEADERS = tuple(texts.raw("roster.code_headers"))
+NAME_HEADERS = tuple(texts.raw("roster.name_headers"))
 _CODE_LIKE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{1,19}$")
+
+# A roster is untrusted input like any workbook: bounded before anything is parsed. A county has hundreds of
+# units; these limits are two orders of magnitude above any real roster.
+MAX_BYTES = 10 * 1024 * 1024
+MAX_CELLS = 500_000  # of the first sheet's used range (rows x columns), checked in the XML before a grid is built
+MAX_ROWS = 100_000
 
 
 class RosterError(XltoolsError):
-    exit_code = 2
+    """The roster cannot be used: exit 2 when it is missing or of the wrong kind, 3 when its content is refused."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _refuse(key: str, **params: Any) -> RosterError:
+    return RosterError(texts.text(f"roster.{key}", **params), EXIT_UNREADABLE)
 
 
 @dataclass(frozen=True)
@@ -110,14 +102,36 @@ def _find_columns(rows: list[list[Any]]) -> tuple[int, int, int]:
             if _CODE_LIKE.match(cells[0]):
                 return -1, 0, 1 if len(cells) > 1 else -1
             break
-    raise RosterError("名单文件中找不到“单位编码”列。请在第一行写列名“单位编码”“单位名称”，每行一个单位。")
+    raise RosterError(texts.text("roster.no_code_column"))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'le' or 'be' when the text is UTF-16 saved without a byte order mark (NUL in every other byte)."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    half = len(sample) // 2
+    if odd > half * 0.4 and even < half * 0.05:
+        return "le"
+    if even > half * 0.4 and odd < half * 0.05:
+        return "be"
+    return None
 
 
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data[3:].decode("utf-8", "replace")
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        order = _utf16_without_bom(data)
+        if order is not None:  # "Unicode text" of old Excel without its mark
+            return data.decode(f"utf-16-{order}")
+    except UnicodeDecodeError:
+        raise _refuse("encoding") from None
+    if b"\x00" in data:
+        raise _refuse("binary")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -125,27 +139,61 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")  # a superset of GBK, which Excel uses for "CSV" on Chinese Windows
     except UnicodeDecodeError:
-        raise RosterError("名单文件的编码无法识别。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx。") from None
+        raise _refuse("encoding") from None
 
 
-def _csv_rows(path: Path) -> list[list[Any]]:
-    text = _decode(path.read_bytes())
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    text = _decode(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((",", "\t", ";", "，"), key=first.count)
     if delimiter == "，":
         text = text.replace("，", ",")
         delimiter = ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: list[list[Any]] = []
+    started = 1  # the line where the row being read began (a quoted field may span lines)
+    try:
+        for row in reader:
+            rows.append(row)
+            started = reader.line_num + 1
+            if len(rows) > MAX_ROWS:
+                raise _refuse("too_many_rows", limit=MAX_ROWS)
+    except csv.Error as e:
+        limit = csv.field_size_limit()
+        if "field larger" in str(e):
+            raise _refuse("field_too_long", line=started, limit=limit // 1024) from None
+        if "end of data" in str(e):
+            raise _refuse("unterminated_quote", line=started) from None
+        raise _refuse("bad_csv", line=started) from None
+    return rows
 
 
-def _xlsx_rows(path: Path) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+def _xlsx_rows(path: Path, data: bytes) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+    """The first sheet, after the reader's own checks of the package (size, bombs, DTD) and of the sheet's used
+    range, so a 5 KB file with one value at XFD1048576 is refused instead of becoming a grid of 10^10 cells."""
     from python_calamine import CalamineWorkbook
 
+    from ..reader.open import open_package
+
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        pkg = open_package(path)
+    except UnreadableError as e:
+        raise _refuse("unreadable", path=str(path), reason=e.finding.message) from None
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = wb.sheet_names
+        if not names:
+            raise _refuse("no_sheet", path=str(path))
+        rows_n, cols_n, far = pkg.extent(names[0])
+        if rows_n * cols_n > MAX_CELLS:
+            raise _refuse("sheet_too_large", path=str(path), sheet=names[0], cell=far or "?", limit=MAX_CELLS)
         rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except RosterError:
+        raise
     except Exception as e:  # calamine's own error types
-        raise RosterError(f"名单文件无法读取：{type(e).__name__}: {str(e)[:120]}") from None
+        raise _refuse("unreadable", path=str(path), reason=f"{type(e).__name__}: {str(e)[:120]}") from None
+    finally:
+        pkg.close()
     numeric = {
         (r, c)
         for r, row in enumerate(rows)
@@ -155,21 +203,41 @@ def _xlsx_rows(path: Path) -> tuple[list[list[Any]], set[tuple[int, int]]]:
     return rows, numeric
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The roster's bytes, read once: a regular file only (a FIFO or a device would block or never end), and
+    bounded in size."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise RosterError(texts.text("roster.cannot_open", path=str(path), error=e.strerror or str(e))) from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise RosterError(texts.text("roster.not_regular", path=str(path)))
+        if st.st_size > MAX_BYTES:
+            raise _refuse("too_big", path=str(path), size=st.st_size // 1048576, limit=MAX_BYTES // 1048576)
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _refuse("too_big", path=str(path), size=len(data) // 1048576, limit=MAX_BYTES // 1048576)
+    return data
+
+
 def read_roster(path: str | Path) -> Roster:
     path = Path(path)
-    if not path.is_file():
-        raise RosterError(f"找不到名单文件：{path}")
+    if not path.exists():
+        raise RosterError(texts.text("roster.missing", path=str(path)))
     suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise RosterError(texts.text("roster.wrong_kind", path=str(path)))
+    data = _read_bytes(path)
     numeric: set[tuple[int, int]] = set()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            rows, numeric = _xlsx_rows(path)
-        elif suffix in (".csv", ".txt"):
-            rows = _csv_rows(path)
-        else:
-            raise RosterError(f"名单文件须为 .csv 或 .xlsx：{path}")
-    except OSError as e:
-        raise RosterError(f"名单文件无法读取：{path}（{e.strerror or e}）") from None
+    if suffix in (".xlsx", ".xlsm"):
+        rows, numeric = _xlsx_rows(path, data)
+    else:
+        rows = _csv_rows(data)
     header, code_col, name_col = _find_columns(rows)
     roster = Roster(str(path))
     seen: set[str] = set()
@@ -181,10 +249,10 @@ def read_roster(path: str | Path) -> Roster:
             continue
         name = _norm(row[name_col]) if 0 <= name_col < len(row) else ""
         if code in seen:
-            roster.notes.append(f"名单第 {i + 1} 行：单位编码 {code} 重复，只计一次。")
+            roster.notes.append(texts.text("roster.duplicate", line=i + 1, code=code))
             continue
         seen.add(code)
         roster.entries.append(RosterEntry(code, name, (i, code_col) in numeric))
     if not roster.entries:
-        raise RosterError(f"名单文件中没有单位：{path}")
+        raise RosterError(texts.text("roster.empty", path=str(path)))
     return roster

@@ -11,9 +11,10 @@ from pathlib import Path
 from .. import texts
 from ..book import Book
 from ..edition.model import UNIT_NAME
+from ..findings import Finding
 from ..narrative import Placeholder, compile_narrative, load_config
 from ..narrative.context import budget_year
-from ..outputs import atomic_write, atomic_write_bytes, check_target
+from ..outputs import atomic_write, atomic_write_bytes, check_target, safe_stem
 from .workbook import write_publication
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -25,6 +26,7 @@ class CompileResult:
     markdown: Path
     tables: Path
     placeholders: list[Placeholder] = field(default_factory=list)
+    audit: list[Finding] = field(default_factory=list)  # self-audit of the narrative (xltools/audit/selfaudit.py)
 
     @property
     def files(self) -> list[Path]:
@@ -33,7 +35,7 @@ class CompileResult:
 
 def safe_name(text: str) -> str:
     """A file name from a department name: no path separators or characters Windows refuses."""
-    name = _UNSAFE.sub("_", text).strip(" .")
+    name = safe_stem(_UNSAFE.sub("_", text).strip(" ."))  # a long 单位名称 is shortened in the name only
     return name or texts.text("publish.unnamed_unit")
 
 
@@ -53,7 +55,10 @@ def compile_book(book: Book, out_dir: Path, inputs: Iterable[Path] = (), overwri
     for target in (docx, md, xlsx):  # refuse before writing anything
         check_target(target, inputs, overwrite)
     narrative = compile_narrative(book)
+    from ..audit.selfaudit import self_audit
+
+    audit = self_audit(book, narrative.markdown)
     atomic_write_bytes(md, narrative.markdown.encode("utf-8"))
     atomic_write_bytes(docx, narrative.docx)
     atomic_write(xlsx, lambda tmp: write_publication(book, narrative.context, tmp))
-    return CompileResult(docx, md, xlsx, narrative.placeholders)
+    return CompileResult(docx, md, xlsx, narrative.placeholders, audit)

@@ -7,23 +7,31 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from .. import texts
-from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, Book, Cell
+from ..book import CHANGED, FORMULA, INPUT, OVERWRITTEN, REFUSED, Book, Cell
 from ..cells import a1
 from ..edition import available, load_edition
 from ..edition.formulas import excel_formula, is_formula, normalise_formula
 from ..edition.layout import table_layout
 from ..edition.model import Column, Edition, Row, Table
 from ..errors import EditionError
-from ..findings import ERROR, WARNING, Finding, finding
+from ..findings import ERROR, NOTICE, WARNING, Finding, finding
 from ..ooxml.package import MAX_GRID, Package, Source, formula_text, open_package, unreadable
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
+from ..typedcells import (
+    all_string_indexes_valid,
+    bad_string_index,
+    constant_value,
+    formula_kind,
+    wrong_type,
+)
+from ..typedcells import shown as shown_value
 from .normalise import WARNINGS, clean_code, clean_text, parse_number
 
 try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, …) share this base
@@ -51,8 +59,14 @@ RULES = (
     "read.macro",
     "cell.formula-changed",
     "cell.excess-precision",
+    "cell.error-value",
+    "cell.wrong-type",
+    "cell.bad-string-index",
+    "cell.formula-in-input",
+    "cell.formula-constant",
 )
 # Normalisations that keep the value (reported, not blocking); the rest are errors.
+NUMERIC = frozenset({"money", "number", "percent", "year"})
 WARNING_NOTES = WARNINGS | {"cell.excess-precision"}
 
 
@@ -148,6 +162,13 @@ class _Reader:
         self.book = Book(ed, str(path))
         self.findings: list[Finding] = []
         self.errors: dict[str, str] = {}  # A1 -> Excel error value (#DIV/0!) of the sheet being read
+        self.strings: dict[str, str] = {}  # A1 -> shared-string index as stored, of the sheet being read
+        self._sst: int | None = None
+
+    def sst_count(self) -> int:
+        if self._sst is None:
+            self._sst = self.pkg.shared_strings
+        return self._sst
 
     def note(self, rule: str, severity: str, t: Table, ref: str, **params: Any) -> None:
         self.findings.append(finding(rule, severity, t.sheet, ref, table=t.id, **params))
@@ -200,6 +221,9 @@ class _Reader:
                 scan = self.pkg.scan(t.sheet)
                 formulas = scan.formulas
                 self.errors = scan.errors
+                # Every shared-string index in one C-level pass; the grammar's per-cell view only when one is off.
+                ok = all_string_indexes_valid(self.pkg.part(self.pkg.sheets[t.sheet]), self.sst_count())
+                self.strings = {} if ok else {c.ref: (c.value or "").strip() for c in scan.cells() if c.t == "s"}
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
                 self.findings.append(
                     finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
@@ -292,10 +316,16 @@ class _Reader:
     ) -> None:
         line = grid[excel_row - 1] if 0 < excel_row <= len(grid) else ()
         raw = line[col] if col < len(line) else ""
-        if raw == "" and a in self.errors:
+        error_value = raw == "" and a in self.errors
+        if error_value:
             raw = self.errors[a]  # calamine gives an error value as a blank: never read it as 0
         cell = Cell(t.id, key, c.key, t.sheet, a, None, raw, INPUT)
         self.book.cells[(t.id, key, c.key)] = cell
+        if a in self.strings and bad_string_index(self.strings[a], self.sst_count()):  # calamine reads another string
+            index = self.strings[a] if len(self.strings[a]) <= 24 else self.strings[a][:24] + "…"
+            self.note("cell.bad-string-index", ERROR, t, a, label=_label(t, r, c), index=index, count=self.sst_count())
+            cell.state = REFUSED
+            return
         if c.type == "name" and a in formulas:
             cell.state = FORMULA  # the template's auto name: we look the code up ourselves
             return
@@ -317,9 +347,36 @@ class _Reader:
                     )
                 return
             cell.state = OVERWRITTEN
+        elif a in formulas:  # a formula typed into an input cell (typedcells.py)
+            cell.value = self._typed_formula(t, r, c, a, formulas[a])
+            if cell.value is None:
+                cell.state = REFUSED
+            return
         if raw == "" or raw is None:
             return  # blank: nothing to normalise
+        if t.cell_type(r, c) not in NUMERIC and (error_value or wrong_type(raw)):  # numbers: cell.not-a-number
+            if error_value:
+                self.note("cell.error-value", ERROR, t, a, label=_label(t, r, c), value=raw)
+            else:  # a date or TRUE where text belongs (Excel converts "2020-03-01" by itself)
+                what, value = wrong_type(raw), shown_value(raw)
+                self.note("cell.wrong-type", ERROR, t, a, label=_label(t, r, c), what=what, value=value)
+            cell.state = REFUSED
+            return
         cell.value = self._parse(t, r, c, raw, a)
+
+    def _typed_formula(self, t: Table, r: Row | None, c: Column, a: str, raw: bytes) -> Decimal | str | None:
+        """Arithmetic on constants is recomputed (a notice); any other formula is refused at the cell."""
+        text = formula_text(raw) if raw else ""
+        kind = formula_kind(text)
+        shown = text if len(text) <= 60 else text[:60] + "…"
+        if kind == "constant" and t.cell_type(r, c) in NUMERIC:
+            exact = constant_value(text)
+            assert exact is not None
+            value = format(exact, "f")
+            self.note("cell.formula-constant", NOTICE, t, a, label=_label(t, r, c), formula=shown, value=value)
+            return self._parse(t, r, c, int(exact) if exact == exact.to_integral_value() else float(value), a)
+        self.note("cell.formula-in-input", ERROR, t, a, label=_label(t, r, c), formula=shown or "…", reason=kind)
+        return None
 
     def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False) -> Decimal | str | None:
         ctype = t.cell_type(r, c)
@@ -337,6 +394,9 @@ class _Reader:
             parsed.notes.append(
                 ("cell.excess-precision", {"raw": format(parsed.value, "f"), "decimals": self.ed.money_decimals})
             )
+            # Checked at the printed precision: 0.001 元 is one finding here, not a difference of "0.00" at
+            # every total it enters.
+            parsed.value = parsed.value.quantize(Decimal(1).scaleb(-self.ed.money_decimals), ROUND_HALF_UP)
         if not quiet and parsed.notes:
             label = _label(t, r, c)
             for rule, params in parsed.notes:

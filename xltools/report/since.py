@@ -7,10 +7,13 @@ of xltools, the place and the rule do not.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import texts
 from ..validate import FileReport
 from .json import SCHEMA, VERSION
 
@@ -33,22 +36,61 @@ def key_of(d: dict[str, Any]) -> Key:
     return (str(d.get("rule", "")), str(d.get("sheet", "")), str(d.get("cell", "")), str(d.get("check", "") or ""))
 
 
-def load_previous(path: Path) -> dict[str, Any]:
+MAX_BYTES = 50 * 1024 * 1024  # a report of 300 files with every finding is a few MB
+MAX_DEPTH = 32  # an xltools report nests 5 deep
+
+
+def _depth_exceeds(doc: Any, limit: int) -> bool:
+    """Whether a parsed document nests deeper than limit (iteratively: no recursion on hostile input)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file, bounded: a FIFO or a device would block or never end."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise PreviousReportError(f"找不到上次的检查报告“{path}”。") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise PreviousReportError(f"无法读取上次的检查报告“{path}”（{e}）。") from None
+        raise PreviousReportError(texts.text("since.missing", path=str(path))) from None
+    except OSError as e:
+        raise PreviousReportError(texts.text("since.unreadable", path=str(path), error=e.strerror or str(e))) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise PreviousReportError(texts.text("since.not_regular", path=str(path)))
+        try:
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as e:
+            raise PreviousReportError(
+                texts.text("since.unreadable", path=str(path), error=e.strerror or str(e))
+            ) from None
+    if len(data) > MAX_BYTES:
+        raise PreviousReportError(texts.text("since.too_big", path=str(path), limit=MAX_BYTES // 1048576))
+    return data
+
+
+def load_previous(path: Path) -> dict[str, Any]:
+    data = _read(Path(path))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PreviousReportError(texts.text("since.not_json", path=str(path))) from None
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError:
-        raise PreviousReportError(f"“{path}”不是 JSON 文件。请用 xltools validate --format json 保存的报告。") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise PreviousReportError(texts.text("since.not_json", path=str(path))) from None
+    if _depth_exceeds(doc, MAX_DEPTH):
+        raise PreviousReportError(texts.text("since.too_deep", path=str(path), limit=MAX_DEPTH))
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(doc.get("files"), list):
-        raise PreviousReportError(f"“{path}”不是 xltools 的检查报告（应由 xltools validate --format json 生成）。")
+        raise PreviousReportError(texts.text("since.not_report", path=str(path)))
     if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
         raise PreviousReportError(
-            f"“{path}”的报告格式版本为 {doc.get('version')}，本工具只认识第 {VERSION} 版及更早的版本。请升级 xltools。"
+            texts.text("since.newer", path=str(path), version=str(doc.get("version")), supported=VERSION)
         )
     return doc
 
@@ -90,10 +132,10 @@ def compare(report: FileReport, doc: dict[str, Any]) -> Progress | None:
 
 def render(report: FileReport, doc: dict[str, Any], since: Path) -> str:
     if report.unreadable:
-        return f"{report.path}：文件无法读取，无法与上次的检查结果比较。"
+        return texts.text("since.input_unreadable", path=report.path)
     p = compare(report, doc)
     if p is None:
-        return f"{report.path}：上次的检查报告“{since}”中没有这个文件，无法比较。"
-    return (
-        f"{report.path}：与上次检查（{since}）相比：已修复 {len(p.fixed)} / 新增 {len(p.new)} / 剩余 {len(p.remaining)}"
+        return texts.text("since.not_in_previous", path=report.path, since=str(since))
+    return texts.text(
+        "since.progress", path=report.path, since=str(since), fixed=len(p.fixed), new=len(p.new), left=len(p.remaining)
     )

@@ -25,6 +25,15 @@ READERS = ("xltools.ooxml.package", "xltools.reader.normalise", "xltools.reader.
 COUNTY = ("xltools.merge.county",)
 # Findings made from the others' results: the diagnosis (the cells to change when identities fail).
 AFTER = ("xltools.diagnose.rule",)
+# Checks of a published document (xltools audit).
+AUDIT = (
+    "xltools.audit.readers",
+    "xltools.audit.pdftext",
+    "xltools.audit.checks",
+    "xltools.audit.tables",
+    "xltools.audit.completeness",
+    "xltools.audit.selfaudit",
+)
 
 
 def modules() -> tuple[ModuleType, ...]:
@@ -32,8 +41,7 @@ def modules() -> tuple[ModuleType, ...]:
     return (
         tuple(import_module(name) for name in READERS)
         + CHECKS
-        + tuple(import_module(n) for n in COUNTY)
-        + tuple(import_module(n) for n in AFTER)
+        + tuple(import_module(n) for n in COUNTY + AUDIT + AFTER)
     )
 
 

@@ -1,0 +1,57 @@
+"""compile audits what it writes: the generated 情况说明 is audited against its own workbook. A finding in a
+sentence xltools generated is a defect of ours; one in the clerk's own free text (文字说明) is a warning
+placed at that text's cell."""
+
+from __future__ import annotations
+
+from ..book import Book
+from ..edition.layout import table_layout
+from ..findings import ERROR, WARNING, Finding, finding
+from . import audit_text
+
+# The rule ids this module emits (the registry, xltools/rules/registry.py, lists them).
+RULES = (
+    "audit.defect",
+    "audit.clerk-text",
+)
+
+
+def _clerk_texts(book: Book) -> list[tuple[str, str, str, list[str]]]:
+    """(label, sheet, cell, lines) of every named free text the clerk typed (the edition's text cells)."""
+    ed = book.edition
+    out = []
+    for tc in ed.text_cells:
+        t = ed.table(tc.table)
+        if t.column(tc.col).type != "text":
+            continue
+        value = book.text(tc.table, tc.row, tc.col).strip()
+        if value:
+            lines = [ln.strip() for ln in value.splitlines() if len(ln.strip()) >= 4]
+            out.append((tc.name, t.sheet, table_layout(ed, tc.table).cell(tc.row, tc.col), lines))
+    return out
+
+
+def self_audit(book: Book, markdown: str) -> list[Finding]:
+    report = audit_text(markdown, book.edition, "md", book)
+    texts = _clerk_texts(book)
+    out: list[Finding] = []
+    for f in report.findings:
+        if f.severity not in (ERROR, WARNING):
+            continue
+        sentence = str(f.params.get("sentence", "")).replace("〖", "").replace("〗", "").strip("…")
+        owner = next(
+            (t for t in texts if sentence and any(ln in sentence or sentence.rstrip("。") in ln for ln in t[3])), None
+        )
+        if owner is None:
+            for t in texts:
+                if sentence and any(
+                    part and part in sentence for ln in t[3] for part in ln.split("，") if len(part) >= 6
+                ):
+                    owner = t
+                    break
+        if owner is not None:
+            label, sheet, cell, _ = owner
+            out.append(finding("audit.clerk-text", WARNING, sheet, cell, label=label, detail=f.message, source=f.rule))
+        else:
+            out.append(finding("audit.defect", ERROR, f.sheet, f.cell, detail=f.message, source=f.rule))
+    return out
