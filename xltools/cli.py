@@ -16,35 +16,37 @@ import click
 from . import __version__
 from .errors import EXIT_CANNOT_WRITE, EXIT_INTERNAL, EXIT_INTERRUPTED, XltoolsError
 
+# name -> the module of its command; the one-line help of each is xltools/texts/commands.toml
 COMMANDS = {
-    "editions": ("xltools.commands.editions", "列出可用的版本（省份与年度格式）"),
-    "template": ("xltools.commands.template", "生成空白填报模板（.xlsx）"),
-    "validate": ("xltools.commands.validate", "检查填好的工作簿，指出工作表、单元格和改法"),
-    "compile": ("xltools.commands.compile", "生成情况说明（Word、Markdown）和公开表"),
-    "merge": ("xltools.commands.merge", "财政局汇总各部门工作簿"),
-    "migrate": ("xltools.commands.migrate", "把上年工作簿迁移到本年模板"),
-    "rules": ("xltools.commands.rules", "列出全部检查规则及其说明"),
-    "serve": ("xltools.commands.serve", "财政局收件服务（浏览器上传、检查、报送、审核、汇总）"),
-    "audit": ("xltools.commands.audit", "审核已公开的情况说明（Word、PDF、网页），核对文中的数字"),
+    "editions": "xltools.commands.editions",
+    "template": "xltools.commands.template",
+    "validate": "xltools.commands.validate",
+    "compile": "xltools.commands.compile",
+    "merge": "xltools.commands.merge",
+    "migrate": "xltools.commands.migrate",
+    "rules": "xltools.commands.rules",
+    "serve": "xltools.commands.serve",
+    "audit": "xltools.commands.audit",
 }
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name, (mod, _) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
+        return [name for name, mod in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
         try:
-            module = importlib.import_module(COMMANDS[name][0])
+            module = importlib.import_module(COMMANDS[name])
         except ModuleNotFoundError:
             return None
         return module.command  # type: ignore[no-any-return]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, help_) for name, (mod, help_) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
         from . import texts
+
+        rows = [(name, texts.text(f"commands.{name}")) for name in self.list_commands(ctx)]
 
         with formatter.section(texts.text("app.commands")):
             formatter.write_dl(rows)

@@ -11,6 +11,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from . import texts
 from .edition.model import Edition
 
 FIXED_SOURCES = ("general", "fund", "soe", "carryover")
@@ -71,11 +72,11 @@ class _Gen:
             rows[key] = dict(p_g=p_g, u_g=u_g, j_g=j_g, j_f=j_f, p_o=p_o, u_o=u_o, j_o=j_o, carry=carry)
         data: dict[str, Any] = {}
         data["cover"] = {
-            "name": {"value": f"测试县第{index + 1}局"},
+            "name": {"value": texts.text("synth.department", n=index + 1)},
             "code": {"value": f"{100 + index:03d}{index % 1000:03d}"},
             "year": {"value": ed.year},
             "unit": {"value": ed.money_unit},
-            "nature": {"value": rng.choice(ed.enums.get("unit_nature", ("行政单位",)))},
+            "nature": {"value": rng.choice(ed.enums.get("unit_nature", (texts.text("synth.nature"),)))},
         }
 
         def rollup(make: Any) -> list[dict[str, Any]]:
@@ -137,8 +138,13 @@ class _Gen:
         data["pe"] = self.project_econ(project)
         data["proj"], data["ind"] = self.projects(project)
         data["org"] = [
-            {"name": f"{n}股", "nature": rng.choice(("行政", "事业")), "grade": "股级", "funding": "财政拨款"}
-            for n in rng.sample(("综合", "业务", "办公", "财务", "法规", "信息"), rng.randint(1, 4))
+            {
+                "name": texts.text("synth.org.name", name=n),
+                "nature": rng.choice(texts.raw("synth.org.natures")),
+                "grade": texts.text("synth.org.grade"),
+                "funding": texts.text("synth.org.funding"),
+            }
+            for n in rng.sample(texts.raw("synth.org.names"), rng.randint(1, 4))
         ]
         data["proc"] = {
             k: {"amount": _money(self.amount(0, 20) * (rng.random() < 0.5))} for k in ("goods", "works", "services")
@@ -171,7 +177,8 @@ class _Gen:
             }
         )
         data["text"] = {
-            k: {"text": f"测试文字{k}"} for k in ("duties", "change_reason", "sg_reason", "overall_goal", "measures")
+            k: {"text": texts.text("synth.text", name=k)}
+            for k in ("duties", "change_reason", "sg_reason", "overall_goal", "measures")
         }
         return data
 
@@ -229,31 +236,27 @@ class _Gen:
             projs.append(
                 {
                     "code": code,
-                    "name": f"测试项目{i + 1}",
+                    "name": texts.text("synth.project.name", n=i + 1),
                     "fiscal": _money(total - other),
                     **({"other": _money(other)} if other else {}),
-                    "purpose": "保障工作开展",
+                    "purpose": texts.text("synth.project.purpose"),
                     "plan_q1": Decimal(q[0]),
                     "plan_h1": Decimal(q[1]),
                     "plan_oct": Decimal(q[2]),
                     "plan_dec": Decimal(100),
-                    "target": "完成年度工作任务",
+                    "target": texts.text("synth.project.target"),
                 }
             )
-            for lvl1, lvl2 in (
-                ("产出指标", "数量指标"),
-                ("效益指标", "社会效益指标"),
-                ("满意度指标", "服务对象满意度指标"),
-            ):
+            for lvl1, lvl2 in texts.raw("synth.indicator.levels"):
                 inds.append(
                     {
                         "project": code,
                         "level1": lvl1,
                         "level2": lvl2,
-                        "level3": "指标",
-                        "value": "≥90%",
-                        "description": "说明",
-                        "basis": "计划标准",
+                        "level3": texts.text("synth.indicator.level3"),
+                        "value": texts.text("synth.indicator.value"),
+                        "description": texts.text("synth.indicator.description"),
+                        "basis": texts.text("synth.indicator.basis"),
                     }
                 )
         return projs, inds

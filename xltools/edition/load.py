@@ -47,7 +47,7 @@ def find(name: str) -> Path:
     for d in available():
         if d.name == name:
             return d
-    known = "、".join(d.name for d in available()) or "（无）"
+    known = "、".join(d.name for d in available()) or texts.text("edition.load.find_none")
     raise EditionError(texts.raw("edition.load.find").format(name=name, known=known))
 
 
@@ -136,7 +136,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         raise EditionError(texts.raw("edition.load.column").format(where=where, e_args_0=e.args[0])) from None
 
 
-_DIGITS = "零一二三四五六七八九"
+_DIGITS = texts.text("edition.numerals.digits")
 
 
 def chinese_numeral(n: int) -> str:
@@ -144,7 +144,9 @@ def chinese_numeral(n: int) -> str:
     if not 0 < n < 100:
         raise ValueError(n)
     tens, ones = divmod(n, 10)
-    return (("" if tens == 1 else _DIGITS[tens]) + "十" if tens else "") + (_DIGITS[ones] if ones else "")
+    return (("" if tens == 1 else _DIGITS[tens]) + texts.text("edition.numerals.ten") if tens else "") + (
+        _DIGITS[ones] if ones else ""
+    )
 
 
 def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str) -> tuple[Row, ...]:

@@ -24,7 +24,7 @@ from .. import texts
 # .xls or WPS .et file cannot be used (and why) instead of the department silently counting as 未报送.
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 # `validate --annotate` copies (…检查结果.xlsx, or .xlsm for a macro workbook): the department's own data again.
-OUTPUT_SUFFIXES = (".检查结果.xlsx", ".检查结果.xlsm")
+OUTPUT_SUFFIXES = tuple(texts.text("report.output_name", stem="", suffix=s) for s in (".xlsx", ".xlsm"))
 
 
 @dataclass

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from ..book import Book
 from .config import NarrativeConfig, load_config
-from .context import Context, Placeholder, build_context
+from .context import Context, Placeholder, build_context, placeholder_pattern
 from .docx_writer import build_docx
 from .markdown import parse
 from .render import render_markdown
 
 __all__ = ["Narrative", "compile_narrative", "load_config", "build_context", "Context", "Placeholder", "fixed_date"]
 
-_PLACEHOLDER = re.compile(r"【请填写：([^】]*)】")
+_PLACEHOLDER = re.compile(placeholder_pattern("("))
 
 
 @dataclass

@@ -4,6 +4,7 @@ Book, never a cached value), the list tables as records, the free texts, the pri
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import MAXYEAR, MINYEAR
 from decimal import Decimal
@@ -29,6 +30,18 @@ class Placeholder:
     @property
     def text(self) -> str:
         return texts.text("narrative.placeholder", label=self.label)
+
+
+def placeholder_pattern(group: str) -> str:
+    """A regex for a rendered placeholder, from the catalogue's own wording; group wraps its label
+    ("(" for the label alone, ")" for the whole placeholder, "" for no group)."""
+    head, _, tail = str(texts.raw("narrative.placeholder")).partition("{label}")
+    label = f"[^{re.escape(tail[0])}]*" if tail else ".*?"
+    if group == "(":
+        return f"{re.escape(head)}({label}){re.escape(tail)}"
+    if group == ")":
+        return f"({re.escape(head)}{label}{re.escape(tail)})"
+    return f"{re.escape(head)}{label}{re.escape(tail)}"
 
 
 @dataclass

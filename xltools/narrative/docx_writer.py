@@ -24,12 +24,13 @@ from docx.shared import Cm, Pt, RGBColor
 
 from .. import __version__, texts
 from .config import DocxStyle
+from .context import placeholder_pattern
 from .markdown import Block, Heading, Paragraph, Run, Table, runs_text
 
 TEXT_STYLE = "Table Text"
 CAPTION_STYLE = "Table Caption"
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}
-PLACEHOLDER = re.compile(r"(【请填写：[^】]*】)")
+PLACEHOLDER = re.compile(placeholder_pattern(")"))
 _THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
