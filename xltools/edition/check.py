@@ -12,25 +12,27 @@ from .model import REQUIRED_TEXTS, Edition, Identity
 
 def _check_ref(ed: Edition, ref: Ref, where: str) -> None:
     if not ed.has_table(ref.table):
-        raise EditionError(texts.raw("edition.check.check_ref").format(where=where, ref_table=ref.table))
+        raise EditionError(texts.raw("edition.check.ref_unknown_table").format(where=where, ref_table=ref.table))
     t = ed.table(ref.table)
     if not t.has_column(ref.col):
-        raise EditionError(texts.raw("edition.check.check_ref_2").format(where=where, t_id=t.id, ref_col=ref.col))
+        raise EditionError(
+            texts.raw("edition.check.ref_unknown_column").format(where=where, t_id=t.id, ref_col=ref.col)
+        )
     if ref.kind == "cell" and t.kind == "fixed" and not t.has_row(ref.row):
-        raise EditionError(texts.raw("edition.check.check_ref_3").format(where=where, t_id=t.id, ref_row=ref.row))
+        raise EditionError(texts.raw("edition.check.ref_unknown_row").format(where=where, t_id=t.id, ref_row=ref.row))
     if ref.kind == "cell" and t.kind == "list" and not (ref.row == "total" and t.total_row):
-        raise EditionError(texts.raw("edition.check.check_ref_4").format(where=where, t_id=t.id))
+        raise EditionError(texts.raw("edition.check.ref_list_not_total").format(where=where, t_id=t.id))
     if ref.kind == "range":
         # Both ends on the column's side, in order (formulas.row_ids slices between them).
         ids = [r.id for r in t.rows if r.side == t.column(ref.col).side]
         if ref.row not in ids or ref.last not in ids or ids.index(ref.row) > ids.index(ref.last):
             raise EditionError(
-                texts.raw("edition.check.check_ref_6").format(
+                texts.raw("edition.check.ref_row_range_invalid").format(
                     where=where, t_id=t.id, ref_row=ref.row, ref_last=ref.last
                 )
             )
     if ref.kind == "code" and t.kind != "list":
-        raise EditionError(texts.raw("edition.check.check_ref_5").format(where=where, t_id=t.id))
+        raise EditionError(texts.raw("edition.check.ref_code_not_list").format(where=where, t_id=t.id))
 
 
 def _check_expr(ed: Edition, e: Expr, where: str) -> None:
@@ -50,12 +52,12 @@ def _check_identity(ed: Edition, ident: Identity) -> None:
         if ident.formula:
             lhs = ident.expr.lhs.refs()
             if len(ident.expr.lhs.terms) != 1 or not lhs or lhs[0].kind not in ("cell", "current"):
-                raise EditionError(texts.raw("edition.check.check_identity_2").format(where=where))
+                raise EditionError(texts.raw("edition.check.formula_left_not_cell").format(where=where))
     if ident.each_rows:
         # Expanded per book over the codes present: check its shape once, with a stand-in code.
         if not ed.has_table(ident.each_rows.split(":", 1)[1]):
             raise EditionError(
-                texts.raw("edition.check.check_identity").format(where=where, ident_each_rows=ident.each_rows)
+                texts.raw("edition.check.each_code_unknown_table").format(where=where, ident_each_rows=ident.each_rows)
             )
         try:
             _check_expr(ed, ex.parse(ident.template.replace("{code}", "0")), where)
@@ -70,24 +72,24 @@ def check_edition(ed: Edition) -> None:
     sheets = [t.sheet for t in ed.tables]
     for s in sheets:
         if len(s) > 31 or any(ch in s for ch in "[]:*?/\\"):
-            raise EditionError(texts.raw("edition.check.check_edition_2").format(s=s))
+            raise EditionError(texts.raw("edition.check.sheet_name_invalid").format(s=s))
     if len(set(sheets)) != len(sheets):
-        raise EditionError(texts.text("edition.check.check_edition"))
+        raise EditionError(texts.text("edition.check.sheet_name_duplicate"))
     for t in ed.tables:
         for c in t.columns:
             if c.enum and c.enum not in ed.enums:
-                raise EditionError(texts.raw("edition.check.check_edition_5").format(t_id=t.id, c_enum=c.enum))
+                raise EditionError(texts.raw("edition.check.column_unknown_enum").format(t_id=t.id, c_enum=c.enum))
             if c.ref:
                 target, _, col = c.ref.partition(".")
                 if not (ed.has_table(target) and ed.table(target).has_column(col)):
                     raise EditionError(
-                        texts.raw("edition.check.check_edition_7").format(t_id=t.id, c_key=c.key, c_ref=c.ref)
+                        texts.raw("edition.check.column_ref_invalid").format(t_id=t.id, c_key=c.key, c_ref=c.ref)
                     )
         for r in t.rows:
             if r.enum and r.enum not in ed.enums:
-                raise EditionError(texts.raw("edition.check.check_edition_6").format(t_id=t.id, r_enum=r.enum))
+                raise EditionError(texts.raw("edition.check.row_unknown_enum").format(t_id=t.id, r_enum=r.enum))
         if t.kind == "list" and t.rows_max <= 0:
-            raise EditionError(texts.raw("edition.check.check_edition_3").format(t_id=t.id))
+            raise EditionError(texts.raw("edition.check.list_rows_max_missing").format(t_id=t.id))
     for pair in ed.magnitude[2]:
         for text in pair:
             try:
@@ -101,7 +103,7 @@ def check_edition(ed: Edition) -> None:
         key = formula_key(ident)
         if key is not None and seen.setdefault(key, ident.id) != ident.id:
             raise EditionError(
-                texts.raw("edition.check.check_edition_4").format(key=key, seen_key=seen[key], ident_id=ident.id)
+                texts.raw("edition.check.formula_cell_twice").format(key=key, seen_key=seen[key], ident_id=ident.id)
             )
 
 
@@ -114,50 +116,58 @@ def check_figures(ed: Edition) -> None:
             _check_ref(ed, ref, w)
             if not ed.table(ref.table).column(ref.col).is_numeric:
                 raise EditionError(
-                    texts.raw("edition.check.check_figures_9").format(w=w, ref_table=ref.table, ref_col=ref.col)
+                    texts.raw("edition.check.figure_column_not_numeric").format(
+                        w=w, ref_table=ref.table, ref_col=ref.col
+                    )
                 )
         if f.prior and not ed.has_figure(f.prior):
-            raise EditionError(texts.raw("edition.check.check_figures_2").format(w=w, f_prior=f.prior))
+            raise EditionError(texts.raw("edition.check.prior_unknown_figure").format(w=w, f_prior=f.prior))
         if not f.name:
-            raise EditionError(texts.raw("edition.check.check_figures_3").format(w=w))
+            raise EditionError(texts.raw("edition.check.figure_name_empty").format(w=w))
     for k in ed.key_figures:
         if not ed.has_figure(k):
-            raise EditionError(texts.raw("edition.check.check_figures_4").format(where=where, k=k))
+            raise EditionError(texts.raw("edition.check.key_figure_unknown").format(where=where, k=k))
     for t in ed.text_cells:
         w = f"{where} [text {t.id}]"
         if not ed.has_table(t.table):
-            raise EditionError(texts.raw("edition.check.check_figures_5").format(w=w, t_table=t.table))
+            raise EditionError(texts.raw("edition.check.text_unknown_table").format(w=w, t_table=t.table))
         tab = ed.table(t.table)
         if tab.kind != "fixed" or not tab.has_row(t.row) or not tab.has_column(t.col):
             raise EditionError(
-                texts.raw("edition.check.check_figures_6").format(w=w, t_table=t.table, t_row=t.row, t_col=t.col)
+                texts.raw("edition.check.text_unknown_cell").format(w=w, t_table=t.table, t_row=t.row, t_col=t.col)
             )
     missing = [i for i in REQUIRED_TEXTS if not ed.has_text_cell(i)]
     if missing:
-        raise EditionError(texts.raw("edition.check.check_figures").format(where=where, missing=missing))
+        raise EditionError(texts.raw("edition.check.cover_texts_missing").format(where=where, missing=missing))
     names = [r.id for r in ed.record_sets]
     for r in ed.record_sets:
         w = f"{where} [records {r.id}]"
         if not ed.has_table(r.table):
-            raise EditionError(texts.raw("edition.check.check_figures_7").format(w=w, r_table=r.table))
+            raise EditionError(texts.raw("edition.check.records_unknown_table").format(w=w, r_table=r.table))
         for key, child in r.children:
             if child not in names:
-                raise EditionError(texts.raw("edition.check.check_figures_10").format(w=w, child=child))
+                raise EditionError(texts.raw("edition.check.children_unknown_records").format(w=w, child=child))
             ct = ed.table(ed.record_set(child).table)
             if not any(c.ref.partition(".")[0] == r.table for c in ct.columns):
                 raise EditionError(
-                    texts.raw("edition.check.check_figures_11").format(w=w, child=child, ct_id=ct.id, r_table=r.table)
+                    texts.raw("edition.check.children_without_ref").format(
+                        w=w, child=child, ct_id=ct.id, r_table=r.table
+                    )
                 )
             if key in {c.key for c in ed.table(r.table).columns}:
-                raise EditionError(texts.raw("edition.check.check_figures_12").format(w=w, key=key))
+                raise EditionError(texts.raw("edition.check.children_name_is_column").format(w=w, key=key))
     for b in ed.breakdowns:
         w = f"{where} [breakdown {b.id}]"
         if b.code_list not in ed.codes:
-            raise EditionError(texts.raw("edition.check.check_figures_8").format(w=w, b_code_list=b.code_list))
+            raise EditionError(
+                texts.raw("edition.check.breakdown_unknown_code_list").format(w=w, b_code_list=b.code_list)
+            )
         for table, col, _ in b.columns:
             if not (ed.has_table(table) and ed.table(table).has_column(col)):
-                raise EditionError(texts.raw("edition.check.check_figures_13").format(w=w, table=table, col=col))
+                raise EditionError(
+                    texts.raw("edition.check.breakdown_unknown_column").format(w=w, table=table, col=col)
+                )
             if ed.table(table).code_list != b.code_list:
                 raise EditionError(
-                    texts.raw("edition.check.check_figures_14").format(w=w, table=table, b_code_list=b.code_list)
+                    texts.raw("edition.check.breakdown_not_coded_by").format(w=w, table=table, b_code_list=b.code_list)
                 )

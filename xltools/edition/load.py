@@ -47,8 +47,8 @@ def find(name: str) -> Path:
     for d in available():
         if d.name == name:
             return d
-    known = "、".join(d.name for d in available()) or texts.text("edition.load.find_none")
-    raise EditionError(texts.raw("edition.load.find").format(name=name, known=known))
+    known = "、".join(d.name for d in available()) or texts.text("edition.load.no_editions")
+    raise EditionError(texts.raw("edition.load.unknown_edition").format(name=name, known=known))
 
 
 def _lookup(chain: tuple[Path, ...], rel: str) -> Path:
@@ -75,9 +75,13 @@ def _codes(chain: tuple[Path, ...], cid: str, spec: dict[str, Any], year: int) -
                 code = (rec.get("code") or "").strip()
                 name = (rec.get("name") or "").strip()
                 if not code or code in entries or not code.isdigit():
-                    raise EditionError(texts.raw("edition.load.codes_2").format(target=target, line=line, code=code))
+                    raise EditionError(
+                        texts.raw("edition.load.code_invalid").format(target=target, line=line, code=code)
+                    )
                 if not name:
-                    raise EditionError(texts.raw("edition.load.codes_3").format(target=target, line=line, code=code))
+                    raise EditionError(
+                        texts.raw("edition.load.code_without_name").format(target=target, line=line, code=code)
+                    )
                 entries[code] = CodeEntry(
                     code,
                     name,
@@ -86,7 +90,7 @@ def _codes(chain: tuple[Path, ...], cid: str, spec: dict[str, Any], year: int) -
                     (rec.get("group") or "").strip(),
                 )
     except FileNotFoundError:
-        raise EditionError(texts.raw("edition.load.codes").format(target=target, cid=cid)) from None
+        raise EditionError(texts.raw("edition.load.code_list_file_missing").format(target=target, cid=cid)) from None
     complete = spec.get("complete", False)
     if not isinstance(complete, bool):
         raise EditionError(texts.text("codes.complete_not_bool", cid=cid, value=repr(complete)))
@@ -108,9 +112,11 @@ def _stale(chain: tuple[Path, ...], spec: dict[str, Any] | None) -> dict[str, tu
                         int(rec["since_year"]),
                     )
                 except (KeyError, AttributeError, TypeError, ValueError):
-                    raise EditionError(texts.raw("edition.load.stale_2").format(file=file, line=line)) from None
+                    raise EditionError(
+                        texts.raw("edition.load.stale_columns_missing").format(file=file, line=line)
+                    ) from None
     except FileNotFoundError:
-        raise EditionError(texts.raw("edition.load.stale").format(file=file)) from None
+        raise EditionError(texts.raw("edition.load.stale_file_missing").format(file=file)) from None
     return out
 
 
@@ -133,7 +139,9 @@ def _column(raw: dict[str, Any], where: str) -> Column:
             wrap=bool(raw.get("wrap", False)),
         )
     except KeyError as e:
-        raise EditionError(texts.raw("edition.load.column").format(where=where, e_args_0=e.args[0])) from None
+        raise EditionError(
+            texts.raw("edition.load.column_key_missing").format(where=where, e_args_0=e.args[0])
+        ) from None
 
 
 _DIGITS = texts.text("edition.numerals.digits")
@@ -156,7 +164,9 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
             cl = codes.get(raw["from_codes"])
             if cl is None:
                 raise EditionError(
-                    texts.raw("edition.load.rows_2").format(where=where, raw_from_codes=raw["from_codes"])
+                    texts.raw("edition.load.row_unknown_code_list").format(
+                        where=where, raw_from_codes=raw["from_codes"]
+                    )
                 )
             prefix = raw.get("id_prefix", "c")
             # label: a format of the row label, e.g. "{cn}、{name}" -> 一、一般公共服务支出 ({n}: 1, 2, …; {code}).
@@ -166,7 +176,9 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
                 try:
                     label = fmt.format(name=e.name, code=e.code, n=i, cn=chinese_numeral(i))
                 except (KeyError, IndexError, ValueError) as err:
-                    raise EditionError(texts.raw("edition.load.rows_4").format(where=where, fmt=fmt, err=err)) from None
+                    raise EditionError(
+                        texts.raw("edition.load.row_label_format_invalid").format(where=where, fmt=fmt, err=err)
+                    ) from None
                 rows.append(
                     Row(
                         id=f"{prefix}{e.code}",
@@ -193,11 +205,13 @@ def _rows(raw_rows: list[dict[str, Any]], codes: dict[str, CodeList], where: str
                 )
             )
         except KeyError as e:
-            raise EditionError(texts.raw("edition.load.rows_3").format(where=where, e_args_0=e.args[0])) from None
+            raise EditionError(
+                texts.raw("edition.load.row_key_missing").format(where=where, e_args_0=e.args[0])
+            ) from None
     ids = [r.id for r in rows]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
-        raise EditionError(texts.raw("edition.load.rows").format(where=where, sorted_dup=sorted(dup)))
+        raise EditionError(texts.raw("edition.load.duplicate_row_ids").format(where=where, sorted_dup=sorted(dup)))
     return tuple(rows)
 
 
@@ -205,17 +219,17 @@ def _table(chain: tuple[Path, ...], tid: str, codes: dict[str, CodeList], money_
     file = _lookup(chain, f"tables/{tid}.toml")
     raw = _toml(file)
     if raw.get("id", tid) != tid:
-        raise EditionError(texts.raw("edition.load.table").format(file=file, raw_get_id=raw.get("id")))
+        raise EditionError(texts.raw("edition.load.table_id_mismatch").format(file=file, raw_get_id=raw.get("id")))
     unit = raw.get("unit", "money")
     kind = raw.get("kind", "fixed")
     if kind not in ("fixed", "list"):
-        raise EditionError(texts.raw("edition.load.table_2").format(file=file))
+        raise EditionError(texts.raw("edition.load.table_kind_invalid").format(file=file))
     cols = tuple(_column(c, str(file)) for c in raw.get("columns", ()))
     if not cols:
-        raise EditionError(texts.raw("edition.load.table_3").format(file=file))
+        raise EditionError(texts.raw("edition.load.table_without_columns").format(file=file))
     code_list = raw.get("code_list", "")
     if code_list and code_list not in codes:
-        raise EditionError(texts.raw("edition.load.table_4").format(file=file, code_list=code_list))
+        raise EditionError(texts.raw("edition.load.table_unknown_code_list").format(file=file, code_list=code_list))
     return Table(
         id=tid,
         sheet=raw["sheet"],
@@ -263,7 +277,7 @@ def _identities(chain: tuple[Path, ...], codes: dict[str, CodeList]) -> tuple[Id
         where = f"{file} [{iid}]"
         sev = raw.get("severity", "error")
         if sev not in ("error", "warning"):
-            raise EditionError(texts.raw("edition.load.identities").format(where=where))
+            raise EditionError(texts.raw("edition.load.identity_severity_invalid").format(where=where))
         if raw.get("kind") == "monotone":
             out.append(
                 Identity(
@@ -315,11 +329,13 @@ def _money_factor(raw: dict[str, Any], where: str) -> int:
     unit = raw["money_unit"]
     if unit not in UNIT_FACTORS:
         raise EditionError(
-            texts.raw("edition.load.money_factor").format(where=where, join_UNIT_FACTORS="、".join(UNIT_FACTORS))
+            texts.raw("edition.load.money_unit_invalid").format(where=where, join_UNIT_FACTORS="、".join(UNIT_FACTORS))
         )
     factor = int(UNIT_FACTORS[unit])
     if int(raw.get("money_factor", factor)) != factor:
-        raise EditionError(texts.raw("edition.load.money_factor_2").format(where=where, unit=unit, factor=factor))
+        raise EditionError(
+            texts.raw("edition.load.money_factor_mismatch").format(where=where, unit=unit, factor=factor)
+        )
     return factor
 
 
@@ -341,7 +357,9 @@ def _chain(path: Path) -> tuple[Path, ...]:
         if nxt in chain:
             names = " → ".join(p.name for p in [*chain, nxt])
             raise EditionError(
-                texts.raw("edition.load.chain").format(chain_0_edition_toml=chain[0] / "edition.toml", names=names)
+                texts.raw("edition.load.extends_cycle").format(
+                    chain_0_edition_toml=chain[0] / "edition.toml", names=names
+                )
             )
         chain.append(nxt)
 
@@ -400,7 +418,7 @@ def _inherited(layers: list[tuple[Path, dict[str, Any]]], lists: tuple[str, ...]
             known = {e.get("id") for k in lists for e in merged.get(k, [])}
             unknown = sorted(removed - known)
             if unknown:
-                raise EditionError(texts.raw("edition.load.inherited").format(file=file, unknown=unknown))
+                raise EditionError(texts.raw("edition.load.remove_unknown_ids").format(file=file, unknown=unknown))
             for k in lists:
                 merged[k] = [e for e in merged.get(k, []) if e.get("id") not in removed]
     return merged
@@ -445,7 +463,9 @@ FIGURES_FILE = "figures.toml"
 def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
     layers = _layers(chain, FIGURES_FILE)
     if not layers:
-        raise EditionError(texts.raw("edition.load.figures").format(chain_0_FIGURES_FILE=chain[0] / FIGURES_FILE))
+        raise EditionError(
+            texts.raw("edition.load.figures_file_missing").format(chain_0_FIGURES_FILE=chain[0] / FIGURES_FILE)
+        )
     where = str(layers[-1][0])
     raw = _inherited(layers, ("figure", "text", "records", "breakdown"))
     figures: list[Figure] = []
@@ -476,7 +496,7 @@ def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
             parts = str(t["cell"]).split(".")
             if len(parts) != 3:
                 raise EditionError(
-                    texts.raw("edition.load.figures_4").format(where=where, t_id=t["id"], t_cell=t["cell"])
+                    texts.raw("edition.load.text_cell_invalid").format(where=where, t_id=t["id"], t_cell=t["cell"])
                 )
             cells.append(TextCell(str(t["id"]), str(t.get("name", t["id"])), *parts))
         records = tuple(
@@ -499,11 +519,13 @@ def _figures(chain: tuple[Path, ...], money_unit: str) -> dict[str, Any]:
             for b in raw.get("breakdown", [])
         )
     except KeyError as e:
-        raise EditionError(texts.raw("edition.load.figures_2").format(where=where, e_args_0=e.args[0])) from None
+        raise EditionError(
+            texts.raw("edition.load.figure_key_missing").format(where=where, e_args_0=e.args[0])
+        ) from None
     for kind, ids in (("figure", [f.id for f in figures]), ("text", [t.id for t in cells])):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise EditionError(texts.raw("edition.load.figures_3").format(where=where, kind=kind, dup=dup))
+            raise EditionError(texts.raw("edition.load.figure_id_duplicate").format(where=where, kind=kind, dup=dup))
     return {
         "figures": tuple(figures),
         "text_cells": tuple(cells),
@@ -524,7 +546,7 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
         year = int(year if year is not None else raw.get("default_year", years[0]))
         if year not in years:
             raise EditionError(
-                texts.raw("edition.load.load_edition").format(
+                texts.raw("edition.load.year_not_covered").format(
                     raw_id=raw["id"], year=year, join_map_str_years="、".join(map(str, years))
                 )
             )
@@ -564,7 +586,9 @@ def load_edition(name: str = DEFAULT_EDITION, year: int | None = None) -> Editio
             **_figures(chain, money_unit),
         )
     except KeyError as e:
-        raise EditionError(texts.raw("edition.load.load_edition_2").format(where=where, e_args_0=e.args[0])) from None
+        raise EditionError(
+            texts.raw("edition.load.edition_key_missing").format(where=where, e_args_0=e.args[0])
+        ) from None
     from .check import check_edition  # late import: check needs the loaded model
 
     check_edition(edition)
