@@ -554,7 +554,7 @@ def _since_big(folder: Path) -> Setup:
 @scenario("merge-ctrl-c", "汇总进行中按了 Ctrl-C", 130, ("app.interrupted",), mode="child")
 def _ctrl_c(folder: Path) -> Setup:
     box = inbox(folder, 2)
-    for i in range(2, 40):  # enough work that the interruption lands while workers read
+    for i in range(2, 400):  # enough work that the interruption lands while workers read (an idle machine is fast)
         os.link(box / f"dept-{i % 2:04d}.xlsx", box / f"copy-{i:04d}.xlsx")
     out, js = folder / "c.xlsx", folder / "c.json"
     return Setup(

@@ -1,1 +1,0 @@
-from tests.robustness.conftest import full_size  # noqa: F401  (the XLTOOLS_SLOW switch of the big runs)
