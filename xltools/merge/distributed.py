@@ -3,9 +3,10 @@
 
 - Futures API, files in batches (BATCH files a task: a task must last ≥ 10–100 ms, a file takes ~10 ms), at most
   a few batches per worker in flight (bounded memory on the client), results streamed back with as_completed.
-- The workers need not see the client's files: each file's bytes travel with its task, its identity (SHA-256,
-  size, times) is taken here, and the worker reads a private copy (work.prepare_bytes). A file the client
-  cannot read is handled here, as the local pool would (it fails at once, with the same finding).
+- The workers need not see the client's files: each file is read once here (work.read_once); its bytes travel
+  with its task, its identity (SHA-256 of those bytes, size, times) is taken here, and the worker checks those
+  same bytes (work.prepare_bytes). A file the client cannot read, or that changed while it was read, is handled
+  here, as the local pool would (it fails at once, with the same finding).
 - A worker that dies mid-batch costs a retry of that batch on another worker (the scheduler does it). A batch
   that keeps killing workers (KilledWorker) is split into single-file tasks, so the one file that kills them is
   found: it ends as 无法读取 with the reason, and every other file goes on.
@@ -14,8 +15,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +24,6 @@ from .model import INTERNAL, FileFacts, FileResult
 from .work import Outcome
 
 BATCH = 32
-MAX_BYTES = 50 * 1024 * 1024  # the reader refuses larger files before reading them: done here, never shipped
 RETRIES = 2  # for a task that raised (a worker's death is retried by the scheduler itself)
 
 Item = tuple[str, bytes, FileFacts]
@@ -45,18 +43,13 @@ def run_batch(items: list[Item], with_csv: bool) -> list[Outcome]:
 
 
 def _read(path: str) -> Item | None:
-    """The file's bytes and identity, or None when the local pool's own checks must speak (missing, folder …)."""
-    import hashlib
+    """The file's bytes and identity, read once, or None when the local pool's own checks must speak (missing,
+    folder, empty, too large, changed while read …)."""
+    from .work import read_once
 
-    try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or st.st_size > MAX_BYTES:
-            return None
-        with open(path, "rb") as fh:
-            content = fh.read()
-    except (OSError, ValueError):
+    content, facts, changed = read_once(path)
+    if content is None or changed or not content:
         return None
-    facts = FileFacts(hashlib.sha256(content).hexdigest(), st.st_size, st.st_mtime, st.st_mtime_ns)
     return path, content, facts
 
 

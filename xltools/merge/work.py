@@ -14,8 +14,9 @@ import stat
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from ..ooxml.package import MAX_FILE
 from .model import INTERNAL, INVALID, OK, UNREADABLE, BookData, FileFacts, FileResult, FindingNote, TableRows
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from .render import Packed
 
 MAX_FINDINGS = 5  # first findings sent back per file; the counts are always complete
-_HASH_LIMIT = 64 * 1024 * 1024  # larger files are refused by the reader anyway
 
 
 def dec_str(value: Decimal | None) -> str | None:
@@ -35,18 +35,35 @@ def dec_str(value: Decimal | None) -> str | None:
 
 
 def file_facts(path: str) -> FileFacts:
+    """A file's identity, read once (a crashed worker's file, a file the Dask client cannot ship)."""
+    return read_once(path)[1]
+
+
+def _read_bytes(fh: IO[bytes]) -> bytes:
+    return fh.read(MAX_FILE + 1)  # bounded: the file may grow between the stat and the read
+
+
+def read_once(path: str) -> tuple[bytes | None, FileFacts, bool]:
+    """The file's bytes (None: the reader's own checks must speak), its identity taken from those very bytes,
+    and whether it changed while it was read (its size or mtime before the read differ from after it)."""
     try:
         st = os.stat(path)
     except (OSError, ValueError):
-        return FileFacts()
-    digest = ""
-    if stat.S_ISREG(st.st_mode) and st.st_size <= _HASH_LIMIT:
-        try:
-            with open(path, "rb") as fh:
-                digest = hashlib.sha256(fh.read()).hexdigest()
-        except OSError:
-            pass
-    return FileFacts(digest, st.st_size, st.st_mtime, st.st_mtime_ns)
+        return None, FileFacts(), False
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:  # refused by size, never read whole
+        return None, FileFacts("", st.st_size, st.st_mtime, st.st_mtime_ns), False
+    try:
+        with open(path, "rb") as fh:
+            before = os.fstat(fh.fileno())
+            data = _read_bytes(fh)
+            after = os.fstat(fh.fileno())
+        now = os.stat(path)  # a rewrite by rename leaves the open file as it was: look at the path too
+    except (OSError, ValueError):
+        return None, FileFacts("", st.st_size, st.st_mtime, st.st_mtime_ns), False
+    facts = FileFacts(hashlib.sha256(data).hexdigest(), before.st_size, before.st_mtime, before.st_mtime_ns)
+    ident = [(s.st_size, s.st_mtime_ns) for s in (st, before, after, now)]
+    changed = len(set(ident)) > 1 or (st.st_ino, st.st_dev) != (now.st_ino, now.st_dev) or len(data) != st.st_size
+    return data, facts, changed
 
 
 def _note(f: Any) -> FindingNote:
@@ -125,14 +142,21 @@ def process(path: str) -> FileResult:
     return _run(path)[0]
 
 
-def _run(path: str, facts: FileFacts | None = None) -> tuple[FileResult, Edition | None]:
-    facts = file_facts(path) if facts is None else facts
+def _run(path: str, facts: FileFacts | None = None, data: bytes | None = None) -> tuple[FileResult, Edition | None]:
+    """With `facts` and `data` (shipped bytes) those are used; else the file is read once here, and the bytes
+    hashed are the bytes checked. A file that changed while it was read is 无法读取, with that reason."""
+    if facts is None:
+        data, facts, changed = read_once(path)
+        if changed:
+            from .. import texts
+
+            return FileResult(path, facts, UNREADABLE, detail=texts.text("merge.changed_while_read", path=path)), None
     known: dict[str, Any] = {}  # what was learnt before a failure of ours is still reported
     try:
         from ..validate import validate_file
         from . import spec
 
-        report = validate_file(path)
+        report = validate_file(path, data=data)
         known.update(
             errors=len(report.errors),
             warnings=len(report.warnings),
@@ -163,9 +187,9 @@ def _run(path: str, facts: FileFacts | None = None) -> tuple[FileResult, Edition
 Outcome = tuple[FileResult, "Packed | None"]  # the record without its data, and its rendered rows packed
 
 
-def prepare(path: str, with_csv: bool, facts: FileFacts | None = None) -> Outcome:
+def prepare(path: str, with_csv: bool, facts: FileFacts | None = None, data: bytes | None = None) -> Outcome:
     """What a worker sends the merge for one file: `process`, then the output rows rendered (render.py)."""
-    res, ed = _run(path, facts)
+    res, ed = _run(path, facts, data)
     if res.data is None or ed is None:
         return res, None
     try:
@@ -179,22 +203,6 @@ def prepare(path: str, with_csv: bool, facts: FileFacts | None = None) -> Outcom
 
 
 def prepare_bytes(path: str, content: bytes, facts: FileFacts, with_csv: bool) -> Outcome:
-    """`prepare` on a machine that cannot see `path`: the file's bytes travel with the task. They are read from a
-    private temporary copy, and the copy's name is replaced by the original path in every message."""
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="xltools-merge-")
-    try:
-        tmp = os.path.join(folder, os.path.basename(path) or "input.xlsx")
-        with open(tmp, "wb") as fh:
-            fh.write(content)
-        res, packed = prepare(tmp, with_csv, facts)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-    def fix(text: str) -> str:
-        return text.replace(tmp, path)
-
-    notes = tuple(replace(f, message=fix(f.message), hint=fix(f.hint)) for f in res.findings)
-    return replace(res, path=path, findings=notes, detail=fix(res.detail)), packed
+    """`prepare` on a machine that cannot see `path`: the file's bytes travel with the task and are checked as
+    they are (the identity in `facts` was taken from these same bytes)."""
+    return prepare(path, with_csv, facts, content)
