@@ -52,14 +52,17 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
     attributes; '/' for a self-closing formula or '>' and the formula's text. One match per cell, self-closing or not;
     nothing else of the cell is read on this path."""
     p, q = re.escape(prefix), _P.encode()
-    quoted = rb"(?:\"[^\"]*\"|'[^']*')"
+    quoted = rb"(?:\"[^\"]*" + q + rb"\"|'[^']*" + q + rb"')"
     other = rb"[^\s=/>]+" + q + rb"\s*" + q + rb"=\s*" + q + quoted
     return re.compile(
         rb"<"
         + p
         + rb"c(?:\s+"
         + q
-        + rb"(?:r\s*=\s*"
+        + rb"(?:r\s*"
+        + q
+        + rb"=\s*"
+        + q
         + _NEAR
         + rb"(?=[\s/>])|"
         + other
@@ -67,13 +70,18 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
         + q
         + rb"\s*"
         + q
-        + rb">\s*(?:<"
+        + rb">\s*"
+        + q
+        + rb"(?:<"
         + p
         + rb"f(?:\s+"
+        + q
         + other
         + rb")*"
         + q
-        + rb"\s*(/|>[^<]*)(?:>|</"
+        + rb"\s*"
+        + q
+        + rb"(/|>[^<]*)(?:>|</"
         + p
         + rb"f\s*>))?"
     )
