@@ -78,6 +78,8 @@ def _interrupted(args: list[str]) -> tuple[int, str, str]:
     deadline = time.monotonic() + 60
     while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
+    # Mid-run, as a person presses it: not in the instant a worker is forked, before it has set up its signals.
+    time.sleep(0.3)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
