@@ -114,3 +114,65 @@ def test_a_huge_document_is_bounded(tmp_path: Path) -> None:
     p.write_text(body, encoding="utf-8")
     r = audit_path(p, ED)
     assert not r.unreadable and r.paragraphs == 5001
+
+
+_PDF_SECURITY = {
+    # 打开口令: nobody can read the text without the password.
+    "open-password": {
+        "EncryptFile": {"type": "boolean", "value": "true"},
+        "DocumentOpenPassword": {"type": "string", "value": "secret"},
+    },
+    # 权限口令 only (copying and changes forbidden), as many published PDFs are: it opens, so it is audited.
+    "permissions-only": {
+        "RestrictPermissions": {"type": "boolean", "value": "true"},
+        "PermissionPassword": {"type": "string", "value": "owner"},
+        "Changes": {"type": "long", "value": "0"},
+        "EnableCopyingOfContent": {"type": "boolean", "value": "false"},
+    },
+}
+
+
+def _secured_pdf(tmp_path: Path, security: dict[str, object]) -> Path:
+    """A real encrypted PDF, written by LibreOffice's PDF export from a one-sentence text with a wrong sum."""
+    import json
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (.ci/run installs it)")
+    src = tmp_path / "说明.txt"
+    src.write_text("一般公共预算支出477884.00元，其中：基本支出327884.00元，项目支出160000.00元。\n", encoding="utf-8")
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf:writer_pdf_Export:" + json.dumps(security),
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "说明.pdf"
+    assert b"/Encrypt" in pdf.read_bytes()  # the export really is encrypted
+    return pdf
+
+
+def test_pdf_with_an_open_password_is_refused_clearly(tmp_path: Path, capsys) -> None:
+    pdf = _secured_pdf(tmp_path, _PDF_SECURITY["open-password"])
+    r = audit_path(pdf, ED)
+    assert r.unreadable and [f.rule for f in r.findings] == ["audit.read-encrypted"]
+    assert _exit(["audit", str(pdf)]) == 3
+    out = capsys.readouterr().out
+    assert "设置了密码" in out and "Traceback" not in out
+
+
+def test_pdf_with_only_a_permissions_password_is_audited(tmp_path: Path) -> None:
+    r = audit_path(_secured_pdf(tmp_path, _PDF_SECURITY["permissions-only"]), ED)
+    assert not r.unreadable
+    assert [(f.rule, f.params["actual"]) for f in r.findings] == [("audit.parts-sum", "487884.00元")]
