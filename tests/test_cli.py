@@ -91,3 +91,24 @@ def test_module_entry_point_never_tracebacks(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04garbage")
     r = subprocess.run([sys.executable, "-m", "xltools", "validate", str(bad)], capture_output=True, text=True)
     assert r.returncode == 3 and "Traceback" not in r.stdout + r.stderr
+
+
+def test_ctrl_c_in_a_host_program_leaves_its_handler_alone(monkeypatch, capsys) -> None:
+    """main(args) called by a host (a test, a script): Ctrl-C gives 130 and 已中断, and the host's SIGINT handler
+    is the one it had. Left ignored, every process the host starts afterwards would inherit an ignored Ctrl-C
+    (a merge started later could then not be interrupted)."""
+    import signal
+
+    import pytest
+
+    from xltools import cli as cli_module
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module.cli, "main", interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(SystemExit) as e:
+        cli_module.main(["validate", str(EXAMPLE)])
+    assert e.value.code == 130 and "已中断" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is before

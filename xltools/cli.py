@@ -134,12 +134,16 @@ def main(argv: list[str] | None = None) -> Any:
     if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         try:
             signal.signal(signal.SIGINT, _interrupt_handler())
+            if hasattr(signal, "pthread_sigmask"):  # a launcher that left Ctrl-C blocked would make it pend forever
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         except ValueError:  # not the main thread: keep Python's own handler
             pass
     try:
         rv = cli.main(args=argv, prog_name="xltools", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the shutdown
+        if argv is None:  # the process ends here: a second Ctrl-C must not break the shutdown
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # A host program keeps its own handler: an ignored Ctrl-C would be inherited by every process it starts.
         click.echo(texts.text("app.interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as e:
