@@ -31,7 +31,8 @@ def head(r: AuditReport) -> str:
 def render_text(r: AuditReport) -> str:
     lines = [head(r) + ("" if r.unreadable else text("audit.report.whole_doc" if r.whole else "audit.report.part_doc"))]
     for sheet, group in groupby(r.findings, key=lambda f: f.sheet):
-        lines.append(f"  【{sheet or text('audit.report.title_head')}】")
+        if sheet or not r.unreadable:  # a refused file has no document, so no place before its first heading
+            lines.append(f"  【{sheet or text('audit.report.title_head')}】")
         for f in group:
             where = f.cell or "—"
             lines.append(f"    {where:<8} {SEVERITY_ZH[f.severity]}  {f.message}")
