@@ -70,9 +70,17 @@ def test_print_ready_title_header_line_unit(formulas: openpyxl.Workbook) -> None
     assert formulas["表1 收支总表"]["A1"].value == "部门收支总体情况表"
     assert formulas["表1 收支总表"].print_title_rows == "$1:$4"
     assert formulas["表1 收支总表"]["D2"].value == "预算年度：2020年    金额单位：元"
-    assert formulas["资产占用"]["C2"].value == "截止时间：2019年12月31日    预算年度：2020年    金额单位：万元"
+    # narrow tables: 编制单位 on one line, the rest on the next, over the table's width (nothing cut or overlapped)
+    assert formulas["资产占用"]["A2"].value == (
+        f"编制单位：288002 {NAME}\n截止时间：2019年12月31日    预算年度：2020年    金额单位：万元"
+    )
+    assert "A2:C2" in {str(m) for m in formulas["资产占用"].merged_cells.ranges}
     assert formulas["项目绩效"]["A1"].value == "项目绩效目标表"
-    assert formulas["政府采购"]["A2"].value == f"编制单位：288002 {NAME}    预算年度：2020年    金额单位：元"
+    assert formulas["政府采购"]["A2"].value == f"编制单位：288002 {NAME}\n预算年度：2020年    金额单位：元"
+    assert formulas["政府采购"].row_dimensions[2].height >= 3 * 14  # the unit's name wraps in the narrow table
+    perf = formulas["项目绩效"]
+    goal_row = next(r for r in range(6, 12) if str(perf.cell(r, 1).value).startswith("288-"))
+    assert perf.row_dimensions[goal_row].height >= 2 * 14  # a two-line 年度绩效目标 fits its row
 
 
 def test_totals_are_formulas_with_cached_values(formulas: openpyxl.Workbook, values: openpyxl.Workbook) -> None:
