@@ -15,9 +15,11 @@ import xlsxwriter
 from openpyxl.utils.cell import range_boundaries
 
 from xltools.edition import load_edition
+from xltools.merge import merge
 from xltools.publish.pdf import soffice, to_pdf
 from xltools.template.write import write_template
 
+from ..conftest import EXAMPLE
 from .conftest import Compiled
 
 pytestmark = pytest.mark.skipif(
@@ -80,15 +82,18 @@ def rendered(compiled: Compiled, tmp_path_factory: pytest.TempPathFactory) -> di
     """The publication workbook, the blank template and a workbook cut on purpose, each with its PDF (one
     LibreOffice run: a start costs seconds)."""
     tmp = tmp_path_factory.mktemp("print")
-    sources = {k: tmp / f"{k}.xlsx" for k in ("publication", "template", "cut")}
+    sources = {k: tmp / f"{k}.xlsx" for k in ("publication", "template", "merged", "cut")}
     shutil.copyfile(compiled.xlsx_path, sources["publication"])
+    (tmp / "in").mkdir()
+    shutil.copyfile(EXAMPLE, tmp / "in" / "example.xlsx")
+    merge([tmp / "in"], sources["merged"], jobs=1)
     write_template(load_edition("hebei-county-2020"), sources["template"])
     _cut_workbook(sources["cut"])
     pdfs = to_pdf(list(sources.values()), tmp)
     return {k: (src, pdf) for (k, src), pdf in zip(sources.items(), pdfs, strict=True)}
 
 
-@pytest.mark.parametrize("kind", ["publication", "template"])
+@pytest.mark.parametrize("kind", ["publication", "template", "merged"])
 def test_every_cell_prints_whole(rendered: dict[str, tuple[Path, Path]], kind: str) -> None:
     src, pdf = rendered[kind]
     text = pdf_text(pdf)
@@ -121,3 +126,13 @@ def test_the_check_sees_a_cut_cell(rendered: dict[str, tuple[Path, Path]]) -> No
         "编制单位：中共隆尧县委网络安全和信息化委员会办公室",
         "维护网络安全和推动信息化发展，提高网络舆情处置率",
     ]
+
+
+def test_merged_workbook_print_setup(rendered: dict[str, tuple[Path, Path]]) -> None:
+    """Every sheet of the merged workbook: A4 landscape, one page wide, its header row repeated, 金额单位 above."""
+    wb = openpyxl.load_workbook(rendered["merged"][0])
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
+    assert wb["表1 收支总表"].print_title_rows == "$1:$1"
+    assert "金额单位：元" in wb["表1 收支总表"].oddHeader.left.text
