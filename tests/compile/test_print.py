@@ -136,3 +136,17 @@ def test_merged_workbook_print_setup(rendered: dict[str, tuple[Path, Path]]) -> 
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
     assert wb["表1 收支总表"].print_title_rows == "$1:$1"
     assert "金额单位：元" in wb["表1 收支总表"].oddHeader.left.text
+
+
+def test_word_tables_keep_their_header_with_the_first_rows(compiled: Compiled) -> None:
+    """A table's title, header and first rows stay on one page; no last row is left alone on the next."""
+    import docx
+
+    doc = docx.Document(str(compiled.docx_path))
+    assert doc.tables
+    for table in doc.tables:
+        keeps = [all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs) for row in table.rows]
+        assert keeps[:-1] == [True] * (len(keeps) - 1) if len(keeps) <= 16 else keeps[:4] == [True] * 4
+        assert keeps[-1] is False and (len(keeps) < 2 or keeps[-2] is True)
+        title = table._tbl.getprevious()
+        assert title is not None and title.tag.endswith("}p")
