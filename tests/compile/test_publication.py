@@ -216,3 +216,17 @@ def test_user_text_is_never_a_formula(example: dict[str, Any], write: Callable[.
     assert org[1][0] == '=HYPERLINK("http://example.invalid","点击")' and org[2][0] == "+1|#综合 *股*"
     md = (tmp_path / "out" / f"{NARRATIVE}.md").read_text(encoding="utf-8")
     assert "| +1\\|\\#综合 \\*股\\* | 行政 |" in md  # escaped, so the row keeps its four cells
+
+
+def test_counts_without_decimals_and_zeros_alike_on_both_sides(formulas: openpyxl.Workbook) -> None:
+    assets = formulas["资产占用"]
+    vehicles = next(r for r in range(4, 12) if str(assets.cell(r, 1).value).startswith("2、车辆"))
+    assert assets.cell(vehicles, 2).number_format == "#,##0"  # 0 台, not 0.00
+    housing = next(r for r in range(4, 12) if str(assets.cell(r, 1).value).startswith("1、房屋"))
+    assert assets.cell(housing, 2).number_format == "#,##0.00"  # 37.70 平方米
+    t1 = formulas["表1 收支总表"]
+    fund = next(r for r in range(5, 40) if str(t1.cell(r, 1).value).startswith("二、政府性基金"))
+    class_row = next(r for r in range(5, 40) if t1.cell(r, 3).value == "外交支出")
+    assert t1.cell(fund, 2).number_format == t1.cell(class_row, 4).number_format == '#,##0.00;-#,##0.00;""'
+    total = next(r for r in range(5, 40) if t1.cell(r, 1).value == "收入总计")
+    assert t1.cell(total, 2).number_format == "#,##0.00"  # totals still print 0.00

@@ -29,6 +29,7 @@ class PubStyles:
         self.money_bold = wb.add_format({**cell, "num_format": MONEY, "bold": True})
         self.money_hide_zero = wb.add_format({**cell, "num_format": MONEY_HIDE_ZERO})
         self.number = wb.add_format({**cell, "num_format": NUMBER})
+        self.count = wb.add_format({**cell, "num_format": "#,##0"})
         self.percent = wb.add_format({**cell, "num_format": PERCENT})
         self.year = wb.add_format({**cell, "num_format": "0"})
         self.rate = wb.add_format({**cell, "num_format": RATE, "align": "right"})

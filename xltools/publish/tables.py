@@ -138,7 +138,7 @@ class SheetWriter:
             return
         ctype = t.cell_type(r, c)
         numeric = ctype in ("money", "number", "percent", "year")
-        fmt = self._format(ctype, r)
+        fmt = self._format(ctype, r, t)
         out_key = out_key or key
         if is_formula(ed, t, key, c.key):
             value = book.amount(t.id, key, c.key)
@@ -160,6 +160,8 @@ class SheetWriter:
             if amount is None:
                 ws.write_blank(row, col, None, fmt)
             else:
+                if ctype == "number" and amount == amount.to_integral_value():
+                    fmt = st.count  # a whole quantity (车辆 0 台) prints without decimals
                 ws.write_number(row, col, float(amount), fmt)
         elif value is None:
             ws.write_blank(row, col, None, st.text)
@@ -168,9 +170,11 @@ class SheetWriter:
             ws.write_string(row, col, text, st.text)
             self.texts.setdefault(row, []).append((text, c.width))
 
-    def _format(self, ctype: str, r: Row | None) -> Any:
+    def _format(self, ctype: str, r: Row | None, t: Table | None = None) -> Any:
         st = self.st
         if ctype == "money":
-            # Rows generated from a code list (all 功能分类 类 are listed) hide their zeros.
-            return st.money_hide_zero if r is not None and r.code else st.money
+            # Rows generated from a code list (all 功能分类 类 are listed) hide their zeros, and so do the other
+            # item rows of the same table (表1's 收入 side), so one side does not show 0.00 against blanks.
+            coded = r is not None and (r.code or (t is not None and not r.bottom and any(x.code for x in t.rows)))
+            return st.money_hide_zero if coded else st.money
         return {"number": st.number, "percent": st.percent, "year": st.year}.get(ctype, st.text)
