@@ -41,7 +41,12 @@ def test_validate_json_report() -> None:
     f = first["findings"][0]
     assert {"rule", "severity", "sheet", "cell", "message", "hint"} <= set(f)
     assert (f["rule"], f["severity"], f["sheet"], f["cell"]) == ("table.not-exceed", "error", "资产占用", "B6")
-    assert f["actual"] == "37.70" and f["expected"] == "0.00"
+    # 0.00 is the other side of the relation, not what B6 should hold: no "expected" (the report's 应为)
+    assert f["actual"] == "37.70" and "expected" not in f
+    diag = first["diagnosis"]
+    assert diag["size"] == 1 and diag["checks"] == ["assets.office-area"]
+    assert [(c["cells"][0]["cell"], c["cells"][0]["value"]) for c in diag["candidates"]] == [("B5", None), ("B6", None)]
+    assert second["diagnosis"] == {"violated": 0, "checks": [], "size": 0, "candidates": []}
 
 
 def test_template_command(tmp_path: Path) -> None:

@@ -61,6 +61,10 @@ class Finding:
         for k in ("expected", "actual"):
             if k in self.params:
                 v = self.params[k]
+                if k == "expected" and "target" in self.params:  # set by the diagnosis: None = not this cell
+                    if self.params["target"] is None:
+                        continue
+                    v = self.params["target"]
                 out[k] = fmt(v) if isinstance(v, Decimal) else v
         return out
 

@@ -19,6 +19,7 @@ class FileReport:
     book: Book | None = None
     edition: str = ""
     year: int = 0
+    diagnosis: object = None  # xltools.diagnose.Diagnosis when identities were checked
 
     @property
     def errors(self) -> list[Finding]:
@@ -54,6 +55,8 @@ def validate_file(path: str | Path, edition: Edition | None = None, data: bytes 
         result = read_workbook(path if data is None else data, edition, name=path)
     except UnreadableError as e:
         return FileReport(str(path), [e.finding], unreadable=True)
-    findings = list(result.findings) + check_book(result.book)
+    from .diagnose.rule import with_diagnosis
+
+    findings, diagnosis = with_diagnosis(result.book, dedupe(list(result.findings) + check_book(result.book)))
     ed = result.book.edition
-    return FileReport(str(path), dedupe(findings), book=result.book, edition=ed.id, year=ed.year)
+    return FileReport(str(path), dedupe(findings), book=result.book, edition=ed.id, year=ed.year, diagnosis=diagnosis)

@@ -25,6 +25,7 @@ from xltools.template.write import write_template
 from ..conftest import example_data
 
 RED, YELLOW = "FFFF8080", "FFFFD54F"
+DEEP_RED, PINK = "FFFF4D4D", "FFFFD6D6"  # the diagnosed cell, the totals it breaks
 Place = tuple[str, str]  # (sheet, cell)
 
 
@@ -38,7 +39,7 @@ def places(ed: Edition) -> dict[str, Place]:
         "total": at("t07", "budget", "total"),  # a formula total overwritten with a wrong constant
         "code": at("t05", "r4", "code"),  # a fifth row with a code not in the list
         "text": at("assets", "equipment", "value"),  # "N/A" in a money cell
-        "warning": at("opex", "amount", "amount"),  # the example's known warning
+        "warning": at("opex", "amount", "amount"),  # 机关运行经费 above 公用经费: a warning
     }
 
 
@@ -50,6 +51,8 @@ def broken_data(fixed: tuple[str, ...] = ()) -> dict[str, Any]:
         data["t05"].append({"code": "201369"})  # a digit dropped: malformed, an error (cell.code-format)
     if "text" not in fixed:
         data["assets"]["equipment"]["value"] = "N/A"
+    if "warning" not in fixed:
+        data["opex"]["amount"]["amount"] = 40000  # above 表6 公用经费 31000 (opex-t06.within-public)
     return data
 
 
@@ -78,10 +81,10 @@ def invoke(*args: str | Path) -> tuple[int, str]:
 
 
 def filled_cells(path: Path, skip: tuple[str, ...] = ("错误清单",)) -> dict[Place, str]:
-    """(sheet, cell) -> 'error'/'warning' for every cell filled with the annotation colours."""
+    """(sheet, cell) -> 'error'/'warning'/'change'/'broken' for every cell filled with the annotation colours."""
     import openpyxl
 
-    colours = {RED: "error", YELLOW: "warning"}
+    colours = {RED: "error", YELLOW: "warning", DEEP_RED: "change", PINK: "broken"}
     out: dict[Place, str] = {}
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:

@@ -211,11 +211,11 @@ def _load(entries: list[InputEntry], spool: Spool) -> tuple[dict[str, Any], dict
     lists: dict[str, dict[str, CheckedRows]] = {}
     figures: dict[str, dict[str, str | None]] = {}
     for e in entries:
-        if e.spool is None:
+        if not e.key:
             continue
-        data = spool.get(e.spool)
-        lists[e.path] = data.lists
-        figures[e.path] = data.figures
+        sums = spool.sums(e.key)
+        lists[e.path] = sums.lists
+        figures[e.path] = sums.figures
     return lists, figures
 
 
@@ -244,7 +244,7 @@ def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]]) -> Non
         else:
             entries[i].warnings += 1
     for i, more in extra.items():
-        entries[i].findings = tuple(entries[i].findings) + tuple(more)
+        entries[i].county = tuple(entries[i].county) + tuple(more)
 
 
 _JOB: tuple[Any, ...] | None = None  # what a forked child works on (inherited, never pickled)

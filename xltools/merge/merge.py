@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -37,7 +39,7 @@ from .model import (
     InputEntry,
     MergeResult,
 )
-from .pool import effective_jobs, run_workers
+from .pool import default_jobs, effective_jobs, run_workers
 from .roster import read_roster
 from .spool import Spool
 from .statuses import classify, entry_of
@@ -129,7 +131,7 @@ def merge(
         timings[name] = now - clock
         clock = now
 
-    spool = Spool(out, resume=resume)
+    spool = _open_spool(out, resume)
     done_ok = False
     try:
         total = len(found.files)
@@ -177,7 +179,7 @@ def merge(
             if result.edition is not None:
                 from .county import start
 
-                county_done = start(result.edition, result.included, spool, jobs)
+                county_done = start(result.edition, result.included, spool, jobs or default_jobs())
             lap("county_start")
             write_xlsx(result, spool, out, rows, before_inputs=county_done)
             result.written.append(str(out))
@@ -193,5 +195,28 @@ def merge(
             lap("json")
         done_ok = True
         return result
+    except sqlite3.Error as e:  # the spool's disk: full, read-only or gone (an environment problem, exit 5)
+        raise _spool_error(out, e) from None
     finally:
         spool.close(remove=done_ok)  # kept after a failure, for --resume
+
+
+def _spool_error(out: Path, e: BaseException) -> Exception:
+    """The spool folder beside OUT cannot be written: the user's environment, said in their words."""
+    from ..outputs import cannot_write, os_error_in
+    from .spool import spool_dir
+
+    where = spool_dir(out)
+    err = os_error_in(e)
+    if err is None:  # sqlite reports a full or failing disk as its own error type
+        text = str(e).lower()
+        code = errno.ENOSPC if "full" in text or "disk i/o" in text else errno.EROFS if "readonly" in text else 0
+        err = OSError(code, str(e))
+    return cannot_write(where, err)
+
+
+def _open_spool(out: Path, resume: bool) -> Spool:
+    try:
+        return Spool(out, resume=resume)
+    except (OSError, sqlite3.Error) as e:
+        raise _spool_error(out, e) from None

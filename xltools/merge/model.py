@@ -150,6 +150,7 @@ class InputEntry:
     note: str = ""  # the reason, when it is not worded from `duplicates`
     key: int = 0  # the spool's id of this input's result (0: none)
     duplicates: list[InputEntry] | None = None  # 重复: the group sharing this 单位编码 (one list for all of them)
+    county: tuple[FindingNote, ...] = ()  # the county checks' findings on this input (rare: anomalies only)
 
     @property
     def status(self) -> str:

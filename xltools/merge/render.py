@@ -22,7 +22,7 @@ import pickle
 import re
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ class Sums:
     figures: dict[str, str | None]
     classes: dict[str, dict[str, tuple[str, tuple[str | None, ...]]]]  # class id -> code -> (name, sums)
     rows: dict[str, int]  # stacked table id -> number of rows
+    lists: dict[str, Any] = field(default_factory=dict)  # every list table as the column checks see it (county)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def render(res: FileResult, ed: Edition, with_csv: bool) -> Rendered:
         buf = io.StringIO(newline="")
         write_rows(csv.writer(buf), department_lines(ed, res.unit_code, res.unit_name, data), AMOUNT_COL)
         lines = buf.getvalue()
-    return Rendered(Sums(data.figures, _classes(ed, data), counts), xml, lines)
+    return Rendered(Sums(data.figures, _classes(ed, data), counts, data.lists), xml, lines)
 
 
 # ---- the open-data export's lines (budget-lines.csv) ----

@@ -22,7 +22,7 @@ from .. import __version__
 from .model import FileResult
 from .render import Packed, Sums
 
-FORMAT = "xltools-merge-spool 1"
+FORMAT = "xltools-merge-spool 2"
 COMMIT_EVERY = 1.0  # seconds, or COMMIT_ROWS results: what a crash can cost
 COMMIT_ROWS = 16
 

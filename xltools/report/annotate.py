@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .. import texts
 from ..cells import col_letter, parse_a1, quote_sheet
 from ..edition.model import Edition
-from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
+from ..findings import ERROR, NOTICE, SEVERITY_ZH, WARNING, Finding
 from ..ooxml.edit import (
     ContentTypes,
     EditablePackage,
@@ -43,10 +43,12 @@ from ..ooxml.edit import (
     qname,
 )
 from ..stamp import FINDINGS_SHEET
-from .places import Place, comment_text, place, worst
+from .places import BROKEN, CHANGE, Place, comment_text, mark, place, worst
 
 LIST_SHEET = FINDINGS_SHEET
-FILLS = {ERROR: "FFFF8080", WARNING: "FFFFD54F"}  # red, gold: distinct from the template's pale input yellow
+# red, gold: distinct from the template's pale input yellow; the diagnosed cell deep red, the totals it
+# breaks pale pink, a notice pale blue.
+FILLS = {ERROR: "FFFF8080", WARNING: "FFFFD54F", CHANGE: "FFFF4D4D", BROKEN: "FFFFD6D6", NOTICE: "FFDCE9F7"}
 AUTHOR = "xltools"
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -246,6 +248,7 @@ class _Styles:
             "link": xf(f_link),
             ERROR: xf(f_bold, self.fill(FILLS[ERROR]), align='horizontal="center" vertical="top"'),
             WARNING: xf(f_bold, self.fill(FILLS[WARNING]), align='horizontal="center" vertical="top"'),
+            NOTICE: xf(f_bold, self.fill(FILLS[NOTICE]), align='horizontal="center" vertical="top"'),
         }
 
     def save(self) -> None:
@@ -520,9 +523,14 @@ def _cell_xml(ref: str, text: str, style: int) -> str:
 
 
 def _text_lines(text: str, width: int) -> int:
-    # CJK characters are twice as wide as Latin ones in a column width unit.
-    units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-    return max(1, -(-units // max(width * 2 - 4, 1)) + text.count("\n"))
+    """Lines a wrapped cell needs. A CJK character, and the curly quotes a CJK font draws full width, take
+    two units; a column of width w holds about 1.1·w units of 11-point 宋体 (measured on LibreOffice renders:
+    width 60 holds about 70 units), wrapping at word ends costs a little more."""
+    lines = 0
+    for part in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F or ch in "“”‘’…—" else 1 for ch in part)
+        lines += max(1, -(-units // max(int(width * 1.1) - 2, 1)))
+    return lines
 
 
 def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_name: str) -> bytes:
@@ -558,10 +566,10 @@ def _list_sheet(rows: list[_ListRow], head: str, styles: dict[str, int], list_na
         )
         location = r.location or f"{quote_sheet(list_name)}!B{i}"
         out.append(
-            f'<row r="{i}" ht="{15 * lines + 3}" customHeight="1">'
+            f'<row r="{i}" ht="{15 * lines + 4}" customHeight="1">'
             + _cell_xml(f"A{i}", r.table, styles["text"])
             + _cell_xml(f"B{i}", r.label, styles["link"])
-            + _cell_xml(f"C{i}", SEVERITY_ZH.get(r.severity, r.severity), styles[r.severity])
+            + _cell_xml(f"C{i}", SEVERITY_ZH.get(r.severity, r.severity), styles.get(r.severity, styles["text"]))
             + _cell_xml(f"D{i}", r.message, styles["text"])
             + _cell_xml(f"E{i}", r.hint, styles["text"])
             + "</row>"
@@ -698,7 +706,7 @@ def annotate_workbook(
         if not p.sheet:
             continue
         for cell in p.cells:
-            marks[p.sheet][cell].add(f.severity)
+            marks[p.sheet][cell].add(mark(f))
         notes[p.sheet][p.anchor].append(comment_text(f))
 
     # Mark the sheets.

@@ -22,7 +22,7 @@ from .. import __version__, texts
 from ..cells import col_letter, parse_a1
 from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
 from ..validate import FileReport
-from .places import Place, place, worst
+from .places import Place, mark, place, worst
 
 MAX_ROWS = 500  # the grid shows at most this many rows and columns
 MAX_COLS = 60
@@ -176,7 +176,7 @@ def _grid(s: _Sheet, sid: str) -> _Grid:
             items = flagged.get((r, c))
             cell: dict[str, Any] = {"shown": shown, "attrs": _markup(attrs), "severity": "", "title": None, "ref": ref}
             if items:
-                cell["severity"] = worst({f.severity for f in items})
+                cell["severity"] = worst({mark(f) for f in items})
                 cell["title"] = _cell_title(items, ref)
             elif shown != text:
                 cell["title"] = text

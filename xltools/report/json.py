@@ -22,7 +22,15 @@ def file_json(r: FileReport) -> dict[str, Any]:
         "errors": len(r.errors),
         "warnings": len(r.warnings),
         "findings": [f.to_json() for f in r.findings],
+        "diagnosis": diagnosis_json(r),
     }
+
+
+def diagnosis_json(r: FileReport) -> dict[str, Any] | None:
+    """The cells to change (docs/report-json.md, "diagnosis"); None when the identities were not checked."""
+    from ..diagnose.rule import diagnosis_json as block
+
+    return block(r.book, r.diagnosis) if r.book is not None and r.diagnosis is not None else None
 
 
 def render(reports: list[FileReport]) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .. import texts
 from ..cells import a1, parse_a1
 from ..edition.model import Edition
-from ..findings import ERROR, SEVERITY_ZH, Finding
+from ..findings import ERROR, NOTICE, SEVERITY_ZH, WARNING, Finding
 
 MAX_RANGE_CELLS = 2000  # a finding on a huge range marks its first cells only
 
@@ -72,8 +72,23 @@ def place(f: Finding, present: Collection[str], ed: Edition | None = None) -> Pl
     return Place(f.sheet, anchor, (anchor,), texts.text("report.place.whole_table", cell=anchor), anchor)
 
 
+# How a marked cell looks, strongest first: the cell the diagnosis says to change, an error, a warning, a
+# total that the diagnosed cell breaks (lighter: it follows once that cell is fixed), a notice.
+CHANGE, BROKEN = "change", "broken"
+MARK_ORDER = (CHANGE, ERROR, WARNING, BROKEN, NOTICE)
+
+
+def mark(f: Finding) -> str:
+    """The mark a finding gives its cells."""
+    if f.rule.startswith("diagnosis.") and f.sheet:
+        return CHANGE
+    if f.severity == ERROR and "target" in f.params and f.params["target"] is None:
+        return BROKEN
+    return f.severity
+
+
 def worst(severities: Collection[str]) -> str:
-    return ERROR if ERROR in severities else next(iter(severities))
+    return min(severities, key=lambda s: MARK_ORDER.index(s) if s in MARK_ORDER else len(MARK_ORDER))
 
 
 def comment_text(f: Finding) -> str:

@@ -22,7 +22,10 @@ def headline(report: FileReport) -> str:
 
 def render(report: FileReport) -> str:
     lines = [headline(report)]
-    ordered = sorted(report.findings, key=lambda f: (f.sheet, f.sort_key()))
+    # The diagnosis first: the cell to change, before the totals it breaks.
+    lines.extend(f"  {f.message}" for f in report.findings if f.rule.startswith("diagnosis."))
+    rest = [f for f in report.findings if not f.rule.startswith("diagnosis.")]
+    ordered = sorted(rest, key=lambda f: (f.sheet, f.sort_key()))
     for sheet, group in groupby(ordered, key=lambda f: f.sheet):
         if sheet:
             lines.append(texts.text("textreport.sheet", sheet=sheet))

@@ -23,6 +23,8 @@ CHECKS: tuple[ModuleType, ...] = (columns, cells, codes, identities, references,
 READERS = ("xltools.ooxml.package", "xltools.reader.normalise", "xltools.reader.read")
 # Checks of a merged county, run by the merge over its included departments.
 COUNTY = ("xltools.merge.county",)
+# Findings made from the others' results: the diagnosis (the cells to change when identities fail).
+AFTER = ("xltools.diagnose.rule",)
 # Checks of a published document (xltools audit).
 AUDIT = (
     "xltools.audit.readers",
@@ -36,7 +38,11 @@ AUDIT = (
 
 def modules() -> tuple[ModuleType, ...]:
     """Every module that declares rules: the readers, the checks in order, then the county's."""
-    return tuple(import_module(name) for name in READERS) + CHECKS + tuple(import_module(n) for n in COUNTY + AUDIT)
+    return (
+        tuple(import_module(name) for name in READERS)
+        + CHECKS
+        + tuple(import_module(n) for n in COUNTY + AUDIT + AFTER)
+    )
 
 
 def declared() -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 
 from django.conf import settings
@@ -32,9 +32,9 @@ def report_path(version_id: int, kind: str) -> Path:
 
 
 def temp_file(suffix: str = ".xlsx") -> Path:
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=home() / "tmp")
-    os.close(fd)
-    return Path(name)
+    """A fresh path in the private tmp folder, not yet created: xltools' writers refuse to replace a file that
+    exists (outputs.py), so the name is random rather than made by mkstemp."""
+    return home() / "tmp" / f"upload-{secrets.token_hex(12)}{suffix}"
 
 
 def sha256_of(path: Path) -> str:
