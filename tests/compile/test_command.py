@@ -20,8 +20,11 @@ def digest(path: Path) -> str:
 
 
 def test_corrected_example_passes_with_no_warning(compiled: Compiled) -> None:
-    # 机关运行经费 8800.00 within 公用经费 31000.00 (opex-t06.within-public replaced the equality warning)
-    assert "已生成" in compiled.output and "提醒" not in compiled.output and "错误" not in compiled.output
+    # 机关运行经费 8800.00 within 公用经费 31000.00 (opex-t06.within-public replaced the equality warning): the
+    # workbook has no warning. The self-audit of the written narrative has exactly one, on the clerk's own
+    # 三公 reason (文字说明 B6: a decrease stated with no prior figure), the reference's real error.
+    assert "已生成" in compiled.output and "错误" not in compiled.output
+    assert compiled.output.count("提醒  ") == 1 and "B6     提醒" in compiled.output
     assert sorted(p.name for p in compiled.out.iterdir()) == sorted(
         [compiled.docx_path.name, compiled.md_path.name, compiled.xlsx_path.name]
     )

@@ -101,9 +101,12 @@ def test_opex_sangong_procurement(document: docx.document.Document) -> None:
     ) in sg
     assert "增减变化原因：2019年我部门为机构改革新成立单位，根据上级规定，三公经费预算应较上年减少。" in sg
     assert "较2019年" not in sg  # the prior 三公 figures are blank: no comparison
-    assert section(document, SECTIONS[5]) == (
-        "2020年，我部门安排政府采购预算0.00元，其中：货物类0.00元，工程类0.00元，服务类0.00元。"
+    # the department's own statement of what its 机关运行经费 pays for (a text cell) replaces the standard list
+    assert "主要用于保证机关正常运转的办公及印刷费、邮电费、差旅费、福利费、工会福利费、维修维护维修费等支出。" in (
+        section(document, SECTIONS[2])
     )
+    assert section(document, SECTIONS[5]) == "2020年，我部门未安排政府采购预算。"  # no 货物类0.00元 claimed
+    assert "我部门固定资产主要为计算机、打印机、办公家具等。" in section(document, SECTIONS[6])
 
 
 def test_duties_and_the_two_org_rows(document: docx.document.Document) -> None:

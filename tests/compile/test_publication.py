@@ -70,9 +70,17 @@ def test_print_ready_title_header_line_unit(formulas: openpyxl.Workbook) -> None
     assert formulas["表1 收支总表"]["A1"].value == "部门收支总体情况表"
     assert formulas["表1 收支总表"].print_title_rows == "$1:$4"
     assert formulas["表1 收支总表"]["D2"].value == "预算年度：2020年    金额单位：元"
-    assert formulas["资产占用"]["C2"].value == "截止时间：2019年12月31日    预算年度：2020年    金额单位：万元"
+    # narrow tables: 编制单位 on one line, the rest on the next, over the table's width (nothing cut or overlapped)
+    assert formulas["资产占用"]["A2"].value == (
+        f"编制单位：288002 {NAME}\n截止时间：2019年12月31日    预算年度：2020年    金额单位：万元"
+    )
+    assert "A2:C2" in {str(m) for m in formulas["资产占用"].merged_cells.ranges}
     assert formulas["项目绩效"]["A1"].value == "项目绩效目标表"
-    assert formulas["政府采购"]["A2"].value == f"编制单位：288002 {NAME}    预算年度：2020年    金额单位：元"
+    assert formulas["政府采购"]["A2"].value == f"编制单位：288002 {NAME}\n预算年度：2020年    金额单位：元"
+    assert formulas["政府采购"].row_dimensions[2].height >= 3 * 14  # the unit's name wraps in the narrow table
+    perf = formulas["项目绩效"]
+    goal_row = next(r for r in range(6, 12) if str(perf.cell(r, 1).value).startswith("288-"))
+    assert perf.row_dimensions[goal_row].height >= 2 * 14  # a two-line 年度绩效目标 fits its row
 
 
 def test_totals_are_formulas_with_cached_values(formulas: openpyxl.Workbook, values: openpyxl.Workbook) -> None:
@@ -208,3 +216,17 @@ def test_user_text_is_never_a_formula(example: dict[str, Any], write: Callable[.
     assert org[1][0] == '=HYPERLINK("http://example.invalid","点击")' and org[2][0] == "+1|#综合 *股*"
     md = (tmp_path / "out" / f"{NARRATIVE}.md").read_text(encoding="utf-8")
     assert "| +1\\|\\#综合 \\*股\\* | 行政 |" in md  # escaped, so the row keeps its four cells
+
+
+def test_counts_without_decimals_and_zeros_alike_on_both_sides(formulas: openpyxl.Workbook) -> None:
+    assets = formulas["资产占用"]
+    vehicles = next(r for r in range(4, 12) if str(assets.cell(r, 1).value).startswith("2、车辆"))
+    assert assets.cell(vehicles, 2).number_format == "#,##0"  # 0 台, not 0.00
+    housing = next(r for r in range(4, 12) if str(assets.cell(r, 1).value).startswith("1、房屋"))
+    assert assets.cell(housing, 2).number_format == "#,##0.00"  # 37.70 平方米
+    t1 = formulas["表1 收支总表"]
+    fund = next(r for r in range(5, 40) if str(t1.cell(r, 1).value).startswith("二、政府性基金"))
+    class_row = next(r for r in range(5, 40) if t1.cell(r, 3).value == "外交支出")
+    assert t1.cell(fund, 2).number_format == t1.cell(class_row, 4).number_format == '#,##0.00;-#,##0.00;""'
+    total = next(r for r in range(5, 40) if t1.cell(r, 1).value == "收入总计")
+    assert t1.cell(total, 2).number_format == "#,##0.00"  # totals still print 0.00

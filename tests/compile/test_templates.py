@@ -49,7 +49,7 @@ def test_prior_year_in_every_direction(ed: Edition, example: dict[str, Any]) -> 
     assert "因公出国（境）费0.00元（与2019年持平）" in sg
     assert "公务接待费0.00元（较2019年减少2000.00元，下降100.00%）" in sg
     assert "公务用车购置费0.00元，" in sg  # its prior figure is blank: no comparison
-    assert "安排政府采购预算0.00元，与2019年持平，其中" in md
+    assert "未安排政府采购预算，与2019年持平。" in md
 
 
 def test_blank_prior_total_gives_no_comparison_sentence(ed: Edition, example: dict[str, Any]) -> None:
@@ -118,3 +118,13 @@ def test_template_error_names_the_file_and_line(tmp_path: Path, example: dict[st
 def test_empty_note_of_a_filled_table_is_empty_text(ed: Edition, example: dict[str, Any]) -> None:
     ctx = build_context(book_from_data(ed, example))
     assert ctx.data["empty"]["org"] == "" and ctx.data["empty"]["t08"].startswith("本部门2020年无政府性基金")
+
+
+def test_standard_opex_wording_claims_no_item_of_zero(ed: Edition, example: dict[str, Any]) -> None:
+    """Without the department's own statement, the standard list names 公务用车运行维护费 only when it has a figure."""
+    example["text"].pop("opex_use")
+    opex = part(md_of(ed, example), "## 三、", "## 四、")
+    assert "主要用于保证机关正常运转的办公及印刷费" in opex and "公务用车运行维护费" not in opex
+    example["t07"]["budget"]["vehicle_run"] = 1000
+    opex = part(md_of(ed, example), "## 三、", "## 四、")
+    assert "办公用房物业管理费、公务用车运行维护费以及其他费用等支出。" in opex

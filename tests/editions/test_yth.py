@@ -98,7 +98,7 @@ def test_template_command_and_layout(tmp_path: Path) -> None:
     assert t2["K4"].value == "单位资金" and t2["A7"].value == 1 and t2["D6"].value == "合计"
     assert [t2.cell(5, c).value for c in range(1, 12)] == ["栏次", *range(1, 11)]
     # non-official tables: no 序号, no 栏次
-    assert wb["上年数"]["A3"].value == "项目" and wb["上年数"]["B2"].value.endswith("金额单位：万元")
+    assert wb["上年数"]["A3"].value == "项目" and wb["上年数"]["A2"].value.endswith('金额单位：万元"')
     stamp = {r[0].value: r[1].value for r in wb["_xltools"].iter_rows()}
     assert (stamp["edition"], stamp["year"], stamp["version"]) == ("hebei-county-yth", "2021", "2021.1")
 

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from .. import __version__
+from .. import __version__, texts
 from ..cells import col_letter, quote_sheet
 from ..edition.model import Edition, Table
 from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
+from ..template.fit import fit_row
 from . import spec
 from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
@@ -131,6 +132,9 @@ class _Writer:
         self._inputs(inputs)
         self._roster(roster)
         self._about(about)
+        units = {stacked[t.id].get_name(): t.unit for t in spec.stacked_tables(ed)} if ed is not None else {}
+        for ws in wb.worksheets():
+            print_setup(ws, units.get(ws.get_name(), ed.money_unit if ed is not None else ""), ws is not about)
         wb.close()
 
     # ---- one pass over the included departments: 汇总 rows and every stacked table ----
@@ -247,6 +251,7 @@ class _Writer:
         self._header(ws, labels, [6, 14, 12, 26, 40, 7, 7, 50, 70, 18, 8, 19, 10, 66])
         for y, e in enumerate(self.r.inputs, start=1):
             facts, findings = details(self.spool, e)
+            fit_row(ws, y, [(e.path, 40), (e.reason or "", 50), (findings_text(findings), 70)])  # printed whole
             ws.write_number(y, 0, y, self.f_top)
             ws.write_string(y, 1, e.status, self.f_top)
             self._text(ws, y, 2, e.unit_code, self.f_top)
@@ -320,6 +325,19 @@ class _Writer:
         )
         for i, line in enumerate(lines, start=2):
             ws.write_string(i, 0, line)
+
+
+def print_setup(ws: Any, unit: str, header_row: bool) -> None:
+    """A4 landscape, one page wide, the header row repeated, 金额单位 and the sheet's name above each page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.7)
+    if header_row:
+        ws.repeat_rows(0)
+    left = texts.text("publish.money_unit", unit=unit).replace("&", "&&") if unit else ""
+    ws.set_header(f"&L{left}&C&A")
+    ws.set_footer(texts.text("publish.footer"))
 
 
 def roster_status(files: list[InputEntry]) -> str:

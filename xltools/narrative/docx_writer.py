@@ -190,6 +190,10 @@ def _cell_shading(cell: Any, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shd)
 
 
+KEEP_WHOLE_ROWS = 15  # a table of at most this many rows is kept on one page
+KEEP_FIRST_ROWS = 3  # a longer table keeps its header with this many rows
+
+
 def _table(doc: Any, t: Table, st: DocxStyle) -> None:
     ncols = len(t.header)
     table = doc.add_table(rows=1 + len(t.rows), cols=ncols)
@@ -200,8 +204,12 @@ def _table(doc: Any, t: Table, st: DocxStyle) -> None:
     widths = [Cm(w) for w in column_widths(t, usable, st.table_size)]
     for j, col in enumerate(table.columns):
         col.width = widths[j]
+    last = len(t.rows)  # index of the last row (the header is row 0)
     for i, cells in enumerate([t.header, *t.rows]):
         row = table.rows[i]
+        # Word keeps a row with the next one when its paragraphs keep with next: a short table stays whole,
+        # a long one keeps its header with the first rows and never leaves its last row alone on a page.
+        keep = i < last and (last <= KEEP_WHOLE_ROWS or i < 1 + KEEP_FIRST_ROWS or i >= last - 1)
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
         if i == 0:
@@ -213,6 +221,7 @@ def _table(doc: Any, t: Table, st: DocxStyle) -> None:
             par.style = doc.styles[TEXT_STYLE]
             par.alignment = _ALIGN["center"] if i == 0 else _ALIGN[t.align[j] if j < len(t.align) else "left"]
             _add_runs(par, cells[j], st.table_font, st.latin_font, bold=(i == 0))
+            par.paragraph_format.keep_with_next = keep
             if i == 0:
                 _cell_shading(cell, "E7E6E6")
 

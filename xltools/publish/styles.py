@@ -17,6 +17,7 @@ class PubStyles:
         self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"})
         self.info = wb.add_format({**base})
         self.info_right = wb.add_format({**base, "align": "right"})
+        self.info_wrap = wb.add_format({**base, "text_wrap": True})
         self.header = wb.add_format(
             {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": HEADER_FILL}
         )
@@ -28,6 +29,7 @@ class PubStyles:
         self.money_bold = wb.add_format({**cell, "num_format": MONEY, "bold": True})
         self.money_hide_zero = wb.add_format({**cell, "num_format": MONEY_HIDE_ZERO})
         self.number = wb.add_format({**cell, "num_format": NUMBER})
+        self.count = wb.add_format({**cell, "num_format": "#,##0"})
         self.percent = wb.add_format({**cell, "num_format": PERCENT})
         self.year = wb.add_format({**cell, "num_format": "0"})
         self.rate = wb.add_format({**cell, "num_format": RATE, "align": "right"})

@@ -13,7 +13,8 @@ from ..book import Book
 from ..edition.formulas import excel_formula, formula_spec, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, TableLayout, table_layout
 from ..edition.model import Column, Edition, Row, Table
-from ..template.frame import write_fixed_rows, write_header, write_total_row
+from ..template.fit import fit_row, info_fits, line_count, row_height
+from ..template.frame import table_width, write_fixed_rows, write_header, write_total_row
 from .styles import PubStyles
 
 
@@ -47,7 +48,10 @@ class SheetWriter:
         write_header(ws, t, lay, st.header)
         if lay.column_numbers:
             self._column_numbers(ws, t, lay)
+        self.texts: dict[int, list[tuple[str, float]]] = {}  # 0-based row -> its wrapped texts and widths
         last = self._fixed(ws, t, lay) if t.kind == "fixed" else self._list(ws, t, lay)
+        for row, cells in sorted(self.texts.items()):
+            fit_row(ws, row, cells)
         if empty_note:
             last += 2
             ws.merge_range(last - 1, 0, last - 1, last_col, texts.text("publish.table_note", note=empty_note), st.note)
@@ -74,11 +78,17 @@ class SheetWriter:
             )
             if p
         )
-        if last_col >= 2:
+        width = table_width(t, table_layout(self.ed, t.id))
+        if last_col >= 1 and info_fits(self.unit_line, parts, width):
             ws.write_string(INFO_ROW - 1, 0, self.unit_line, st.info)
             ws.write_string(INFO_ROW - 1, last_col, parts, st.info_right)
-        else:  # a two-column table: one line, so neither half is cut off by the other
-            ws.write_string(INFO_ROW - 1, 0, f"{self.unit_line}    {parts}", st.info)
+        else:  # too narrow for both halves side by side: 编制单位 above, the rest below, over the whole width
+            text = f"{self.unit_line}\n{parts}" if parts else self.unit_line
+            if last_col >= 1:
+                ws.merge_range(INFO_ROW - 1, 0, INFO_ROW - 1, last_col, text, st.info_wrap)
+            else:
+                ws.write_string(INFO_ROW - 1, 0, text, st.info_wrap)
+            ws.set_row(INFO_ROW - 1, row_height(line_count(text, width)))
 
     def _column_numbers(self, ws: Any, t: Table, lay: TableLayout) -> None:
         row = lay.data_start - 2
@@ -89,7 +99,7 @@ class SheetWriter:
 
     # ---- fixed tables: every declared row, at its template position ----
     def _fixed(self, ws: Any, t: Table, lay: TableLayout) -> int:
-        write_fixed_rows(
+        labels = write_fixed_rows(
             ws,
             t,
             lay,
@@ -97,6 +107,8 @@ class SheetWriter:
             self.st.center,
             lambda r, c: self._cell(ws, t, r, c, r.id, lay.excel_row(r.id) - 1, lay.col_index[c.key]),
         )
+        for row, cells in labels.items():
+            self.texts.setdefault(row, []).extend(cells)
         return lay.last_row
 
     # ---- list tables: 合计 row, then the filled rows packed ----
@@ -126,7 +138,7 @@ class SheetWriter:
             return
         ctype = t.cell_type(r, c)
         numeric = ctype in ("money", "number", "percent", "year")
-        fmt = self._format(ctype, r)
+        fmt = self._format(ctype, r, t)
         out_key = out_key or key
         if is_formula(ed, t, key, c.key):
             value = book.amount(t.id, key, c.key)
@@ -136,7 +148,9 @@ class SheetWriter:
                 ws.write_number(row, col, _float(value), fmt)
             return
         if c.type == "name" and t.code_list:
-            ws.write_string(row, col, book.code_name(t.id, key), st.text)
+            name = book.code_name(t.id, key)
+            ws.write_string(row, col, name, st.text)
+            self.texts.setdefault(row, []).append((name, c.width))
             return
         cell = book.cell(t.id, key, c.key)
         value = cell.value if cell is not None else None
@@ -146,15 +160,21 @@ class SheetWriter:
             if amount is None:
                 ws.write_blank(row, col, None, fmt)
             else:
+                if ctype == "number" and amount == amount.to_integral_value():
+                    fmt = st.count  # a whole quantity (车辆 0 台) prints without decimals
                 ws.write_number(row, col, float(amount), fmt)
         elif value is None:
             ws.write_blank(row, col, None, st.text)
         else:
-            ws.write_string(row, col, value if isinstance(value, str) else format(value, "f"), st.text)
+            text = value if isinstance(value, str) else format(value, "f")
+            ws.write_string(row, col, text, st.text)
+            self.texts.setdefault(row, []).append((text, c.width))
 
-    def _format(self, ctype: str, r: Row | None) -> Any:
+    def _format(self, ctype: str, r: Row | None, t: Table | None = None) -> Any:
         st = self.st
         if ctype == "money":
-            # Rows generated from a code list (all 功能分类 类 are listed) hide their zeros.
-            return st.money_hide_zero if r is not None and r.code else st.money
+            # Rows generated from a code list (all 功能分类 类 are listed) hide their zeros, and so do the other
+            # item rows of the same table (表1's 收入 side), so one side does not show 0.00 against blanks.
+            coded = r is not None and (r.code or (t is not None and not r.bottom and any(x.code for x in t.rows)))
+            return st.money_hide_zero if coded else st.money
         return {"number": st.number, "percent": st.percent, "year": st.year}.get(ctype, st.text)

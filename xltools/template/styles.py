@@ -27,6 +27,7 @@ class Styles:
         self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"})
         self.info = wb.add_format({**base})
         self.info_right = wb.add_format({**base, "align": "right"})
+        self.info_wrap = wb.add_format({**base, "text_wrap": True})
         self.header = wb.add_format(
             {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": HEADER_FILL, "locked": True}
         )

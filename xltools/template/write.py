@@ -18,8 +18,14 @@ from ..edition.formulas import excel_formula, is_formula
 from ..edition.layout import INFO_ROW, TITLE_ROW, table_layout
 from ..edition.model import BUDGET_YEAR, MONEY_UNIT, UNIT_NAME, Column, Edition, Row, Table
 from ..stamp import CODE_SHEET, GUIDE_SHEET, STAMP_SHEET
-from .frame import cached_value, write_fixed_rows, write_header, write_total_row
+from .fit import fit_row, info_fits, row_height
+from .frame import cached_value, table_width, write_fixed_rows, write_header, write_total_row
 from .styles import Styles
+
+NAME_ROOM = 22  # characters of 单位名称 the info line keeps room for
+GUIDE_WIDTH = (
+    78  # the 填报说明 column, in column units: narrower than A4 portrait at 100% (LibreOffice does not shrink it)
+)
 
 
 class TemplateWriter:
@@ -121,23 +127,30 @@ class TemplateWriter:
             "edition": ed.id,
             "version": ed.version,
         }
-        ws.set_column(0, 0, 110)
+        ws.set_column(0, 0, GUIDE_WIDTH)
         row = 0
         for line in lines:
             filled = line
             for k, v in subs.items():
                 filled = filled.replace("{" + k + "}", v)
-            ws.write_string(row, 0, filled, self.st.plain_bold if line.startswith("#") else self.st.plain)
+            heading = line.startswith("#")
+            if heading:  # a heading line of instructions.txt: the mark is not part of the text
+                filled = filled.lstrip("#").strip()
+            ws.write_string(row, 0, filled, self.st.plain_bold if heading else self.st.plain)
+            fit_row(ws, row, [(filled, GUIDE_WIDTH * (0.85 if heading else 1.0))])
             row += 1
         row += 1
         ws.write_string(row, 0, text("guide", "heading"), self.st.plain_bold)
         for t in ed.tables:
             row += 1
             unit = text("guide", "unit", unit=t.unit) if t.unit else ""
-            kind = text("guide", "list" if t.kind == "list" else "fixed")
-            ws.write_string(
-                row, 0, text("guide", "line", sheet=t.sheet, title=t.title, unit=unit, kind=kind), self.st.plain
-            )
+            kind = text("guide", "list" if t.kind == "list" else "fixed", rows=t.rows_max)
+            line = text("guide", "line", sheet=t.sheet, title=t.title, unit=unit, kind=kind)
+            ws.write_string(row, 0, line, self.st.plain)
+            fit_row(ws, row, [(line, GUIDE_WIDTH)])
+        ws.set_paper(9)  # A4, portrait: the column is one page wide
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
         ws.activate()
         ws.protect()
 
@@ -153,12 +166,22 @@ class TemplateWriter:
             name = self.book.text(unit.table, unit.row, unit.col)
             label = text("info", "unit_name")
             sheet = quote_sheet(ed.table(unit.table).sheet)
-            ws.write_formula(INFO_ROW - 1, 0, f'="{label}"&{sheet}!{name_cell}', st.info, f"{label}{name}")
             right = t.info.replace("{prior_year}", str(ed.year - 1)).replace("{year}", str(ed.year))
             if t.unit:
                 right = (right + "    " if right else "") + text("info", "money_unit", unit=t.unit)
-            if right:
-                ws.write_string(INFO_ROW - 1, last_col, right, st.info_right)
+            left = f"{label}{name}"
+            width = table_width(t, lay)
+            # room for a long 单位名称 typed later, not only the one known now
+            if not right or (last_col >= 1 and info_fits(left.ljust(len(label) + NAME_ROOM, "　"), right, width)):
+                ws.write_formula(INFO_ROW - 1, 0, f'="{label}"&{sheet}!{name_cell}', st.info, left)
+                if right:
+                    ws.write_string(INFO_ROW - 1, last_col, right, st.info_right)
+            else:  # too narrow for both halves side by side: 编制单位 above, the rest below
+                formula = f'="{label}"&{sheet}!{name_cell}&CHAR(10)&"{right}"'
+                if last_col >= 1:
+                    ws.merge_range(INFO_ROW - 1, 0, INFO_ROW - 1, last_col, "", st.info_wrap)
+                ws.write_formula(INFO_ROW - 1, 0, formula, st.info_wrap, f"{left}\n{right}")
+                ws.set_row(INFO_ROW - 1, row_height(2))
         write_header(ws, t, lay, st.header)
         if lay.column_numbers:
             # 栏次: every column numbered 1, 2, … left to right, as in 平山2025 T1 (序号 | 项目 | 预算数 | 项目 |
@@ -181,7 +204,9 @@ class TemplateWriter:
 
     def _fixed(self, ws: Any, t: Table) -> None:
         lay = table_layout(self.ed, t.id)
-        write_fixed_rows(ws, t, lay, self.st.label, self.st.na, lambda r, c: self._cell(ws, t, r, c, r.id))
+        labels = write_fixed_rows(ws, t, lay, self.st.label, self.st.na, lambda r, c: self._cell(ws, t, r, c, r.id))
+        for row, cells in labels.items():
+            fit_row(ws, row, cells)
 
     def _list(self, ws: Any, t: Table) -> None:
         lay, st = table_layout(self.ed, t.id), self.st
