@@ -34,20 +34,26 @@ def example():
 
 def test_unmutated_example_has_only_the_clerks_reason(example) -> None:
     book, md = example
-    findings = audit_text(md, ED, "md", book).findings
+    # pairs=False: a stated figure against another workbook figure (机关运行经费 against 日常公用经费) says
+    # nothing about a text generated from that workbook; it is checked below.
+    findings = audit_text(md, ED, "md", book, pairs=False).findings
     # The one finding is in the clerk's own 三公 reason (a decrease with no prior figure), not in generated text.
+    title = "中共隆尧县委网络安全和信息化委员会办公室2020年部门预算信息公开情况说明"
     assert [(f.rule, f.sheet) for f in findings] == [
-        (
-            "audit.reason-no-prior",
-            "中共隆尧县委网络安全和信息化委员会办公室2020年部门预算信息公开情况说明 > 四、财政拨款“三公”经费预算情况及增减变化原因",
-        )
+        ("audit.reason-no-prior", f"{title} > 四、财政拨款“三公”经费预算情况及增减变化原因")
     ]
+    # With the pairs, the example's 机关运行经费 8800 against its 日常公用经费 31000, as for the reference.
+    pair = [f for f in audit_text(md, ED, "md", book).findings if f not in findings]
+    assert [(f.rule, f.check, f.sheet, f.severity) for f in pair] == [
+        ("audit.workbook-pair", "cross.opex-public", f"{title} > 三、机关运行经费安排情况", "warning")
+    ]
+    assert "8800.00元" in pair[0].message and "31000.00元" in pair[0].message
 
 
 @pytest.mark.parametrize("seed", list(range(20)))
 def test_unmutated_generated_departments_audit_clean(seed: int) -> None:
     book = book_from_data(ED, synth.department(ED, seed))
-    assert audit_text(compile_narrative(book).markdown, ED, "md", book).findings == []
+    assert audit_text(compile_narrative(book).markdown, ED, "md", book, pairs=False).findings == []
 
 
 def test_every_mutant_of_the_example_is_caught(example) -> None:
@@ -77,7 +83,7 @@ def test_docx_mutants_are_caught(example, tmp_path: Path) -> None:
     clean = tmp_path / "clean.docx"
     clean.write_bytes(build_docx(parse(md), cfg.docx, title="t", author="a", when=fixed_date(2020)))
     base = {(f.rule, f.sheet, f.cell, str(f.params.get("sentence", ""))) for f in audit_path(clean, ED, book).findings}
-    assert len(base) == 1  # the clerk's reason, as in the .md
+    assert sorted(b[0] for b in base) == ["audit.reason-no-prior", "audit.workbook-pair"]  # as in the .md
     for i, m in enumerate(ms):
         p = tmp_path / f"m{i}.docx"
         p.write_bytes(build_docx(parse(m.text), cfg.docx, title="t", author="a", when=fixed_date(2020)))

@@ -100,6 +100,26 @@ def workbook_for(code: str, folder: Path, name: str = "", broken: bool = False) 
     return dest
 
 
+def with_warning(folder: Path, broken: bool = False, code: str = EXAMPLE_CODE) -> Path:
+    """The example with one warning that its correction leaves: 表3's row 2013602 named 一般行政事务 instead of
+    its code's 一般行政管理事务 (cell.code-name-mismatch; the corrected example itself has no warning). broken:
+    also 房屋 0 m² under 办公用房 37.7 m², the as-published error. code: another department's cover."""
+    from xltools.edition import load_edition
+    from xltools.server.prefill import cover_data
+    from xltools.template.write import write_template
+
+    data = corpus.example_data()
+    if code != EXAMPLE_CODE:
+        data = cover_data(load_edition(EDITION), code, f"单位{code}", data)
+    assert data["t03"][3]["code"] == "2013602"
+    data["t03"][3]["name"] = "一般行政事务"
+    if broken:
+        data["assets"]["housing"]["quantity"] = 0
+    dest = folder / f"{code}-warning{'-broken' if broken else ''}.xlsx"
+    write_template(load_edition(EDITION), dest, data)
+    return dest
+
+
 def make_user(username: str, role: str, code: str = "") -> Any:
     from django.contrib.auth import get_user_model
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import BROKEN, EXAMPLE, EXAMPLE_CODE, PASSWORD, make_user, reset
+from .conftest import EXAMPLE, EXAMPLE_CODE, PASSWORD, make_user, reset, with_warning
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -112,7 +112,8 @@ def test_three_journeys(server: str, browser: Any, tmp_path: Path) -> None:
     upload_and_wait(clerk, not_a_workbook)
     assert "文件被拒绝，没有保存" in clerk.inner_text("#refusal") and "预算表.xlsx" in clerk.inner_text("#refusal")
     shot(clerk, "1b-clerk-refused")
-    upload_and_wait(clerk, BROKEN)
+    # The as-published error, with a warning (a 科目名称) that the correction leaves.
+    upload_and_wait(clerk, with_warning(tmp_path, broken=True))
     assert clerk.get_attribute("#summary", "data-errors") == "1"
     row = clerk.locator("#findings tr[data-severity=error]")
     assert row.count() == 1 and "B6" in row.inner_text() and "资产占用" in row.inner_text()
@@ -120,9 +121,10 @@ def test_three_journeys(server: str, browser: Any, tmp_path: Path) -> None:
     assert frame.locator("#banner").get_attribute("data-state") == "fail"
     shot(clerk, "2-clerk-broken-report")
     clerk.click(f"text=← {Department.objects.get(code=EXAMPLE_CODE).name}")
-    upload_and_wait(clerk, EXAMPLE)
+    upload_and_wait(clerk, with_warning(tmp_path))
     assert clerk.get_attribute("#summary", "data-errors") == "0"
-    assert "已修复 1 / 新增 0 / 剩余 1" in clerk.inner_text("#progress")
+    # fixed: the error and the diagnosis's two notices naming 资产占用 B5 and B6; the warning remains
+    assert "已修复 3 / 新增 0 / 剩余 1" in clerk.inner_text("#progress")
     shot(clerk, "3-clerk-fixed-report")
     clerk.click("#submit-button")
     clerk.wait_for_load_state()

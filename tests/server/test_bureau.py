@@ -8,16 +8,29 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BROKEN, EXAMPLE, EXAMPLE_CODE, OTHER_CODE, PASSWORD, THIRD_CODE, client_as, reset, upload, wait
+from .conftest import (
+    BROKEN,
+    EXAMPLE,
+    EXAMPLE_CODE,
+    OTHER_CODE,
+    PASSWORD,
+    THIRD_CODE,
+    client_as,
+    reset,
+    upload,
+    wait,
+    with_warning,
+)
 
 
 @pytest.fixture()
-def checked_example(intake: Path) -> tuple[object, object]:
+def checked_example(intake: Path, tmp_path: Path) -> tuple[object, object]:
+    """The example with one warning (a 科目名称 on 表3), checked."""
     from xltools.server.models import Version
 
     reset(EXAMPLE_CODE)
     clerk = client_as("clerk-bureau", "clerk", EXAMPLE_CODE)
-    upload(clerk, EXAMPLE_CODE, EXAMPLE)
+    upload(clerk, EXAMPLE_CODE, with_warning(tmp_path))
     wait()
     return clerk, Version.objects.filter(department__code=EXAMPLE_CODE).first()
 
@@ -26,17 +39,18 @@ def test_waiver_of_a_warning_with_its_reason(checked_example: tuple[object, obje
     from xltools.server.models import AuditEvent, Waiver
 
     clerk, v = checked_example
-    warning = next(f for f in v.findings if f["severity"] == "warning")  # type: ignore[attr-defined]
+    [warning] = [f for f in v.findings if f["severity"] == "warning"]  # type: ignore[attr-defined]
+    assert (warning["rule"], warning["sheet"], warning["cell"]) == ("cell.code-name-mismatch", "表3 支出总表", "C9")
     form = {"rule": warning["rule"], "sheet": warning["sheet"], "cell": warning["cell"]}
     assert clerk.post(f"/v/{v.pk}/waive/", {**form, "reason": "x"}).status_code == 404  # type: ignore[attr-defined]
     reviewer = client_as("reviewer-waiver", "reviewer")
     reviewer.post(f"/v/{v.pk}/waive/", form)  # no reason: refused
     assert not Waiver.objects.filter(version=v).exists()
-    reviewer.post(f"/v/{v.pk}/waive/", {**form, "reason": "口径不同，已在情况说明中说明"})
+    reviewer.post(f"/v/{v.pk}/waive/", {**form, "reason": "按本县科目表的名称填写，已核对"})
     w = Waiver.objects.get(version=v)
     assert (w.rule, w.sheet, w.cell, w.by) == (warning["rule"], warning["sheet"], warning["cell"], "reviewer-waiver")
     ev = AuditEvent.objects.filter(action="waiver", department_code=EXAMPLE_CODE).first()
-    assert ev.sha256 == v.sha256 and ev.detail["reason"] == "口径不同，已在情况说明中说明"  # type: ignore[attr-defined]
+    assert ev.sha256 == v.sha256 and ev.detail["reason"] == "按本县科目表的名称填写，已核对"  # type: ignore[attr-defined]
     assert "（已接受）" in clerk.get(f"/v/{v.pk}/").content.decode()  # type: ignore[attr-defined]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import BROKEN, EXAMPLE_CODE, client_as, reset, upload, wait
+from .conftest import BROKEN, EXAMPLE_CODE, client_as, reset, upload, wait, with_warning
 
 
 def test_upload_report_versions_submit_return_confirm(intake: Path, tmp_path: Path) -> None:
@@ -16,7 +16,10 @@ def test_upload_report_versions_submit_return_confirm(intake: Path, tmp_path: Pa
     assert r.status_code == 200 and r.content[:2] == b"PK"
 
     n0 = Version.objects.filter(department__code=EXAMPLE_CODE).count()  # the instance is shared by the tests
-    r = upload(clerk, EXAMPLE_CODE, BROKEN)
+    last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    # The as-published error, with a warning (a 科目名称) that the correction leaves.
+    broken = with_warning(tmp_path, broken=True)
+    r = upload(clerk, EXAMPLE_CODE, broken)
     assert r.status_code == 302
     wait()
     v1 = Version.objects.filter(department__code=EXAMPLE_CODE).first()
@@ -27,7 +30,7 @@ def test_upload_report_versions_submit_return_confirm(intake: Path, tmp_path: Pa
     from xltools.edition import load_edition
     from xltools.validate import validate_file
 
-    direct = validate_file(BROKEN, load_edition("hebei-county-2020", 2020))
+    direct = validate_file(broken, load_edition("hebei-county-2020", 2020))
     assert [(f["rule"], f["sheet"], f["cell"], f["message"]) for f in v1.findings] == [
         (f.rule, f.sheet, f.cell, f.message) for f in direct.findings
     ]
@@ -39,10 +42,12 @@ def test_upload_report_versions_submit_return_confirm(intake: Path, tmp_path: Pa
     clerk.post(f"/d/{EXAMPLE_CODE}/submit/")
     assert Department.objects.get(code=EXAMPLE_CODE).state == "draft"
 
-    upload(clerk, EXAMPLE_CODE, Path(__file__).resolve().parents[2] / "examples" / "longyao-cac-2020.xlsx")
+    upload(clerk, EXAMPLE_CODE, with_warning(tmp_path))
     wait()
     v2 = Version.objects.filter(department__code=EXAMPLE_CODE).first()
-    assert (v2.number, v2.errors, v2.warnings, v2.fixed, v2.new, v2.remaining) == (n0 + 2, 0, 1, 1, 0, 1)
+    # fixed: the error and the diagnosis's two notices (资产占用 B5, B6); remaining: the 科目名称 warning
+    assert (v2.number, v2.errors, v2.warnings, v2.fixed, v2.new, v2.remaining) == (n0 + 2, 0, 1, 3, 0, 1)
+    assert [f["rule"] for f in v2.findings] == ["cell.code-name-mismatch"]
     assert Version.objects.filter(department__code=EXAMPLE_CODE).count() == n0 + 2  # nothing overwritten
     clerk.post(f"/d/{EXAMPLE_CODE}/submit/")
     d = Department.objects.get(code=EXAMPLE_CODE)
@@ -64,7 +69,9 @@ def test_upload_report_versions_submit_return_confirm(intake: Path, tmp_path: Pa
     assert Department.objects.get(code=EXAMPLE_CODE).state == CONFIRMED
 
     actions = list(
-        AuditEvent.objects.filter(department_code=EXAMPLE_CODE).order_by("at", "id").values_list("action", "sha256")
+        AuditEvent.objects.filter(department_code=EXAMPLE_CODE, id__gt=last_event)
+        .order_by("at", "id")
+        .values_list("action", "sha256")
     )
     names = [a for a, _ in actions]
     for a in ("upload", "submit", "return", "confirm"):

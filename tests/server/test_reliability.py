@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OTHER_CODE, client_as, reset, upload, wait, workbook_for
+from .conftest import OTHER_CODE, client_as, reset, upload, wait, with_warning, workbook_for
 
 
 def test_crash_during_check_marks_failed_then_retry(
@@ -75,13 +75,14 @@ def test_checking_in_worker_processes(intake: Path, tmp_path: Path) -> None:
     previous = jobs.install(procs)
     try:
         clerk = client_as("clerk-procs", "clerk", OTHER_CODE)
-        upload(clerk, OTHER_CODE, workbook_for(OTHER_CODE, tmp_path))
+        upload(clerk, OTHER_CODE, with_warning(tmp_path, code=OTHER_CODE))
         assert procs.wait(120)
     finally:
         jobs.install(previous)
         procs.shutdown()
     v = Version.objects.filter(department__code=OTHER_CODE).first()
-    assert v.state == DONE and v.warnings == 1
+    assert v.state == DONE and (v.errors, v.warnings) == (0, 1)
+    assert [(f["rule"], f["cell"]) for f in v.findings] == [("cell.code-name-mismatch", "C9")]
 
 
 def test_backup_is_consistent(intake: Path, tmp_path: Path) -> None:

@@ -70,8 +70,15 @@ def _order(f: Finding) -> tuple[int, int, str]:
 
 
 def audit_document(
-    doc: Document, ed: Edition, book: Book | None = None, complete: bool = False, phrases: Phrases | None = None
+    doc: Document,
+    ed: Edition,
+    book: Book | None = None,
+    complete: bool = False,
+    phrases: Phrases | None = None,
+    pairs: bool = True,
 ) -> AuditReport:
+    """pairs=False leaves out the comparison of a stated figure with a different workbook figure (checks.check_pairs):
+    in a narrative generated from the workbook it says nothing about the text."""
     from . import checks
     from .claims import Extractor
     from .completeness import check_empty_notes, check_sections, is_whole
@@ -79,7 +86,7 @@ def audit_document(
     from .tables import check_tables
 
     year = document_year(doc, book.edition.year if book is not None else ed.year)
-    ph = phrases or load_phrases(ed.path, year)
+    ph = phrases or load_phrases(ed.file("audit/phrases.toml").parents[1], year)
     finish(doc, ph)
     ext = Extractor(ed, ph).run(doc)
     values: dict[str, Decimal | None] | None = figure_values(book) if book is not None else None
@@ -99,7 +106,10 @@ def audit_document(
         if book is not None:
             out += check_empty_notes(doc, ph, book)
     if book is not None and values is not None:
-        out += checks.check_workbook(ext, ed, values, _figure_cells(book))
+        cells = _figure_cells(book)
+        out += checks.check_workbook(ext, ed, values, cells)
+        if pairs:
+            out += checks.check_pairs(ext, ed, ph, values, cells)
         out += checks.check_records(ext, ed, ph, book)
     seen: set[tuple[str, str, str, str]] = set()
     unique = []
@@ -151,10 +161,16 @@ def audit_path(
 
 
 def audit_text(
-    text: str, ed: Edition, kind: str = "md", book: Book | None = None, complete: bool = False, path: str = ""
+    text: str,
+    ed: Edition,
+    kind: str = "md",
+    book: Book | None = None,
+    complete: bool = False,
+    path: str = "",
+    pairs: bool = True,
 ) -> AuditReport:
     """Audit a document given as text (the narrative compile has just rendered)."""
     from .readers import _text
 
     doc = _text(Path(path or f"document.{kind}"), kind, text.encode("utf-8"))
-    return audit_document(doc, ed, book, complete)
+    return audit_document(doc, ed, book, complete, pairs=pairs)

@@ -39,6 +39,7 @@ RULES = (
     "audit.reason-no-prior",
     "audit.reason-direction",
     "audit.workbook-mismatch",
+    "audit.workbook-pair",
     "audit.record-missing",
 )
 
@@ -496,6 +497,39 @@ def check_workbook(
             actual=c.number.text,
             wb_cell=sheet_of.get(c.figure, ""),
         )
+
+
+def check_pairs(
+    ex: Extraction, ed: Edition, ph: Phrases, values: dict[str, Decimal | None], sheet_of: dict[str, str]
+) -> Iterator[Finding]:
+    """A stated figure against a different workbook figure it usually equals (机关运行经费 against 日常公用经费):
+    the edition's [[pairs]] name both and the check; a difference is a warning, once per pair, at the first
+    sentence stating it, since the two may differ by design (口径)."""
+    lex = figs.by_id(ed)
+    for pair in ph.data.get("pairs", []):
+        stated, other = lex.get(str(pair["stated"])), lex.get(str(pair["workbook"]))
+        if stated is None or other is None or values.get(other.id) is None:
+            continue
+        v = values[other.id]
+        want = v * MONEY_FACTORS.get(other.unit, Decimal(1)) if other.is_money else v  # type: ignore[operator]
+        for c in ex.claims:
+            if c.figure != stated.id or c.prior or not c.number.is_money:
+                continue
+            if abs(_y(c.number) - want) <= slack(c.number):  # type: ignore[operator]
+                break
+            unit = c.number.unit
+            yield at(
+                "audit.workbook-pair",
+                WARNING,
+                c.place,
+                check=str(pair["check"]),
+                figure=stated.name,
+                other=other.name,
+                actual=c.number.text,
+                expected=fmt_money(want, unit),  # type: ignore[arg-type]
+                wb_cell=sheet_of.get(other.id, ""),
+            )
+            break
 
 
 def check_records(ex: Extraction, ed: Edition, ph: Phrases, book: object) -> Iterator[Finding]:
