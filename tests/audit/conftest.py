@@ -61,7 +61,11 @@ def write_docx(text: str, path: Path) -> Path:
     return path
 
 
-def to_pdf(docx_path: Path, out_dir: Path) -> Path:
+def to_pdf(docx_path: Path, out_dir: Path, export: dict[str, object] | None = None) -> Path:
+    """LibreOffice's PDF export of a document; `export` holds its filter options (security, for one)."""
+    import json
+
+    target = "pdf" if export is None else "pdf:writer_pdf_Export:" + json.dumps(export)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed (.ci/run installs it)")
@@ -72,7 +76,7 @@ def to_pdf(docx_path: Path, out_dir: Path) -> Path:
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--convert-to",
-            "pdf",
+            target,
             "--outdir",
             str(out_dir),
             str(docx_path),

@@ -13,6 +13,8 @@ from xltools.audit.pdftext import Line, Run, _document
 from xltools.cli import main
 from xltools.edition import load_edition
 
+from .conftest import to_pdf
+
 ED = load_edition("hebei-county-2020")
 
 
@@ -134,31 +136,9 @@ _PDF_SECURITY = {
 
 def _secured_pdf(tmp_path: Path, security: dict[str, object]) -> Path:
     """A real encrypted PDF, written by LibreOffice's PDF export from a one-sentence text with a wrong sum."""
-    import json
-    import shutil
-    import subprocess
-
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed (.ci/run installs it)")
     src = tmp_path / "说明.txt"
     src.write_text("一般公共预算支出477884.00元，其中：基本支出327884.00元，项目支出160000.00元。\n", encoding="utf-8")
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf:writer_pdf_Export:" + json.dumps(security),
-            "--outdir",
-            str(tmp_path),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "说明.pdf"
+    pdf = to_pdf(src, tmp_path, export=security)
     assert b"/Encrypt" in pdf.read_bytes()  # the export really is encrypted
     return pdf
 
