@@ -153,3 +153,15 @@ def test_every_catalogue_file_loads_and_every_text_key_used_in_code_exists() -> 
         except KeyError:
             missing.append(key)
     assert not missing, missing
+
+
+def test_quotes_inside_quotes_become_single() -> None:
+    from xltools.texts import nest_quotes, render
+
+    assert nest_quotes("“a”和“b”") == "“a”和“b”"
+    assert nest_quotes("““三公”经费合计”") == "“‘三公’经费合计”"
+    assert nest_quotes("“x“y“z”””") == "“x‘y“z”’”"  # three deep: double, single, double
+    assert nest_quotes("”stray“ok”") == "”stray“ok”"  # an unmatched closing mark is left as it is
+    # A real message: the clerk's-text finding quotes a label that holds a quoted word.
+    msg = render("audit.clerk-text", "message", {"label": "“三公”经费增减变化原因", "detail": "x"})
+    assert msg == "“‘三公’经费增减变化原因”中的文字：x"

@@ -48,10 +48,28 @@ def raw(key: str) -> Any:
     return node
 
 
+def nest_quotes(s: str) -> str:
+    """Quotation marks inside quotation marks become single ones, as Chinese typesetting has it: a quoted label
+    that itself holds a quoted word ("三公"经费) reads “‘三公’经费增减变化原因”, not ““三公”经费增减变化原因”."""
+    if s.count("“") < 2:
+        return s
+    out, depth = [], 0
+    for ch in s:
+        if ch == "“":
+            out.append("‘" if depth % 2 else "“")
+            depth += 1
+        elif ch == "”" and depth > 0:
+            depth -= 1
+            out.append("’" if depth % 2 else "”")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _fill(template: str, params: Mapping[str, Any]) -> str:
     if not params:
         return template
-    return string.Formatter().vformat(template, (), _Params({k: _show(v) for k, v in params.items()}))
+    return nest_quotes(string.Formatter().vformat(template, (), _Params({k: _show(v) for k, v in params.items()})))
 
 
 def text(key: str, **params: Any) -> str:
@@ -96,4 +114,4 @@ def render(rule: str, part: str, params: Mapping[str, Any]) -> str:
         # parameter picks one ("default" when it gives none), so the wording stays in the catalogue.
         if isinstance(texts, dict):
             values[name] = texts.get(str(params.get(name, "default")), texts.get("default", ""))
-    return string.Formatter().vformat(str(entry.get(part, "")), (), values)
+    return nest_quotes(string.Formatter().vformat(str(entry.get(part, "")), (), values))
