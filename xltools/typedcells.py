@@ -122,25 +122,10 @@ def shown(raw: Any) -> str:
 
 
 # ---- shared-string indexes: a cell t="s" whose <v> is not an index into sharedStrings.xml ----
-# The fast check anchors on the literal t="s" (any element may match, either quote: a false match only sends the
-# sheet to the XML layer's per-cell view, xltools.ooxml.scan, never lets a bad index through).
-_S_VALUES = re.compile(
-    rb"t\s*=\s*[\"']s[\"'][^>]*>\s*"
-    rb"(?:<(?:[A-Za-z_][\w.\-]*:)?f\b[^>]*?(?:/>|>[^<]*</(?:[A-Za-z_][\w.\-]*:)?f>)\s*)?"
-    rb"<(?:[A-Za-z_][\w.\-]*:)?v>([^<]*)<"
-)
-
-
-def all_string_indexes_valid(sheet_xml: bytes, count: int) -> bool:
-    """The common case in one C-level pass: every shared-string cell's index is a number below count."""
-    values = _S_VALUES.findall(sheet_xml)
-    if not values:
-        return True
-    joined = b" ".join(values)
-    if not joined.replace(b" ", b"").isdigit():  # a sign, a space or anything else than digits
-        return False
-    return max(map(int, values)) < count
+# The sheet scan (xltools.ooxml.scan) gives every shared-string cell's <v>, read by the grammar.
+_LONGEST = 18  # digits of an index compared as a number; a longer one is beyond any workbook's strings
 
 
 def bad_string_index(text: str, count: int) -> bool:
-    return not (text.isdigit() and int(text) < count)
+    digits = text.lstrip("0") or "0"
+    return not (text.isascii() and text.isdigit() and len(digits) <= _LONGEST and int(digits) < count)

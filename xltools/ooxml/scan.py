@@ -88,6 +88,97 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
 
 
 @lru_cache(maxsize=16)
+def _quick_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """The quick path's patterns: a tag named c… that is not a cell with its r first and within Z9999; every
+    formula cell (the cell's attributes, the formula's, its text)."""
+    p, q = re.escape(prefix), _P.encode()
+    return (
+        re.compile(rb"<" + p + rb"c(?! r=" + _NEAR + rb"[\s/>])"),
+        re.compile(
+            rb"<"
+            + p
+            + rb"c(\s[^>]*"
+            + q
+            + rb")>\s*"
+            + q
+            + rb"<"
+            + p
+            + rb"f([^>]*"
+            + q
+            + rb")>(?:([^<]*"
+            + q
+            + rb")</"
+            + p
+            + rb"f)?"
+        ),
+    )
+
+
+@lru_cache(maxsize=16)
+def _string_values_pattern(prefix: bytes, quote: bytes) -> re.Pattern[bytes]:
+    """From an attribute value "s" (t="s" in a shared-string cell's start tag) to the end of the tag, an optional
+    formula and the <v>: its text."""
+    p, q = re.escape(prefix), _P.encode()
+    quoted = rb"(?:\"[^\"]*" + q + rb"\"|'[^']*" + q + rb"')"
+    attr = rb"\s+" + q + rb"[^\s=/>]+" + q + rb"\s*" + q + rb"=\s*" + q + quoted
+    end = rb"\s*" + q
+    return re.compile(
+        re.escape(quote)
+        + rb"(?:"
+        + attr
+        + rb")*"
+        + q
+        + end
+        + rb">"
+        + end
+        + rb"(?:<"
+        + p
+        + rb"f(?:"
+        + attr
+        + rb")*"
+        + q
+        + end
+        + rb"(?:/>|>[^<]*"
+        + q
+        + rb"</"
+        + p
+        + rb"f\s*>)"
+        + end
+        + rb")?"
+        + rb"<"
+        + p
+        + rb"v(?:"
+        + attr
+        + rb")*"
+        + q
+        + end
+        + rb"(?:/>|>([^<]*"
+        + q
+        + rb")</"
+        + p
+        + rb"v\s*>)"
+    )
+
+
+def _string_values(region: bytes, prefix: bytes) -> list[bytes]:
+    """The <v> of every cell whose start tag holds an attribute valued s. Every shared-string cell is among them
+    (its t="s" holds the bytes "s" or 's'); a cell with another attribute valued s only adds a value to check."""
+    found = _string_values_pattern(prefix, b'"s"').findall(region)
+    if b"'s'" in region:
+        found += _string_values_pattern(prefix, b"'s'").findall(region)
+    return found
+
+
+@lru_cache(maxsize=16)
+def _attribute_list(prefix: bytes) -> re.Pattern[bytes]:
+    """A tag's attributes exactly (what follows its name up to '>' or '/>')."""
+    q = _P.encode()
+    return re.compile(
+        rb"(?:\s+" + q + rb"[^\s=/>]+" + q + rb"\s*" + q + rb"=\s*" + q + _QUOTED + rb")*" + q + rb"\s*/?"
+    )
+
+
+@lru_cache(maxsize=16)
 def _whole_cells(prefix: bytes) -> re.Pattern[bytes]:
     """Every non-empty cell with its content: groups r, s, t and the content (for the per-cell view)."""
     p = re.escape(prefix)
@@ -111,9 +202,8 @@ def _whole_cells(prefix: bytes) -> re.Pattern[bytes]:
 
 
 _PREFIX = re.compile(_NAME + rb":")
+_TAG_END = b" \t\r\n/>"  # what may follow a tag's name
 _ERROR_T = re.compile(rb"\st\s*=\s*[\"']e[\"']")
-_REF_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\n\"'"  # what quoted A1 references are made of
-_FIVE_DIGITS = re.compile(rb"[0-9]{5}")  # a row beyond 9999
 _F = re.compile(rb"<" + _PFX + rb"f((?:\s+" + _ANY_ATTR + rb")*)\s*(?:/>|>(.*?)</" + _PFX + rb"f\s*>)", re.S)
 _V = re.compile(rb"<" + _PFX + rb"v(?:\s+" + _ANY_ATTR + rb")*\s*(?:/>|>(.*?)</" + _PFX + rb"v\s*>)", re.S)
 _IS = re.compile(rb"<" + _PFX + rb"is[\s/>]")
@@ -178,6 +268,9 @@ class SheetScan:
     bound: bool = False  # rows/cols are a bound (every cell within Z9999), not the exact extent
     formulas: dict[str, bytes] = field(default_factory=dict)  # A1 -> raw formula XML text ('' shared follower)
     errors: dict[str, str] = field(default_factory=dict)  # A1 -> error value of a constant error cell (t="e")
+    # The <v> of every cell whose start tag has an attribute valued "s" (each shared-string cell among them),
+    # as stored; None: not gathered (the exact path), ask `cells()`.
+    string_values: list[bytes] | None = None
     exact: bool = False  # made by the exact tokenizer
     _region: bytes = field(default=b"", repr=False)
     _prefix: bytes = field(default=b"", repr=False)
@@ -267,6 +360,48 @@ def _one_prefix(region: bytes, prefix: bytes) -> bool:
 
 
 def _fast(region: bytes, prefix: bytes) -> SheetScan | None:
+    odd_first = _quick_patterns(prefix)[0]
+    if odd_first.search(region) is None:
+        got = _quick(region, prefix)
+        if got is not None:
+            return got
+    return _general(region, prefix)
+
+
+def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
+    """Every tag named c… is a cell with its r first, within Z9999 (the writers' own form). In sheet data without
+    comments, CDATA or processing instructions every '<' opens a tag (no quoted value or text holds one), so a
+    cell's start tag followed by blanks and '<f' ends at its first '>' (one inside a quoted value would be followed
+    by more of the value, never by '<'), and the cell that holds a quoted "s" is the tag the nearest '<' before
+    it opens. Only formula and shared-string cells are tokenised; None sends the sheet to the general path."""
+    formula_cells = _quick_patterns(prefix)[1]
+    found = formula_cells.findall(region)
+    f_tag = b"<" + prefix + b"f"
+    if len(found) != region.count(f_tag):
+        return None  # an <f> not at a cell's start (or a longer name such as <family>): the general path reads it
+    out = SheetScan(_region=region, _prefix=prefix)
+    attribute_list = _attribute_list(prefix).fullmatch
+    formulas = out.formulas
+    for attrs, f_attrs, text in found:
+        if f_attrs and (f_attrs[:1] not in _TAG_END or attribute_list(f_attrs) is None):
+            return None  # a longer name than f, or a '>' inside the formula tag's quoted values
+        formulas[attrs[4 : attrs.index(attrs[3:4], 4)].decode()] = b"" if f_attrs[-1:] == b"/" else text
+    out.string_values = _string_values(region, prefix)
+    _errors(out, region)
+    out.rows, out.cols, out.bound = 9999, 26, True  # every cell within Z9999: far below any grid limit
+    return out
+
+
+def _errors(out: SheetScan, region: bytes) -> None:
+    if (b"'e'" in region or b'"e"' in region) and _ERROR_T.search(region):
+        whole = out._index()
+        for ref, c in whole.items():
+            if c.t == "e" and c.formula is None:
+                out.errors[ref] = c.value if c.value else _no_value()
+
+
+def _general(region: bytes, prefix: bytes) -> SheetScan | None:
+    """Any attribute order and quoting: one start-tag tokenizer pass (the formula as first child)."""
     found = _start_tags(prefix).findall(region)
     out = SheetScan(_region=region, _prefix=prefix)
     if not found:
@@ -276,11 +411,8 @@ def _fast(region: bytes, prefix: bytes) -> SheetScan | None:
         # and measures the used range.
         return None
     out.formulas = {r[1:-1].decode(): f[1:] if f[:1] == b">" else b"" for r, f in filter(_FORMULA, found)}
-    if (b"'e'" in region or b'"e"' in region) and _ERROR_T.search(region):
-        whole = out._index()
-        for ref, c in whole.items():
-            if c.t == "e" and c.formula is None:
-                out.errors[ref] = c.value if c.value else _no_value()
+    out.string_values = _string_values(region, prefix)
+    _errors(out, region)
     out.rows, out.cols, out.bound = 9999, 26, True  # every cell within Z9999: far below any grid limit
     return out
 

@@ -23,14 +23,9 @@ from ..edition.model import Column, Edition, Row, Table
 from ..errors import EditionError
 from ..findings import ERROR, NOTICE, WARNING, Finding, finding
 from ..ooxml.package import MAX_GRID, Package, Source, formula_text, open_package, unreadable
+from ..ooxml.scan import SheetScan
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
-from ..typedcells import (
-    all_string_indexes_valid,
-    bad_string_index,
-    constant_value,
-    formula_kind,
-    wrong_type,
-)
+from ..typedcells import bad_string_index, constant_value, formula_kind, wrong_type
 from ..typedcells import shown as shown_value
 from .normalise import WARNINGS, clean_code, clean_text, parse_number
 
@@ -170,6 +165,19 @@ class _Reader:
             self._sst = self.pkg.shared_strings
         return self._sst
 
+    def _bad_string_indexes(self, scan: SheetScan) -> dict[str, str]:
+        """A1 -> index as stored of every shared-string cell whose index names no shared string (calamine would
+        read another). The scan's values are checked at once; the per-cell view only when one is off."""
+        values = scan.string_values
+        if values is not None and (not values or _all_below(values, self.sst_count())):
+            return {}
+        count = self.sst_count()
+        return {
+            c.ref: index
+            for c in scan.cells()
+            if c.t == "s" and c.has_value and bad_string_index(index := (c.value or "").strip(), count)
+        }
+
     def note(self, rule: str, severity: str, t: Table, ref: str, **params: Any) -> None:
         self.findings.append(finding(rule, severity, t.sheet, ref, table=t.id, **params))
 
@@ -221,9 +229,7 @@ class _Reader:
                 scan = self.pkg.scan(t.sheet)
                 formulas = scan.formulas
                 self.errors = scan.errors
-                # Every shared-string index in one C-level pass; the grammar's per-cell view only when one is off.
-                ok = all_string_indexes_valid(self.pkg.part(self.pkg.sheets[t.sheet]), self.sst_count())
-                self.strings = {} if ok else {c.ref: (c.value or "").strip() for c in scan.cells() if c.t == "s"}
+                self.strings = self._bad_string_indexes(scan)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
                 self.findings.append(
                     finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
@@ -321,7 +327,7 @@ class _Reader:
             raw = self.errors[a]  # calamine gives an error value as a blank: never read it as 0
         cell = Cell(t.id, key, c.key, t.sheet, a, None, raw, INPUT)
         self.book.cells[(t.id, key, c.key)] = cell
-        if a in self.strings and bad_string_index(self.strings[a], self.sst_count()):  # calamine reads another string
+        if a in self.strings:  # a shared-string index that names no string: calamine reads another
             index = self.strings[a] if len(self.strings[a]) <= 24 else self.strings[a][:24] + "…"
             self.note("cell.bad-string-index", ERROR, t, a, label=_label(t, r, c), index=index, count=self.sst_count())
             cell.state = REFUSED
@@ -403,6 +409,11 @@ class _Reader:
                 sev = WARNING if rule in WARNING_NOTES else ERROR
                 self.note(rule, sev, t, a, label=label, unit=t.unit or self.ed.money_unit, **params)
         return parsed.value
+
+
+def _all_below(values: list[bytes], count: int) -> bool:
+    """Whether every value is a plain number below count (digits only: a sign, a blank or an entity is not)."""
+    return all(v.isdigit() and len(v) <= 18 for v in values) and max(map(int, values)) < count
 
 
 @lru_cache(maxsize=65536)
