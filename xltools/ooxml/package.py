@@ -59,6 +59,9 @@ KEEP_PART = 4 * 1024 * 1024  # inflated parts up to this size are kept, so no pa
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+# The usual prolog in UTF-8: an optional BOM and XML declaration (it cannot hold a '>' before its '?>'), blanks,
+# then the root element's name. Anything else is read by _xml_declares_dtd.
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml\s[^>]*\?>)?[ \t\r\n]*<[A-Za-z_]")
 _SI = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
 _INDEX = re.compile(r"[0-9]{1,9}")
 
@@ -604,6 +607,8 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
         # before calamine or openpyxl parse it.
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             kept = pkg._parts.get(info.filename)
+            if kept is not None and _PLAIN_PROLOG.match(kept):
+                continue  # an XML declaration at most, then the root element: no DTD can follow
             with io.BytesIO(kept) if kept is not None else zf.open(info) as fh:
                 if _xml_declares_dtd(fh):
                     raise unreadable("read.unsafe-xml", path, part=info.filename)

@@ -43,6 +43,7 @@ _REF_OF = operator.itemgetter(0)
 _FORMULA = operator.itemgetter(1)  # a start tag followed by <f>
 _P = "+" if sys.version_info >= (3, 11) else ""
 _NEAR = rb"(\"[A-Z][1-9][0-9]{0,3}\"|'[A-Z][1-9][0-9]{0,3}')"  # a quoted reference within Z9999
+_NEAR_NC = b"(?:" + _NEAR[1:]  # the same, not captured
 
 
 @lru_cache(maxsize=16)
@@ -88,29 +89,28 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
 
 
 @lru_cache(maxsize=16)
-def _quick_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """The quick path's patterns: a tag named c… that is not a cell with its r first and within Z9999; every
-    formula cell (the cell's attributes, the formula's, its text)."""
+def _quick_cells(prefix: bytes) -> re.Pattern[bytes]:
+    """In one search: a tag named c… that is not a cell with its r first and within Z9999 (all groups empty),
+    or a formula cell (the cell's attributes, the formula tag's, the formula's text)."""
     p, q = re.escape(prefix), _P.encode()
-    return (
-        re.compile(rb"<" + p + rb"c(?! r=" + _NEAR + rb"[\s/>])"),
-        re.compile(
-            rb"<"
-            + p
-            + rb"c(\s[^>]*"
-            + q
-            + rb")>\s*"
-            + q
-            + rb"<"
-            + p
-            + rb"f([^>]*"
-            + q
-            + rb")>(?:([^<]*"
-            + q
-            + rb")</"
-            + p
-            + rb"f)?"
-        ),
+    return re.compile(
+        rb"<"
+        + p
+        + rb"c(?:(?! r="
+        + _NEAR_NC
+        + rb"[\s/>])|(\s[^>]*"
+        + q
+        + rb")>\s*"
+        + q
+        + rb"<"
+        + p
+        + rb"f([^>]*"
+        + q
+        + rb")>(?:([^<]*"
+        + q
+        + rb")</"
+        + p
+        + rb"f)?)"
     )
 
 
@@ -360,12 +360,8 @@ def _one_prefix(region: bytes, prefix: bytes) -> bool:
 
 
 def _fast(region: bytes, prefix: bytes) -> SheetScan | None:
-    odd_first = _quick_patterns(prefix)[0]
-    if odd_first.search(region) is None:
-        got = _quick(region, prefix)
-        if got is not None:
-            return got
-    return _general(region, prefix)
+    got = _quick(region, prefix)
+    return got if got is not None else _general(region, prefix)
 
 
 def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
@@ -374,8 +370,7 @@ def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
     cell's start tag followed by blanks and '<f' ends at its first '>' (one inside a quoted value would be followed
     by more of the value, never by '<'), and the cell that holds a quoted "s" is the tag the nearest '<' before
     it opens. Only formula and shared-string cells are tokenised; None sends the sheet to the general path."""
-    formula_cells = _quick_patterns(prefix)[1]
-    found = formula_cells.findall(region)
+    found = _quick_cells(prefix).findall(region)
     f_tag = b"<" + prefix + b"f"
     if len(found) != region.count(f_tag):
         return None  # an <f> not at a cell's start (or a longer name such as <family>): the general path reads it
@@ -383,6 +378,8 @@ def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
     attribute_list = _attribute_list(prefix).fullmatch
     formulas = out.formulas
     for attrs, f_attrs, text in found:
+        if not attrs:
+            return None  # a cell written otherwise (r not first, beyond Z9999, or a name such as <color>)
         if f_attrs and (f_attrs[:1] not in _TAG_END or attribute_list(f_attrs) is None):
             return None  # a longer name than f, or a '>' inside the formula tag's quoted values
         formulas[attrs[4 : attrs.index(attrs[3:4], 4)].decode()] = b"" if f_attrs[-1:] == b"/" else text
