@@ -389,8 +389,21 @@ def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
     return out
 
 
+def _quoted_e(region: bytes) -> bool:
+    """Whether any attribute holds the value e (t="e": an error cell), in either quote. The search runs on
+    the quote and the letter (the closing quote, frequent in XML, would make it slower), then checks the quote."""
+    for quote in (b'"', b"'"):
+        needle = quote + b"e"
+        at = region.find(needle)
+        while at >= 0:
+            if region[at + 2 : at + 3] == quote:
+                return True
+            at = region.find(needle, at + 2)
+    return False
+
+
 def _errors(out: SheetScan, region: bytes) -> None:
-    if (b"'e'" in region or b'"e"' in region) and _ERROR_T.search(region):
+    if _quoted_e(region) and _ERROR_T.search(region):
         whole = out._index()
         for ref, c in whole.items():
             if c.t == "e" and c.formula is None:
