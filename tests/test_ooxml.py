@@ -119,6 +119,21 @@ def test_greater_than_inside_an_attribute_value() -> None:
     assert scan.formulas == {"A2": b"1+1"}
 
 
+@pytest.mark.parametrize("note", ["", ' x:n="p>q"'], ids=["quick", "greater-than-in-a-value"])
+def test_formulas_errors_and_string_values_agree_with_the_exact_scan(note: str) -> None:
+    data = _sheet(
+        f'<row r="1"><c r="A1" s="2" t="s"><v>3</v></c><c r="B1"{note}><f>1+1</f><v>2</v></c>'
+        '<c r="C1" t="s"><f>"a"</f><v>-1</v></c><c r="D1" t="e"><v>#N/A</v></c><c r="E1" s="1"/>'
+        "<c r='F1' t='s'><v>7</v></c></row>"
+    )
+    fast, exact = scan_sheet(data), _exact(_region(data)[0])
+    assert not fast.exact
+    assert fast.formulas == exact.formulas == {"B1": b"1+1", "C1": b'"a"'}
+    assert fast.errors == exact.errors == {"D1": "#N/A"}
+    assert sorted(fast.string_values or []) == [b"-1", b"3", b"7"]
+    assert sorted(c.ref for c in exact.cells() if c.t == "s") == ["A1", "C1", "F1"]
+
+
 def test_far_cell_is_measured_exactly() -> None:
     scan = scan_sheet(_sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="70000"><c r="AB70000"><v>1</v></c></row>'))
     assert (scan.rows, scan.cols, scan.far, scan.bound) == (70000, 28, "AB70000", False)

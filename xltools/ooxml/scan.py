@@ -2,12 +2,14 @@
 sheet's used range, read by the grammar of XML tags and attributes (any attribute order, either quote, any
 namespace prefix), never by fixed byte patterns.
 
-Two scanners give the same `SheetScan`:
+Three scanners give the same `SheetScan`, tried in this order:
 
-- the fast one (the common case, all in C but one step per non-empty cell): a regular expression that
-  tokenises each non-empty `<c …>…</c>` element, its attributes in any order and quoting, with a prefix or
-  none. It applies when the sheet data holds no comment, CDATA section or processing instruction and every
-  non-empty cell carries its `r` reference;
+- the quick one (the writers' own form: every cell's r first, within Z9999; no comment, CDATA section or
+  processing instruction in the sheet data): one search finds both a cell written otherwise and every formula
+  cell, and one finds the <v> of every cell with an attribute valued "s" (the shared-string cells among them).
+  Every other cell is only checked for its r;
+- the general one (any attribute order and quoting, a prefix or none): a regular expression that tokenises
+  each non-empty cell's start tag and its formula;
 - the exact one (everything else): a tokenizer of every tag, text run, comment and CDATA section, which
   follows rows and cells placed by position (no `r`, legal and rare).
 
