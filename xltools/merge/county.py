@@ -109,8 +109,9 @@ def _unit_codes(ed: Edition, entries: list[InputEntry]) -> Iterator[tuple[InputE
 
 
 def _shared_values(
-    ed: Edition, entries: list[InputEntry], lists: dict[str, dict[str, CheckedRows]]
+    ed: Edition, entries: list[InputEntry], uniques: dict[tuple[str, str], dict[str, CheckedRows]]
 ) -> Iterator[tuple[InputEntry, Finding]]:
+    """`uniques`: per (list table, unique column), each included workbook's non-blank values of that column."""
     from ..rules.labels import quoted
 
     by_path = {e.path: e for e in entries}
@@ -122,14 +123,9 @@ def _shared_values(
             if not c.unique:
                 continue
             seen: dict[Any, list[tuple[InputEntry, str]]] = defaultdict(list)
-            for path, books in lists.items():
-                part = books.get(t.id)
-                if part is None or c.key not in part.cols:
-                    continue
-                i = part.cols.index(c.key)
-                for row, values in part.rows:
-                    if values[i] is not None:
-                        seen[values[i]].append((by_path[path], row))
+            for path, part in uniques.get((t.id, c.key), {}).items():
+                for row, (v,) in part.rows:
+                    seen[v].append((by_path[path], row))
             for v, where in seen.items():
                 units = {e.unit_code or e.path for e, _ in where}
                 if len(units) < 2:
@@ -206,30 +202,38 @@ def _magnitude(
                 )
 
 
-def _load(entries: list[InputEntry], spool: Spool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every included department's list tables and key figures, read back from the spool."""
-    lists: dict[str, dict[str, CheckedRows]] = {}
-    figures: dict[str, dict[str, str | None]] = {}
-    for e in entries:
-        if not e.key:
-            continue
-        sums = spool.sums(e.key)
-        lists[e.path] = sums.lists
-        figures[e.path] = sums.figures
-    return lists, figures
+CHUNK = 500  # departments stacked at once: the column checks are per workbook, so memory stays flat in N
 
 
-def _findings(
-    ed: Edition, entries: list[InputEntry], lists: dict[str, Any], figures: dict[str, Any]
-) -> list[tuple[int, FindingNote]]:
-    """Every county finding over the included inputs as (index of the input, note), in a fixed order."""
+def _findings(ed: Edition, entries: list[InputEntry], spool: Spool) -> list[tuple[int, FindingNote]]:
+    """Every county finding over the included inputs as (index of the input, note), in a fixed order: per input,
+    its stacked column findings table by table, then the county checks.
+
+    The spool is read a chunk of departments at a time (the stacked column checks run on each chunk, since a
+    workbook's own checks never look at another workbook); only the key figures and the values of the unique
+    columns are kept for the checks over the whole county."""
     index = {e.path: i for i, e in enumerate(entries)}
+    lists_tables = [t for t in ed.tables if t.kind == "list"]
     found: list[tuple[str, Finding]] = []
-    for t in ed.tables:
-        if t.kind == "list":
-            found.extend(stacked_findings(ed, t, stack(t, lists.items()), FILE, ROW))
+    figures: dict[str, dict[str, str | None]] = {}
+    uniques: dict[tuple[str, str], dict[str, CheckedRows]] = {
+        (t.id, c.key): {} for t in lists_tables for c in t.columns if c.unique
+    }
+    keyed = [e for e in entries if e.key]
+    for at in range(0, len(keyed), CHUNK):
+        chunk = [(e.path, spool.lists(e.key)) for e in keyed[at : at + CHUNK]]
+        for t in lists_tables:
+            found.extend(stacked_findings(ed, t, stack(t, chunk), FILE, ROW))
+        for path, lists in chunk:
+            for (tid, key), seen in uniques.items():
+                part = lists.get(tid)
+                if part is not None and key in part.cols:
+                    i = part.cols.index(key)
+                    seen[path] = CheckedRows((key,), tuple((r, (v[i],)) for r, v in part.rows if v[i] is not None))
+        for e in keyed[at : at + CHUNK]:
+            figures[e.path] = spool.sums(e.key).figures
     found.extend((e.path, f) for e, f in _unit_codes(ed, entries))
-    found.extend((e.path, f) for e, f in _shared_values(ed, entries, lists))
+    found.extend((e.path, f) for e, f in _shared_values(ed, entries, uniques))
     found.extend((e.path, f) for e, f in _magnitude(ed, entries, figures))
     return [(index[p], FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)) for p, f in found]
 
@@ -251,8 +255,15 @@ _JOB: tuple[Any, ...] | None = None  # what a forked child works on (inherited, 
 
 
 def _run_job() -> list[tuple[int, FindingNote]]:
+    from .spool import Spool
+
     assert _JOB is not None
-    return _findings(*_JOB)
+    ed, entries, folder = _JOB
+    spool = Spool.reader(folder)  # its own connection: the parent's never crosses the fork
+    try:
+        return _findings(ed, entries, spool)
+    finally:
+        spool.close(remove=False)
 
 
 def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Callable[[], None]:
@@ -261,16 +272,12 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Ca
 
     The workers are done by now and the main process writes OUT.xlsx alone, so with more than one job (and
     fork available) the checks run in a forked process on the idle core while the stacked sheets are
-    written. The spool is read here, before the fork, so the two processes never share its file offset."""
+    written. That process reads the spool itself, through its own connection, so the main process never
+    holds the departments' list tables (its memory stays flat in N) nor imports pandas."""
     global _JOB
-    lists, figures = _load(entries, spool)
     done = False
-
-    def inline() -> list[tuple[int, FindingNote]]:
-        return _findings(ed, entries, lists, figures)
-
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        notes = inline()
+        notes = _findings(ed, entries, spool)
 
         def finish_inline() -> None:
             nonlocal done
@@ -280,7 +287,8 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Ca
 
         return finish_inline
 
-    _JOB = (ed, entries, lists, figures)
+    spool.commit()  # every result is visible to the other connection
+    _JOB = (ed, entries, spool.folder)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
     future = pool.submit(_run_job)
 
@@ -293,7 +301,7 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Ca
         try:
             notes = future.result()
         except Exception:  # the child died (out of memory …): the checks are run here instead, never lost
-            notes = inline()
+            notes = _findings(ed, entries, spool)
         finally:
             pool.shutdown()
             _JOB = None
@@ -304,7 +312,6 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Ca
 
 def apply(ed: Edition, entries: list[InputEntry], spool: Spool) -> int:
     """The county checks in this process, their findings added to the inputs; their number."""
-    lists, figures = _load(entries, spool)
-    notes = _findings(ed, entries, lists, figures)
+    notes = _findings(ed, entries, spool)
     _add(entries, notes)
     return len(notes)

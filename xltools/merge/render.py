@@ -49,7 +49,6 @@ class Sums:
     figures: dict[str, str | None]
     classes: dict[str, dict[str, tuple[str, tuple[str | None, ...]]]]  # class id -> code -> (name, sums)
     rows: dict[str, int]  # stacked table id -> number of rows
-    lists: dict[str, Any] = field(default_factory=dict)  # every list table as the column checks see it (county)
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,7 @@ class Rendered:
     sums: Sums
     xml: dict[str, str]  # stacked table id -> its rows (ROW / NEXT marks)
     csv: str | None  # budget-lines.csv lines, or None when no export was asked for
+    lists: dict[str, Any] = field(default_factory=dict)  # every list table as the column checks see it (county)
 
 
 def _truncate(text: str) -> str:
@@ -187,7 +187,7 @@ def render(res: FileResult, ed: Edition, with_csv: bool) -> Rendered:
         buf = io.StringIO(newline="")
         write_rows(csv.writer(buf), department_lines(ed, res.unit_code, res.unit_name, data), AMOUNT_COL)
         lines = buf.getvalue()
-    return Rendered(Sums(data.figures, _classes(ed, data), counts, data.lists), xml, lines)
+    return Rendered(Sums(data.figures, _classes(ed, data), counts), xml, lines, data.lists)
 
 
 # ---- the open-data export's lines (budget-lines.csv) ----
@@ -278,7 +278,9 @@ def department_lines(ed: Edition, unit_code: str, unit_name: str, data: BookData
 
 # ---- how a rendered department travels and sits in the spool ----
 
-Packed = tuple[bytes, bytes, "bytes | None"]  # (sums pickled, XML rows pickled and compressed, CSV compressed)
+# (sums pickled, XML rows pickled and compressed, CSV compressed, list tables pickled): the list tables apart,
+# since only the county checks read them, and the small sums are read twice
+Packed = tuple[bytes, bytes, "bytes | None", bytes]
 
 
 def pack(r: Rendered) -> Packed:
@@ -288,4 +290,5 @@ def pack(r: Rendered) -> Packed:
         dump(r.sums, protocol=pickle.HIGHEST_PROTOCOL),
         zlib.compress(dump(r.xml, protocol=pickle.HIGHEST_PROTOCOL), 1),
         zlib.compress(r.csv.encode("utf-8"), 1) if r.csv is not None else None,
+        dump(r.lists, protocol=pickle.HIGHEST_PROTOCOL),
     )

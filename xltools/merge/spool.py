@@ -17,12 +17,13 @@ import time
 import zlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .model import FileResult
 from .render import Packed, Sums
 
-FORMAT = "xltools-merge-spool 2"
+FORMAT = "xltools-merge-spool 3"
 COMMIT_EVERY = 1.0  # seconds, or COMMIT_ROWS results: what a crash can cost
 COMMIT_ROWS = 16
 
@@ -51,7 +52,7 @@ class Spool:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS results (id INTEGER PRIMARY KEY, path TEXT UNIQUE, sha256 TEXT,"
-            " with_csv INTEGER, record BLOB, sums BLOB, xml BLOB, csv BLOB)"
+            " with_csv INTEGER, record BLOB, sums BLOB, xml BLOB, csv BLOB, lists BLOB)"
         )
         stamp = f"{FORMAT}; xltools {__version__}"
         have = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
@@ -61,14 +62,23 @@ class Spool:
         self.db.execute("BEGIN")
         self._last_commit, self._pending = time.monotonic(), 0
 
+    @classmethod
+    def reader(cls, folder: Path) -> Spool:
+        """Another connection to an open spool, for reading only: what a forked process uses (a connection
+        must never cross a fork)."""
+        self = cls.__new__(cls)
+        self.folder = folder
+        self.db = sqlite3.connect(folder / "spool.sqlite", isolation_level=None)
+        return self
+
     # ---- writing ----
     def put(self, res: FileResult, packed: Packed | None, with_csv: bool) -> int:
         record = pickle.dumps(replace(res, data=None), protocol=pickle.HIGHEST_PROTOCOL)
-        sums, xml, csv = packed if packed is not None else (None, None, None)
+        sums, xml, csv, lists = packed if packed is not None else (None, None, None, None)
         cur = self.db.execute(
-            "INSERT OR REPLACE INTO results (path, sha256, with_csv, record, sums, xml, csv)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (res.path, res.facts.sha256, int(with_csv), record, sums, xml, csv),
+            "INSERT OR REPLACE INTO results (path, sha256, with_csv, record, sums, xml, csv, lists)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (res.path, res.facts.sha256, int(with_csv), record, sums, xml, csv, lists),
         )
         self._pending += 1
         if self._pending >= COMMIT_ROWS or time.monotonic() - self._last_commit > COMMIT_EVERY:
@@ -97,6 +107,12 @@ class Spool:
 
     def sums(self, key: int) -> Sums:
         out: Sums = pickle.loads(self.db.execute("SELECT sums FROM results WHERE id = ?", (key,)).fetchone()[0])
+        return out
+
+    def lists(self, key: int) -> dict[str, Any]:
+        """A department's list tables as its column checks saw them (the county checks only)."""
+        blob = self.db.execute("SELECT lists FROM results WHERE id = ?", (key,)).fetchone()[0]
+        out: dict[str, Any] = pickle.loads(blob) if blob else {}
         return out
 
     def xml(self, key: int) -> dict[str, str]:
