@@ -20,7 +20,6 @@ from __future__ import annotations
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from statistics import median
 from typing import TYPE_CHECKING, Any
@@ -29,12 +28,11 @@ from .. import texts
 from ..edition.layout import table_layout
 from ..findings import ERROR, WARNING, Finding, finding
 from ..rules.columns import stacked_findings
-from .model import CheckedRows, FindingNote
+from .model import CheckedRows, FindingNote, InputEntry
 
 if TYPE_CHECKING:
     from ..book import Book
     from ..edition.model import Edition, Table
-    from .model import InputEntry
     from .spool import Spool
 
 RULES = ("county.unit-codes", "county.shared-value", "county.unit-magnitude")
@@ -203,39 +201,74 @@ def _magnitude(
 
 
 CHUNK = 500  # departments stacked at once: the column checks are per workbook, so memory stays flat in N
+LIVE_CHUNK = 100  # the process started before the workers checks the spooled departments this many at a time
+POLL = 0.25  # seconds between its looks at the spool
 
 
-def _findings(ed: Edition, entries: list[InputEntry], spool: Spool) -> list[tuple[int, FindingNote]]:
-    """Every county finding over the included inputs as (index of the input, note), in a fixed order: per input,
-    its stacked column findings table by table, then the county checks.
+class _Seen:
+    """What the county checks need of each department, per spool id: its stacked column findings (table by
+    table), its key figures, and the non-blank values of each unique column (per (table, column))."""
 
-    The spool is read a chunk of departments at a time (the stacked column checks run on each chunk, since a
-    workbook's own checks never look at another workbook); only the key figures and the values of the unique
-    columns are kept for the checks over the whole county."""
-    index = {e.path: i for i, e in enumerate(entries)}
-    lists_tables = [t for t in ed.tables if t.kind == "list"]
-    found: list[tuple[str, Finding]] = []
-    figures: dict[str, dict[str, str | None]] = {}
-    uniques: dict[tuple[str, str], dict[str, CheckedRows]] = {
-        (t.id, c.key): {} for t in lists_tables for c in t.columns if c.unique
-    }
-    keyed = [e for e in entries if e.key]
-    for at in range(0, len(keyed), CHUNK):
-        chunk = [(e.path, spool.lists(e.key)) for e in keyed[at : at + CHUNK]]
+    def __init__(self) -> None:
+        self.notes: dict[int, list[FindingNote]] = {}
+        self.figures: dict[int, dict[str, str | None]] = {}
+        self.uniques: dict[int, dict[tuple[str, str], CheckedRows]] = {}
+
+    def take(self, ed: Edition, rows: list[tuple[int, str, dict[str, CheckedRows], dict[str, str | None]]]) -> None:
+        """rows: (spool id, path, list tables, key figures) of departments of one edition."""
+        lists_tables = [t for t in ed.tables if t.kind == "list"]
+        chunk = [(path, lists) for _key, path, lists, _figs in rows]
+        by_path: dict[str, list[FindingNote]] = defaultdict(list)
         for t in lists_tables:
-            found.extend(stacked_findings(ed, t, stack(t, chunk), FILE, ROW))
-        for path, lists in chunk:
-            for (tid, key), seen in uniques.items():
+            for path, f in stacked_findings(ed, t, stack(t, chunk), FILE, ROW):
+                by_path[path].append(FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint))
+        unique_cols = [(t.id, c.key) for t in lists_tables for c in t.columns if c.unique]
+        for key, path, lists, figs in rows:
+            self.notes[key] = by_path.get(path, [])
+            self.figures[key] = figs
+            mine = {}
+            for tid, col in unique_cols:
                 part = lists.get(tid)
-                if part is not None and key in part.cols:
-                    i = part.cols.index(key)
-                    seen[path] = CheckedRows((key,), tuple((r, (v[i],)) for r, v in part.rows if v[i] is not None))
-        for e in keyed[at : at + CHUNK]:
-            figures[e.path] = spool.sums(e.key).figures
+                if part is not None and col in part.cols:
+                    i = part.cols.index(col)
+                    mine[(tid, col)] = CheckedRows(
+                        (col,), tuple((r, (v[i],)) for r, v in part.rows if v[i] is not None)
+                    )
+            self.uniques[key] = mine
+
+    def read(self, ed: Edition, spool: Spool, entries: list[InputEntry]) -> None:
+        """Take the departments of `entries` not seen yet, from the spool, CHUNK at a time."""
+        todo = [e for e in entries if e.key and e.key not in self.notes]
+        for at in range(0, len(todo), CHUNK):
+            part = todo[at : at + CHUNK]
+            self.take(ed, [(e.key, e.path, spool.lists(e.key), spool.sums(e.key).figures) for e in part])
+
+
+def _findings(ed: Edition, entries: list[InputEntry], seen: _Seen | Spool) -> list[tuple[int, FindingNote]]:
+    """Every county finding over the included inputs as (index of the input, note), in a fixed order: per input,
+    its stacked column findings table by table, then the county checks. `seen`: what a live county process
+    took from the spool while the workers ran (anything missing is read now), or the spool itself.
+
+    The stacked column checks run on a chunk of departments at a time (a workbook's own checks never look at
+    another workbook); only the key figures and the values of the unique columns are kept for the checks over
+    the whole county, so memory stays flat in N."""
+    if not isinstance(seen, _Seen):
+        spool, seen = seen, _Seen()
+        seen.read(ed, spool, entries)
+    keyed = [(i, e) for i, e in enumerate(entries) if e.key in seen.notes]
+    out = [(i, note) for i, e in keyed for note in seen.notes[e.key]]
+    index = {e.path: i for i, e in enumerate(entries)}
+    uniques: dict[tuple[str, str], dict[str, CheckedRows]] = defaultdict(dict)
+    for _i, e in keyed:
+        for tc, part in seen.uniques[e.key].items():
+            uniques[tc][e.path] = part
+    figures = {e.path: seen.figures[e.key] for _i, e in keyed}
+    found: list[tuple[str, Finding]] = []
     found.extend((e.path, f) for e, f in _unit_codes(ed, entries))
     found.extend((e.path, f) for e, f in _shared_values(ed, entries, uniques))
     found.extend((e.path, f) for e, f in _magnitude(ed, entries, figures))
-    return [(index[p], FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)) for p, f in found]
+    out.extend((index[p], FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)) for p, f in found)
+    return out
 
 
 def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]]) -> None:
@@ -251,32 +284,123 @@ def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]]) -> Non
         entries[i].county = tuple(entries[i].county) + tuple(more)
 
 
-_JOB: tuple[Any, ...] | None = None  # what a forked child works on (inherited, never pickled)
+# ---- the live county process: started before the workers, it checks the departments as they are spooled ----
 
 
-def _run_job() -> list[tuple[int, FindingNote]]:
+def _live(conn: Any, folder: Any, parent: int) -> None:
+    """The forked process: import pandas and pandera, then stack and check each LIVE_CHUNK of spooled valid
+    departments while the workers run; at the end, given the included inputs, the rest and the county checks."""
+    import pickle
+    import signal
+
+    from ..edition import load_edition
+    from .pool import _die_with_parent
     from .spool import Spool
 
-    assert _JOB is not None
-    ed, entries, folder = _JOB
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it ends this one
+    _die_with_parent(parent)
+    import pandera.pandas  # noqa: F401  (the imports, while the workers run)
+
     spool = Spool.reader(folder)  # its own connection: the parent's never crosses the fork
+    seen, last = _Seen(), 0
     try:
-        return _findings(ed, entries, spool)
+        while True:
+            if conn.poll(POLL):
+                msg = conn.recv()
+                if msg is None:  # the merge needs no county view (refused, failed)
+                    return
+                edition, year, light = msg
+                ed = load_edition(edition, year)
+                entries = [InputEntry(p, key=k, unit_code=c, unit_name=n) for p, k, c, n in light]
+                seen.read(ed, spool, entries)
+                conn.send(("ok", _findings(ed, entries, seen)))
+                return
+            (count,) = spool.db.execute(
+                "SELECT count(*) FROM results WHERE id > ? AND lists IS NOT NULL", (last,)
+            ).fetchone()
+            if count < LIVE_CHUNK:
+                continue
+            rows = spool.db.execute(
+                "SELECT id, path, record, lists, sums FROM results WHERE id > ? AND lists IS NOT NULL"
+                " ORDER BY id LIMIT ?",
+                (last, LIVE_CHUNK),
+            ).fetchall()
+            groups: dict[tuple[str, Any], list[Any]] = defaultdict(list)
+            for key, path, record, lists, sums in rows:
+                res = pickle.loads(record)
+                groups[(res.edition, res.year)].append((key, path, pickle.loads(lists), pickle.loads(sums).figures))
+                last = max(last, key)
+            for (edition, year), part in groups.items():
+                seen.take(load_edition(edition, year), part)
+    except Exception as e:  # the merge then runs the checks itself: never lost
+        try:
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+        except OSError:
+            pass
     finally:
         spool.close(remove=False)
 
 
-def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Callable[[], None]:
+class Live:
+    """The main process's handle on the live county process (`watch`)."""
+
+    def __init__(self, spool: Spool) -> None:
+        import os
+
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_live, args=(child, spool.folder, os.getpid()), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def ask(self, ed: Edition, entries: list[InputEntry]) -> Callable[[], list[tuple[int, FindingNote]] | None]:
+        """Send the included inputs; the function returned waits for the findings (None: the process failed)."""
+        try:
+            light = [(e.path, e.key, e.unit_code, e.unit_name) for e in entries]
+            self.conn.send((ed.id, ed.year, light))
+        except OSError:
+            return lambda: None
+
+        def answer() -> list[tuple[int, FindingNote]] | None:
+            try:
+                status, notes = self.conn.recv()
+            except (EOFError, OSError):
+                status, notes = "error", None
+            self.stop()
+            return notes if status == "ok" else None
+
+        return answer
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def watch(spool: Spool, jobs: int) -> Live | None:
+    """Before the workers: with more than one job (and fork), start the live county process, which imports
+    pandas and pandera and checks the departments while they are spooled, so that little is left for the end.
+    With one job the checks run in line at the end."""
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return Live(spool)
+
+
+def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | None) -> Callable[[], None]:
     """Begin the county checks over the included inputs; the function returned waits for them and adds their
     findings to the inputs (call it before the findings are written; calling it again does nothing).
 
-    The workers are done by now and the main process writes OUT.xlsx alone, so with more than one job (and
-    fork available) the checks run in a forked process on the idle core while the stacked sheets are
-    written. That process reads the spool itself, through its own connection, so the main process never
-    holds the departments' list tables (its memory stays flat in N) nor imports pandas."""
-    global _JOB
+    With a live process (`watch`) the inputs go to it, and it answers while the main process writes the
+    stacked sheets; without one the checks run here and now. The main process never holds the departments'
+    list tables (its memory stays flat in N), and with a live process never imports pandas."""
     done = False
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if live is None:
         notes = _findings(ed, entries, spool)
 
         def finish_inline() -> None:
@@ -288,24 +412,15 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, jobs: int) -> Ca
         return finish_inline
 
     spool.commit()  # every result is visible to the other connection
-    _JOB = (ed, entries, spool.folder)
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(_run_job)
+    answer = live.ask(ed, entries)
 
     def finish() -> None:
-        global _JOB
         nonlocal done
         if done:
             return
         done = True
-        try:
-            notes = future.result()
-        except Exception:  # the child died (out of memory …): the checks are run here instead, never lost
-            notes = _findings(ed, entries, spool)
-        finally:
-            pool.shutdown()
-            _JOB = None
-        _add(entries, notes)
+        got = answer()
+        _add(entries, got if got is not None else _findings(ed, entries, spool))  # the child failed: run here
 
     return finish
 

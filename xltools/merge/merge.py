@@ -133,6 +133,7 @@ def merge(
 
     spool = _open_spool(out, resume)
     done_ok = False
+    live = None
     try:
         total = len(found.files)
         done = 0
@@ -152,6 +153,9 @@ def merge(
             else:
                 reused += 1
                 arrived(entry_of(hit[1], hit[0]))
+        from . import county
+
+        live = county.watch(spool, jobs or default_jobs())  # checks the departments while they arrive
         if scheduler is not None:
             from .distributed import run_dask
 
@@ -177,9 +181,8 @@ def merge(
             lap("aggregate")
             county_done = None
             if result.edition is not None:
-                from .county import start
-
-                county_done = start(result.edition, result.included, spool, jobs or default_jobs())
+                county_done = county.start(result.edition, result.included, spool, live)
+                live = None  # it answers, then ends
             lap("county_start")
             write_xlsx(result, spool, out, rows, before_inputs=county_done)
             result.written.append(str(out))
@@ -198,6 +201,8 @@ def merge(
     except sqlite3.Error as e:  # the spool's disk: full, read-only or gone (an environment problem, exit 5)
         raise _spool_error(out, e) from None
     finally:
+        if live is not None:  # no county view (refused, or a failure)
+            live.stop()
         spool.close(remove=done_ok)  # kept after a failure, for --resume
 
 
