@@ -39,12 +39,13 @@ RULES = ("county.unit-codes", "county.shared-value", "county.unit-magnitude")
 FILE, ROW = "_file", "_row"  # the stacked frame's own columns: which workbook, which row of its table
 
 
-def checked_rows(book: Book) -> dict[str, CheckedRows]:
-    """Every present list table of a book as its column checks see it (a worker sends this back)."""
+def checked_rows(book: Book, tables: Iterable[Table] | None = None) -> dict[str, CheckedRows]:
+    """Every present list table of a book (or of `tables`) as its column checks see it (a worker sends this back;
+    work.extract reads the stacked ones in the same pass as their rows)."""
     from ..rules.columns import value
 
     out = {}
-    for t in book.edition.tables:
+    for t in book.edition.tables if tables is None else tables:
         if t.kind != "list" or t.id in book.missing_tables:
             continue
         cols = tuple(c.key for c in t.columns)
@@ -294,11 +295,11 @@ def _live(conn: Any, folder: Any, parent: int) -> None:
     import signal
 
     from ..edition import load_edition
-    from .pool import _die_with_parent
+    from .parent import die_with_parent
     from .spool import Spool
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it ends this one
-    _die_with_parent(parent)
+    die_with_parent(parent)
     import pandera.pandas  # noqa: F401  (the imports, while the workers run)
 
     spool = Spool.reader(folder)  # its own connection: the parent's never crosses the fork

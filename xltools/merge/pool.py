@@ -9,15 +9,13 @@ file that kills a worker is found and reported, and the others go on. Workers di
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 from .model import INTERNAL, FileResult
+from .parent import die_with_parent as _die_with_parent
 from .work import Outcome, file_facts, prepare
 
 MAX_JOBS_PER_CORE = 2  # more processes than this only cost memory: the work is CPU-bound
@@ -36,36 +34,6 @@ def effective_jobs(jobs: int | None, n_files: int) -> int:
     MAX_JOBS_PER_CORE per core (`--jobs 1000` on 3 files starts 3)."""
     want = jobs or default_jobs()
     return max(1, min(want, n_files, MAX_JOBS_PER_CORE * default_jobs(), 61))  # 61: Windows' limit
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker when the main process ends, however it ends (kill -9 included)."""
-    if sys.platform.startswith("linux") and os.getppid() == parent:  # forked straight from the main process
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if _gone(parent):  # the main process died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:  # elsewhere (no prctl, or a forkserver between): look every second
-        while not _gone(parent):
-            threading.Event().wait(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="xltools-parent-watch").start()
 
 
 def _crash(path: str, detail: str) -> Outcome:

@@ -40,6 +40,7 @@ STR_MAX = 32767  # Excel's cell text limit, in UTF-16 units (xlsxwriter truncate
 _CTRL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CTRL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _XML_SPECIAL = re.compile("[&<>]")
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x")  # none of these: the text goes as it is
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,13 @@ def _truncate(text: str) -> str:
 def xml_text(text: str) -> str:
     """A text cell's content as xlsxwriter writes it (the <t> element, escaped)."""
     text = _truncate(text)
-    if "_x" in text:
-        text = _CTRL_ESCAPE.sub(r"_x005F\1", text)
-    text = _CTRL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
-    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-    if _XML_SPECIAL.search(text):
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _NEEDS_WORK.search(text):
+        if "_x" in text:
+            text = _CTRL_ESCAPE.sub(r"_x005F\1", text)
+        text = _CTRL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+        if _XML_SPECIAL.search(text):
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if text[:1].isspace() or text[-1:].isspace():
         return f'<t xml:space="preserve">{text}</t>'
     return f"<t>{text}</t>"

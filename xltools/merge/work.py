@@ -16,8 +16,20 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
 
+from ..book import INPUT
 from ..ooxml.package import MAX_FILE
-from .model import INTERNAL, INVALID, OK, UNREADABLE, BookData, FileFacts, FileResult, FindingNote, TableRows
+from .model import (
+    INTERNAL,
+    INVALID,
+    OK,
+    UNREADABLE,
+    BookData,
+    CheckedRows,
+    FileFacts,
+    FileResult,
+    FindingNote,
+    TableRows,
+)
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -70,71 +82,124 @@ def _note(f: Any) -> FindingNote:
     return FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)
 
 
-def _cell_value(book: Book, t: Table, row: str, col: Column) -> str | None:
-    """One cell as plain text: recomputed amounts for numbers, the code list's name for an auto name."""
-    if col.is_numeric:
-        return dec_str(book.amount(t.id, row, col.key))
-    if col.type == "name" and t.code_list:
-        cell = book.cell(t.id, row, col.key)
-        if cell is not None and cell.state == "input" and isinstance(cell.value, str):
-            return cell.value
-        entry = book.edition.codes[t.code_list].entries.get(book.code(t.id, row))
-        return entry.name if entry is not None else None
-    return book.text(t.id, row, col.key) or None
+NUM, NAME, TEXT = 0, 1, 2  # how a sent cell is read: its amount, its name (typed, else the code list's), its text
+
+
+def _kinds(t: Table, cols: tuple[Column, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((c.key, NUM if c.is_numeric else NAME if c.type == "name" and t.code_list else TEXT) for c in cols)
 
 
 @dataclass(frozen=True)
 class _TablePlan:
     table: Table
     cols: tuple[Column, ...]
+    sent: tuple[tuple[str, int], ...]  # (key, NUM/NAME/TEXT) of each of cols
     rows: tuple[tuple[str, tuple[bool, ...]], ...]  # fixed tables: (row id, which of cols the row has)
+    checked: tuple[tuple[str, bool], ...] = ()  # list tables: (key, numeric) of every column (county.checked_rows)
 
 
 @lru_cache(maxsize=16)
-def _plan(ed: Edition) -> tuple[_TablePlan, ...]:
-    """What `extract` sends for each stacked table, worked out once per edition (not once per file)."""
+def _plan(ed: Edition) -> tuple[tuple[_TablePlan, ...], tuple[Table, ...]]:
+    """What `extract` sends for each stacked table, worked out once per edition (not once per file); and the
+    list tables that are not stacked (their column checks' view is sent all the same)."""
     from . import spec
     from .render import table_columns
 
     out = []
-    for t in spec.stacked_tables(ed):
+    stacked = spec.stacked_tables(ed)
+    for t in stacked:
         cols = tuple(table_columns(t))
         rows = []
         if t.kind == "fixed":
             for r in t.rows:
                 mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
                 rows.append((r.id, tuple(c.key in mine for c in cols)))
-        out.append(_TablePlan(t, cols, tuple(rows)))
-    return tuple(out)
+        checked = tuple((c.key, c.is_numeric) for c in t.columns) if t.kind == "list" else ()
+        out.append(_TablePlan(t, cols, _kinds(t, cols), tuple(rows), checked))
+    ids = {t.id for t in stacked}
+    return tuple(out), tuple(t for t in ed.tables if t.kind == "list" and t.id not in ids)
+
+
+def _text(book: Book, tid: str, row: str, key: str, kind: int, names: Any) -> str | None:
+    """A sent cell that is not an amount: the typed text; an auto name falls back to the code list's name."""
+    c = book.cells.get((tid, row, key))
+    v = c.value if c is not None else None
+    if kind == NAME:
+        if c is not None and c.state == INPUT and isinstance(v, str):
+            return v
+        entry = names.get(book.code(tid, row))
+        return entry.name if entry is not None else None
+    if v is None:
+        return None
+    return (v if isinstance(v, str) else format(v, "f")) or None
 
 
 def extract(book: Book) -> BookData:
-    """The figures of a valid book the merge outputs need: key figures and the rows of each table."""
+    """The figures of a valid book the merge outputs need: key figures, the rows of each stacked table (amounts
+    recomputed, as exact text) and every list table as its column checks see it (county.checked_rows), read in
+    one pass over each list table's cells."""
     from . import spec
+    from .county import checked_rows
 
     ed = book.edition
     figures = {f.id: dec_str(book.eval_side(f.side)) for f in spec.figures(ed)}
     tables: dict[str, TableRows] = {}
-    for p in _plan(ed):
+    lists: dict[str, CheckedRows] = {}
+    plans, other_lists = _plan(ed)
+    cells, amount = book.cells, book.amount
+    for p in plans:
         t = p.table
-        if t.id in book.missing_tables:
+        tid = t.id
+        if tid in book.missing_tables:
             continue
+        names = ed.codes[t.code_list].entries if t.code_list else {}
         rows: list[tuple[str, tuple[str | None, ...]]] = []
         if t.kind == "list":
-            for r in book.rows(t.id):
-                rows.append((r, tuple(_cell_value(book, t, r, c) for c in p.cols)))
+            seen: list[tuple[str, tuple[Decimal | str | None, ...]]] = []
+            for r in book.rows(tid):
+                vals: list[str | None] = []
+                for key, kind in p.sent:
+                    if kind == NUM:
+                        a = amount(tid, r, key)
+                        vals.append(None if a is None else format(a, "f"))
+                    else:
+                        vals.append(_text(book, tid, r, key, kind, names))
+                rows.append((r, tuple(vals)))
+                view: list[Decimal | str | None] = []
+                for key, numeric in p.checked:  # rules/columns.py `value`
+                    c = cells.get((tid, r, key))
+                    if c is None:
+                        view.append(None)
+                    elif numeric and c.state != INPUT:
+                        view.append(amount(tid, r, key))
+                    else:
+                        view.append(c.value)
+                seen.append((r, tuple(view)))
+            lists[tid] = CheckedRows(tuple(k for k, _ in p.checked), tuple(seen))
         else:
             for rid, mine in p.rows:
-                vals = tuple(_cell_value(book, t, rid, c) if m else None for c, m in zip(p.cols, mine, strict=True))
-                # fixed rows whose amounts are all zero carry no information in a county stack
-                if any(
-                    v is not None and (not c.is_numeric or Decimal(v) != 0) for c, v in zip(p.cols, vals, strict=True)
-                ):
-                    rows.append((rid, vals))
-        tables[t.id] = TableRows(tuple(c.key for c in p.cols), tuple(rows))
-    from .county import checked_rows
-
-    return BookData(figures, tables, checked_rows(book))
+                vals = []
+                keep = False  # fixed rows whose amounts are all zero carry no information in a county stack
+                for (key, kind), m in zip(p.sent, mine, strict=True):
+                    if not m:
+                        vals.append(None)
+                    elif kind == NUM:
+                        a = amount(tid, rid, key)
+                        if a is None:
+                            vals.append(None)
+                        else:
+                            vals.append(format(a, "f"))
+                            keep = keep or a != 0
+                    else:
+                        v = _text(book, tid, rid, key, kind, names)
+                        vals.append(v)
+                        keep = keep or v is not None
+                if keep:
+                    rows.append((rid, tuple(vals)))
+        tables[tid] = TableRows(tuple(c.key for c in p.cols), tuple(rows))
+    if other_lists:
+        lists.update(checked_rows(book, other_lists))
+    return BookData(figures, tables, {t.id: lists[t.id] for t in ed.tables if t.id in lists})
 
 
 def process(path: str) -> FileResult:
