@@ -204,6 +204,7 @@ def _magnitude(
 CHUNK = 500  # departments stacked at once: the column checks are per workbook, so memory stays flat in N
 LIVE_CHUNK = 100  # the process started before the workers checks the spooled departments this many at a time
 POLL = 0.25  # seconds between its looks at the spool
+LIVE_NAME = "xltools-county"  # the live county process's multiprocessing name
 
 
 class _Seen:
@@ -350,7 +351,7 @@ class Live:
 
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_live, args=(child, spool.folder, os.getpid()), daemon=True)
+        self.proc = ctx.Process(target=_live, args=(child, spool.folder, os.getpid()), name=LIVE_NAME, daemon=True)
         self.proc.start()
         child.close()
 

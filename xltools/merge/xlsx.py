@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from ..template.fit import fit_row
 from . import spec
 from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
-from .render import NEXT, ROW, STYLE_MONEY, first_value_col, table_columns
+from .render import NEXT, ROW, STYLE_MONEY, first_value_col, num_cell, str_cell, table_columns
 from .spool import Spool
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
@@ -88,6 +88,7 @@ class _Writer:
 
         self.r, self.spool, self.ed, self.stacked_rows = result, spool, result.edition, rows
         self.streamed: dict[str, int] = {}  # stacked table id -> its worksheet index (its part in the package)
+        self.summary_index = -1  # 汇总's worksheet index when its department rows are streamed
         self.before_inputs = before_inputs
         self.wb = xlsxwriter.Workbook(
             str(path),
@@ -186,18 +187,11 @@ class _Writer:
                 labels.append(spec.text("col_subunit") if c.type == "unit" else spec.header_text(t, c.key))
                 widths.append(max(c.width, 12))
             self._header(stacked[tid], labels, widths)
-        money = self.f_money
         included = self.r.included
-        for n, e in enumerate(included, start=1):
-            figures = self.spool.sums(e.key).figures
-            code, name = e.unit_code, e.unit_name
-            summary.write_number(n, 0, n)
-            summary.write_string(n, 1, code)
-            if name:
-                summary.write_string(n, 2, name)
-            for i, f in enumerate(figs):
-                summary.write_number(n, 3 + i, _num(figures.get(f.id)), money)
         last = len(included)
+        if last:  # the departments' rows are rendered in step 2, in place of this placeholder (see _summary_rows)
+            summary.write_string(1, 0, "")
+            self.summary_index = summary.index
         summary.write_string(last + 1, 2, spec.text("total_label"), self.f_total_label)
         summary.write_blank(last + 1, 0, None, self.f_total_label)
         summary.write_blank(last + 1, 1, None, self.f_total_label)
@@ -396,31 +390,54 @@ def mtime_text(mtime: float) -> str:
 # ---- step 2: the stacked sheets' rows, streamed into the package ----
 
 
-def _placeholder(xml: bytes) -> tuple[int, int]:
-    """Byte offsets of the placeholder row (the sheet's last <row> element) and of the </sheetData> end tag, found
-    by an XML parser in the sheet xlsxwriter wrote."""
+def _placeholder(xml: bytes, row: int) -> tuple[int, int]:
+    """Byte offsets of the placeholder row (the <row> element numbered `row`) and of what follows it (the next
+    <row>, or the </sheetData> end tag), found by an XML parser in the sheet xlsxwriter wrote."""
     parser = expat.ParserCreate()
     where = {"row": -1, "end": -1}
+    number = str(row)
 
-    def start(name: str, _attrs: Any) -> None:
+    def start(name: str, attrs: Any) -> None:
         if name == "row":
-            where["row"] = parser.CurrentByteIndex
+            if where["row"] >= 0 and where["end"] < 0:
+                where["end"] = parser.CurrentByteIndex
+            elif attrs.get("r") == number:
+                where["row"] = parser.CurrentByteIndex
 
     def end(name: str) -> None:
-        if name == "sheetData":
+        if name == "sheetData" and where["row"] >= 0 and where["end"] < 0:
             where["end"] = parser.CurrentByteIndex
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.Parse(xml, True)
     if where["row"] < 0 or where["end"] < where["row"]:
-        raise RuntimeError("stacked sheet without its placeholder row")
+        raise RuntimeError("streamed sheet without its placeholder row")
     return where["row"], where["end"]
 
 
+def _summary_rows(w: _Writer) -> Iterator[str]:
+    """汇总's department rows (rows 2 … N + 1), as xlsxwriter writes them: 序号, 单位编码, 单位名称 (when
+    there is one), then every key figure as a money number (0 when not provided)."""
+    assert w.ed is not None
+    figs = spec.figures(w.ed)
+    places = [(col_letter(3 + i), f.id) for i, f in enumerate(figs)]
+    for n, e in enumerate(w.r.included, start=1):
+        figures = w.spool.sums(e.key).figures
+        y = str(n + 1)
+        parts = [f'<row r="{y}"><c r="A{y}"><v>{n:.16G}</v></c>', str_cell("B", e.unit_code)]
+        if e.unit_name:
+            parts.append(str_cell("C", e.unit_name))
+        parts.extend(num_cell(x, _num(figures.get(fid)), STYLE_MONEY) for x, fid in places)
+        parts.append("</row>")
+        yield "".join(parts).replace(ROW, y)
+
+
 def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
-    """Copy the package, putting each stacked sheet's rendered rows in place of its placeholder row."""
+    """Copy the package, putting each streamed sheet's rendered rows in place of its placeholder row: the
+    stacked sheets' (rendered by the workers) and 汇总's."""
     parts = {f"xl/worksheets/sheet{index + 1}.xml": tid for tid, index in w.streamed.items()}
-    if parts and w.f_money.xf_index != STYLE_MONEY:  # the rendered rows name the money format by its index
+    summary = f"xl/worksheets/sheet{w.summary_index + 1}.xml" if w.summary_index >= 0 else ""
+    if (parts or summary) and w.f_money.xf_index != STYLE_MONEY:  # the rendered rows name the money format by its index
         raise RuntimeError(f"money format has xf index {w.f_money.xf_index}, rendered rows say {STYLE_MONEY}")
     with zipfile.ZipFile(skeleton) as zin:
         pieces: dict[str, tuple[bytes, bytes]] = {}
@@ -428,7 +445,7 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
         try:
             for name, tid in parts.items():
                 xml = zin.read(name)
-                a, b = _placeholder(xml)
+                a, b = _placeholder(xml, w.stacked_rows[tid] + 1)
                 pieces[tid] = (xml[:a], xml[b:])
                 files[tid] = open(work / f"{tid}.xml", "wb")  # noqa: SIM115 (all open during the one pass)
                 files[tid].write(xml[:a])
@@ -453,6 +470,15 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
         for tid, n in y.items() if files else ():
             if n - 1 != w.stacked_rows[tid]:
                 raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
+        if summary:
+            xml = zin.read(summary)
+            a, b = _placeholder(xml, 2)
+            with open(work / "_summary.xml", "wb") as fh:
+                fh.write(xml[:a])
+                for row in _summary_rows(w):
+                    fh.write(row.encode("utf-8"))
+                fh.write(xml[b:])
+            parts[summary] = "_summary"  # no table id starts with _
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
             for info in zin.infolist():
                 # each part keeps the name, date and attributes xlsxwriter gave it
@@ -463,7 +489,7 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
                     copy.file_size = tmp.stat().st_size
                     with tmp.open("rb") as src, zout.open(copy, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
-                else:  # streamed too: 汇总 and 校验结果 grow with N, and memory must not
+                else:  # streamed too: 校验结果 grows with N, and memory must not
                     copy.file_size = info.file_size
                     with zin.open(info) as src, zout.open(copy, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
