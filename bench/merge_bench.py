@@ -4,7 +4,8 @@
     python bench/merge_bench.py --ratio 1000 --runs 5             # interleaved merge/floor runs, medians
     python bench/merge_bench.py --scaling 1000 2000 10000 --jobs-list 1 2
     python bench/merge_bench.py --cluster 1000 10000              # through LocalCluster(2 workers) vs the pool
-    python bench/merge_bench.py --instructions 20                 # valgrind cachegrind, K = 20 vs 0 books
+    python bench/merge_bench.py --instructions 8 40               # valgrind cachegrind: 8 vs 0 books, and 40 vs 8
+    python bench/merge_bench.py --memory 1000 2000                # main process: peak RSS and traced heap
     python bench/merge_bench.py --cluster 40000 --jobs-list 2     # a province's year (not CI: ~10 min+)
 
 Corpus: N varied workbooks in bench/out/books/ (reused when already there). The first 1,000 are generated
@@ -218,7 +219,28 @@ def _cpu(fn: Any, files: list[str]) -> float:
 def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, Any]:
     """Runs inside the child process started by `run_child`."""
     result: dict[str, Any] = {"what": what, "n": len(files), "jobs": jobs}
-    if what in ("merge", "cluster"):
+    if what == "memory":  # the main process's own Python allocations, traced (forked children stop tracing)
+        import tracemalloc
+
+        from xltools.merge import merge
+
+        os.register_at_fork(after_in_child=tracemalloc.stop)
+        tracemalloc.start()
+        r = merge(
+            files, out_dir / f"merged-memory-{len(files)}.xlsx", jobs=jobs, json_path=out_dir / "m.json", force=True
+        )
+        current, peak = tracemalloc.get_traced_memory()
+        top = tracemalloc.take_snapshot().statistics("lineno")[:8]
+        del r
+        result.update(
+            traced_current_mb=current / 2**20,
+            traced_peak_mb=peak / 2**20,
+            top=[
+                f"{st.size / 1024:.0f} KiB {st.traceback[0].filename.split('/')[-1]}:{st.traceback[0].lineno}"
+                for st in top
+            ],
+        )
+    elif what in ("merge", "cluster"):
         from xltools.merge import merge
 
         out, js = out_dir / f"merged-{what}-{len(files)}.xlsx", out_dir / f"merged-{what}-{len(files)}.json"
@@ -263,6 +285,7 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
             best = min(_cpu(fn, files) for _ in range(3))
             result[name + "_ms"] = best / len(files) * 1000
     elif what.startswith("icount-"):  # under valgrind: the same imports whatever K, then K books of one kind
+        import pandera.pandas  # noqa: F401  (imported by the county checks: not a cost per book)
         import python_calamine  # noqa: F401
 
         from xltools.merge import merge
@@ -360,16 +383,56 @@ def scaling(books: list[Path], ns: list[int], jobs_list: list[int], what: str) -
     (OUT / f"scaling-{what}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
 
 
-def instructions(books: list[Path], k: int) -> None:
-    sample = [b for b in books[:REAL] if b.stat().st_size > 20000][:k]  # valid, readable books only
-    print(f"\n| per book (K = {k} vs 0) | instructions | vs bare calamine read |")
-    print("|---|---:|---:|")
-    got = {}
+def instructions(books: list[Path], ks: list[int]) -> None:
+    """Per book: K books vs 0 (start-up cancels out); with a second K2, also (K2 vs K) / (K2 - K), the marginal
+    cost, from which the costs paid once per run (the edition, the classification sheets, pandera's schemas)
+    cancel out too."""
+    k, k2 = ks[0], (ks[1] if len(ks) > 1 else 0)
+    sample = [b for b in books[:REAL] if _readable_ok(b)][: max(k, k2)]  # valid, readable books only
+    head = f"K = {k} vs 0" + (f" | marginal, K = {k2} vs {k}" if k2 else "")
+    print(f"\n| per book | {head} | vs bare calamine read |")
+    print("|---|---:|" + ("---:|" if k2 else "") + "---:|")
+    got: dict[str, Any] = {}
     for kind in ("floor", "validate", "merge"):
-        got[kind] = (run_icount(kind, sample) - run_icount(kind, [])) / k
+        zero, at_k = run_icount(kind, []), run_icount(kind, sample[:k])
+        got[kind] = (at_k - zero) / k
+        if k2:
+            got[kind + "_marginal"] = (run_icount(kind, sample[:k2]) - at_k) / (k2 - k)
     for kind in ("floor", "validate", "merge"):
-        print(f"| {kind} | {got[kind] / 1e6:.1f} M | {got[kind] / got['floor']:.2f}× |")
+        cells = f"{got[kind] / 1e6:.1f} M ({got[kind] / got['floor']:.2f}×)"
+        if k2:
+            m = got[kind + "_marginal"]
+            cells += f" | {m / 1e6:.1f} M ({m / got['floor_marginal']:.2f}×)"
+        print(f"| {kind} | {cells} |")
     (OUT / "instructions.json").write_text(json.dumps(got))
+
+
+def _readable_ok(path: Path) -> bool:
+    """A book the corpus generated valid (not one of the broken ones: see _kind)."""
+    i = int(path.stem.rsplit("_", 1)[1])
+    return _kind(i % REAL, 0.05) == "ok"
+
+
+def memory(books: list[Path], ns: list[int], jobs: int) -> None:
+    print("\n| N | jobs | peak RSS, main process | traced peak (Python heap) | traced at the end | top allocations |")
+    print("|---:|---:|---:|---:|---:|---|")
+    rows = []
+    for n in ns:
+        m = run_child("memory", books[:n], jobs)
+        rows.append(m)
+        print(
+            f"| {n} | {jobs} | {m['self_maxrss_mb']:.1f} MB | {m['traced_peak_mb']:.1f} MB "
+            f"| {m['traced_current_mb']:.1f} MB | {'; '.join(m['top'][:4])} |",
+            flush=True,
+        )
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        dn = b["n"] - a["n"]
+        print(
+            f"\ngrowth per input, N = {a['n']} → {b['n']}: peak RSS "
+            f"{(b['self_maxrss_mb'] - a['self_maxrss_mb']) * 2**20 / dn:.0f} B, traced peak "
+            f"{(b['traced_peak_mb'] - a['traced_peak_mb']) * 2**20 / dn:.0f} B"
+        )
 
 
 def main() -> None:
@@ -383,7 +446,14 @@ def main() -> None:
     ap.add_argument("--scaling", type=int, nargs="+", help="N values: merge time and memory at each --jobs-list")
     ap.add_argument("--cluster", type=int, nargs="+", help="N values: the same through a 2-worker LocalCluster")
     ap.add_argument("--jobs-list", type=int, nargs="+", default=[1, 2], help="jobs for --scaling (default 1 2)")
-    ap.add_argument("--instructions", type=int, metavar="K", help="cachegrind: K books vs 0, per book")
+    ap.add_argument(
+        "--instructions",
+        type=int,
+        nargs="+",
+        metavar="K",
+        help="cachegrind: K books vs 0, per book (K K2: and K2 vs K)",
+    )
+    ap.add_argument("--memory", type=int, nargs="+", help="N values: the main process's peak RSS and traced heap")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--files-from", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -392,9 +462,17 @@ def main() -> None:
         print(json.dumps(measure(args.measure, files, args.jobs, OUT), ensure_ascii=False))
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    special = [x for x in (args.ratio, args.scaling, args.cluster, args.instructions) if x]
+    special = [x for x in (args.ratio, args.scaling, args.cluster, args.instructions, args.memory) if x]
     if special:
-        need = max([args.ratio or 0, *(args.scaling or []), *(args.cluster or []), REAL if args.instructions else 0])
+        need = max(
+            [
+                args.ratio or 0,
+                *(args.scaling or []),
+                *(args.cluster or []),
+                *(args.memory or []),
+                REAL if args.instructions else 0,
+            ]
+        )
         books = generate(need, args.broken, args.jobs)
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         if args.ratio:
@@ -403,6 +481,8 @@ def main() -> None:
             scaling(books, args.scaling, args.jobs_list, "merge")
         if args.cluster:
             scaling(books, args.cluster, [2], "cluster")
+        if args.memory:
+            memory(books, args.memory, args.jobs)
         if args.instructions:
             instructions(books, args.instructions)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -273,8 +273,9 @@ def _findings(ed: Edition, entries: list[InputEntry], seen: _Seen | Spool) -> li
     return out
 
 
-def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]]) -> None:
-    """Add the county findings to their inputs, after the worker's own first findings."""
+def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]], spool: Spool) -> None:
+    """Count the county findings on their inputs and spool them (the outputs list them after the worker's own
+    first findings): the main process keeps no findings in memory, and a shared 项目编码 gives one per input."""
     extra: dict[int, list[FindingNote]] = defaultdict(list)
     for i, note in notes:
         extra[i].append(note)
@@ -282,8 +283,7 @@ def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]]) -> Non
             entries[i].errors += 1
         else:
             entries[i].warnings += 1
-    for i, more in extra.items():
-        entries[i].county = tuple(entries[i].county) + tuple(more)
+    spool.put_county((entries[i].key, more) for i, more in extra.items())
 
 
 # ---- the live county process: started before the workers, it checks the departments as they are spooled ----
@@ -409,7 +409,7 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
             nonlocal done
             if not done:
                 done = True
-                _add(entries, notes)
+                _add(entries, notes, spool)
 
         return finish_inline
 
@@ -422,7 +422,7 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
             return
         done = True
         got = answer()
-        _add(entries, got if got is not None else _findings(ed, entries, spool))  # the child failed: run here
+        _add(entries, got if got is not None else _findings(ed, entries, spool), spool)  # the child failed: here
 
     return finish
 
@@ -430,5 +430,5 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
 def apply(ed: Edition, entries: list[InputEntry], spool: Spool) -> int:
     """The county checks in this process, their findings added to the inputs; their number."""
     notes = _findings(ed, entries, spool)
-    _add(entries, notes)
+    _add(entries, notes, spool)
     return len(notes)

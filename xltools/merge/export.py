@@ -49,9 +49,9 @@ def iso_mtime(mtime: float | None) -> str | None:
 def details(spool: Spool | None, e: InputEntry) -> tuple[FileFacts, list[dict[str, str]]]:
     """An input's file facts and first findings, which wait in the spool (not in memory) until an output needs them."""
     if spool is None or not e.key:
-        return FileFacts(), [f.as_dict() for f in e.county]
-    res = spool.record(e.key)
-    return res.facts, [f.as_dict() for f in (*res.findings, *e.county)]
+        return FileFacts(), []
+    res, county = spool.details(e.key)
+    return res.facts, [f.as_dict() for f in (*res.findings, *county)]
 
 
 def _input_json(seq: int, e: InputEntry, spool: Spool | None) -> dict[str, Any]:

@@ -132,7 +132,8 @@ class FileResult:
 @dataclass(slots=True)
 class InputEntry:
     """One input as the main process holds it while merging: what the statuses and the sort need, no more (its
-    findings, hash, size and times stay in the spool, see spool.py; the outputs read them back)."""
+    findings, the county checks' included, hash, size and times stay in the spool, see spool.py; the outputs
+    read them back)."""
 
     path: str
     kind: str = "file"  # or "folder": a folder that could not be searched
@@ -150,7 +151,6 @@ class InputEntry:
     note: str = ""  # the reason, when it is not worded from `duplicates`
     key: int = 0  # the spool's id of this input's result (0: none)
     duplicates: list[InputEntry] | None = None  # 重复: the group sharing this 单位编码 (one list for all of them)
-    county: tuple[FindingNote, ...] = ()  # the county checks' findings on this input (rare: anomalies only)
 
     @property
     def status(self) -> str:

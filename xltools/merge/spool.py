@@ -15,12 +15,13 @@ import shutil
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from .model import FileResult
+from .model import FileResult, FindingNote
 from .render import Packed, Sums
 
 FORMAT = "xltools-merge-spool 3"
@@ -54,6 +55,9 @@ class Spool:
             "CREATE TABLE IF NOT EXISTS results (id INTEGER PRIMARY KEY, path TEXT UNIQUE, sha256 TEXT,"
             " with_csv INTEGER, record BLOB, sums BLOB, xml BLOB, csv BLOB, lists BLOB)"
         )
+        # the county checks' findings of this run (county.py), by result id: recomputed by every run
+        self.db.execute("CREATE TABLE IF NOT EXISTS county (id INTEGER PRIMARY KEY, notes BLOB)")
+        self.db.execute("DELETE FROM county")
         stamp = f"{FORMAT}; xltools {__version__}"
         have = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if have is not None and have[0] != stamp:  # another version's results are not reused
@@ -85,6 +89,15 @@ class Spool:
             self.commit()
         return int(cur.lastrowid or 0)
 
+    def put_county(self, notes: Iterable[tuple[int, list[FindingNote]]]) -> None:
+        """The county checks' findings on each input (by its result id)."""
+        dump = pickle.dumps
+        self.db.executemany(
+            "INSERT OR REPLACE INTO county VALUES (?, ?)",
+            ((key, dump(tuple(more), protocol=pickle.HIGHEST_PROTOCOL)) for key, more in notes),
+        )
+        self.commit()
+
     def commit(self) -> None:
         self.db.execute("COMMIT")
         self.db.execute("BEGIN")
@@ -104,6 +117,13 @@ class Spool:
     def record(self, key: int) -> FileResult:
         res: FileResult = pickle.loads(self.db.execute("SELECT record FROM results WHERE id = ?", (key,)).fetchone()[0])
         return res
+
+    def details(self, key: int) -> tuple[FileResult, tuple[FindingNote, ...]]:
+        """An input's record and its county findings, read together."""
+        record, county = self.db.execute(
+            "SELECT r.record, c.notes FROM results r LEFT JOIN county c ON c.id = r.id WHERE r.id = ?", (key,)
+        ).fetchone()
+        return pickle.loads(record), (pickle.loads(county) if county else ())
 
     def sums(self, key: int) -> Sums:
         out: Sums = pickle.loads(self.db.execute("SELECT sums FROM results WHERE id = ?", (key,)).fetchone()[0])
