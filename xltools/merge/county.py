@@ -273,17 +273,37 @@ def _findings(ed: Edition, entries: list[InputEntry], seen: _Seen | Spool) -> li
     return out
 
 
-def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]], spool: Spool) -> None:
-    """Count the county findings on their inputs and spool them (the outputs list them after the worker's own
-    first findings): the main process keeps no findings in memory, and a shared 项目编码 gives one per input."""
+Grouped = list[tuple[int, list[FindingNote]]]  # (index of the input, its county findings in order)
+ANSWER_BATCH = 200  # inputs' findings per message from the live process: the main process never holds them all
+
+
+def _grouped(notes: list[tuple[int, FindingNote]]) -> Grouped:
     extra: dict[int, list[FindingNote]] = defaultdict(list)
     for i, note in notes:
         extra[i].append(note)
-        if note.severity == ERROR:
-            entries[i].errors += 1
-        else:
-            entries[i].warnings += 1
-    spool.put_county((entries[i].key, more) for i, more in extra.items())
+    return list(extra.items())
+
+
+def _spool_part(entries: list[InputEntry], part: Grouped, spool: Spool, counts: dict[int, list[int]]) -> None:
+    """Spool some inputs' county findings (the outputs list them after the worker's own first findings) and
+    tally them; the main process keeps no findings in memory (a shared 项目编码 gives one to every input)."""
+    for i, more in part:
+        c = counts.setdefault(i, [0, 0])
+        for note in more:
+            c[0 if note.severity == ERROR else 1] += 1
+    spool.put_county((entries[i].key, more) for i, more in part)
+
+
+def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]], spool: Spool) -> None:
+    counts: dict[int, list[int]] = {}
+    _spool_part(entries, _grouped(notes), spool, counts)
+    _count(entries, counts)
+
+
+def _count(entries: list[InputEntry], counts: dict[int, list[int]]) -> None:
+    for i, (errors, warnings) in counts.items():
+        entries[i].errors += errors
+        entries[i].warnings += warnings
 
 
 # ---- the live county process: started before the workers, it checks the departments as they are spooled ----
@@ -315,7 +335,10 @@ def _live(conn: Any, folder: Any, parent: int) -> None:
                 ed = load_edition(edition, year)
                 entries = [InputEntry(p, key=k, unit_code=c, unit_name=n) for p, k, c, n in light]
                 seen.read(ed, spool, entries)
-                conn.send(("ok", _findings(ed, entries, seen)))
+                grouped = _grouped(_findings(ed, entries, seen))
+                for at in range(0, len(grouped), ANSWER_BATCH):
+                    conn.send(("part", grouped[at : at + ANSWER_BATCH]))
+                conn.send(("ok", None))
                 return
             (count,) = spool.db.execute(
                 "SELECT count(*) FROM results WHERE id > ? AND lists IS NOT NULL", (last,)
@@ -355,23 +378,29 @@ class Live:
         self.proc.start()
         child.close()
 
-    def ask(self, ed: Edition, entries: list[InputEntry]) -> Callable[[], list[tuple[int, FindingNote]] | None]:
-        """Send the included inputs; the function returned waits for the findings (None: the process failed)."""
+    def ask(self, ed: Edition, entries: list[InputEntry]) -> bool:
+        """Send the included inputs (False: the process is gone)."""
         try:
             light = [(e.path, e.key, e.unit_code, e.unit_name) for e in entries]
             self.conn.send((ed.id, ed.year, light))
         except OSError:
-            return lambda: None
+            return False
+        return True
 
-        def answer() -> list[tuple[int, FindingNote]] | None:
-            try:
-                status, notes = self.conn.recv()
-            except (EOFError, OSError):
-                status, notes = "error", None
-            self.stop()
-            return notes if status == "ok" else None
-
-        return answer
+    def receive(self, take: Callable[[Grouped], None]) -> bool:
+        """Wait for the findings, `take` each batch of them; False when the process failed before the end."""
+        ok = False
+        try:
+            while True:
+                status, part = self.conn.recv()
+                if status != "part":
+                    ok = status == "ok"
+                    break
+                take(part)
+        except (EOFError, OSError):
+            pass
+        self.stop()
+        return ok
 
     def stop(self) -> None:
         try:
@@ -414,15 +443,20 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
         return finish_inline
 
     spool.commit()  # every result is visible to the other connection
-    answer = live.ask(ed, entries)
+    asked = live.ask(ed, entries)
 
     def finish() -> None:
         nonlocal done
         if done:
             return
         done = True
-        got = answer()
-        _add(entries, got if got is not None else _findings(ed, entries, spool), spool)  # the child failed: here
+        counts: dict[int, list[int]] = {}
+        if not asked:
+            live.stop()
+        if not (asked and live.receive(lambda part: _spool_part(entries, part, spool, counts))):
+            counts = {}  # the process failed: the checks run here (its spooled findings are replaced)
+            _spool_part(entries, _grouped(_findings(ed, entries, spool)), spool, counts)
+        _count(entries, counts)
 
     return finish
 
