@@ -109,7 +109,7 @@ def first_value_col(t: Table) -> int:
 @dataclass(frozen=True)
 class _Plan:
     table: Table
-    labels: dict[str, str] | None  # fixed tables: row id -> label
+    labels: dict[str, str] | None  # fixed tables: row id -> its label's cell (rendered once per edition)
     places: tuple[tuple[str, bool], ...]  # (column letter, numeric?) of each sent column
 
 
@@ -119,17 +119,19 @@ def _plans(ed: Edition) -> dict[str, _Plan]:
     for t in spec.stacked_tables(ed):
         first = first_value_col(t)
         places = tuple((col_letter(first + i), c.is_numeric) for i, c in enumerate(table_columns(t)))
-        out[t.id] = _Plan(t, {r.id: r.label for r in t.rows} if t.kind == "fixed" else None, places)
+        labels = {r.id: str_cell("C", r.label) for r in t.rows} if t.kind == "fixed" else None
+        out[t.id] = _Plan(t, labels, places)
     return out
 
 
-def _stacked_xml(plan: _Plan, code: str, name: str, rows: tuple[tuple[str, tuple[str | None, ...]], ...]) -> str:
-    head = f'<row r="{ROW}">' + str_cell("A", code) + (str_cell("B", name) if name else "")
+def _stacked_xml(plan: _Plan, head: str, rows: tuple[tuple[str, tuple[str | None, ...]], ...]) -> str:
+    """`head`: the row's start and its 单位编码 and 单位名称 cells, the same on every row of a department."""
     out = []
+    labels = plan.labels
     for row_key, vals in rows:
         parts = [head]
-        if plan.labels is not None:
-            parts.append(str_cell("C", plan.labels[row_key]))
+        if labels is not None:
+            parts.append(labels[row_key])
         for (x, numeric), v in zip(plan.places, vals, strict=True):
             if v is None:
                 continue
@@ -178,11 +180,12 @@ def render(res: FileResult, ed: Edition, with_csv: bool) -> Rendered:
     assert data is not None
     plans = _plans(ed)
     xml, counts = {}, {}
+    head = f'<row r="{ROW}">' + str_cell("A", res.unit_code) + (str_cell("B", res.unit_name) if res.unit_name else "")
     for tid, part in data.tables.items():
         plan = plans.get(tid)
         if plan is None or not part.rows:
             continue
-        xml[tid] = _stacked_xml(plan, res.unit_code, res.unit_name, part.rows)
+        xml[tid] = _stacked_xml(plan, head, part.rows)
         counts[tid] = len(part.rows)
     lines = None
     if with_csv:
