@@ -224,3 +224,36 @@ def test_rendered_cells_are_xlsxwriters_own_bytes(tmp_path: Path) -> None:
         str_cell("A", "<r><t>x</t></r>")
         == f'<c r="A{ROW}" t="inlineStr"><is><t>&lt;r&gt;&lt;t&gt;x&lt;/t&gt;&lt;/r&gt;</t></is></c>'
     )
+
+
+def _died(*_args: object) -> None:
+    os._exit(3)  # the live county process dies at once (out of memory, killed …)
+
+
+def test_county_checks_survive_their_process_dying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With two jobs the county checks run in a process of their own (county.watch); when it dies the main
+    process runs them itself: OUT.xlsx and the JSON are those of a one-job merge (checks in line)."""
+    from xltools.merge import county as county_module
+    from xltools.synth import department
+    from xltools.template.write import write_template
+
+    from ..robustness import corpus
+
+    ed = corpus.edition()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    datas = [department(ed, s) for s in range(4)]
+    datas[1]["cover"]["name"]["value"] = datas[0]["cover"]["name"]["value"]  # one name under two codes
+    for i, d in enumerate(datas):
+        write_template(ed, folder / f"dept{i}.xlsx", d)
+    inline = merge([folder], tmp_path / "one.xlsx", jobs=1, json_path=tmp_path / "one.json")
+    monkeypatch.setattr(county_module, "_live", _died)
+    died = merge([folder], tmp_path / "two.xlsx", jobs=2, json_path=tmp_path / "two.json")
+    assert [e.warnings for e in died.inputs] == [e.warnings for e in inline.inputs]
+    assert (tmp_path / "two.xlsx").read_bytes() == (tmp_path / "one.xlsx").read_bytes()
+    one = json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))
+    two = json.loads((tmp_path / "two.json").read_text(encoding="utf-8"))
+    assert one == two
+    rules = [(Path(e["path"]).name, f["rule"]) for e in one["inputs"] for f in e["findings"]]
+    assert {("dept0.xlsx", "county.unit-codes"), ("dept1.xlsx", "county.unit-codes")} <= set(rules)
+    assert not [c for c in multiprocessing.active_children() if c.name == LIVE_NAME]
