@@ -31,11 +31,11 @@ from ..cells import col_letter, quote_sheet
 from ..edition.model import Edition, Table
 from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
-from ..template.fit import fit_row
+from ..template.fit import fit_row, line_count, row_height
 from . import spec
 from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
-from .render import NEXT, ROW, STYLE_MONEY, first_value_col, num_cell, str_cell, table_columns
+from .render import NEXT, ROW, STYLE_MONEY, first_value_col, num_cell, str_cell, table_columns, xml_text
 from .spool import Spool
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
@@ -89,6 +89,7 @@ class _Writer:
         self.r, self.spool, self.ed, self.stacked_rows = result, spool, result.edition, rows
         self.streamed: dict[str, int] = {}  # stacked table id -> its worksheet index (its part in the package)
         self.summary_index = -1  # 汇总's worksheet index when its department rows are streamed
+        self.inputs_index = -1  # 校验结果's, when its rows after the first are streamed
         self.before_inputs = before_inputs
         self.wb = xlsxwriter.Workbook(
             str(path),
@@ -274,28 +275,34 @@ class _Writer:
             t("col_sha256"),
         ]
         self._header(ws, labels, [6, 14, 12, 26, 40, 7, 7, 50, 70, 18, 8, 19, 10, 66])
-        for y, e in enumerate(self.r.inputs, start=1):
-            facts, findings = details(self.spool, e)
-            fit_row(ws, y, [(e.path, 40), (e.reason or "", 50), (findings_text(findings), 70)])  # printed whole
-            ws.write_number(y, 0, y, self.f_top)
-            ws.write_string(y, 1, e.status, self.f_top)
-            self._text(ws, y, 2, e.unit_code, self.f_top)
-            self._text(ws, y, 3, e.unit_name, self.f_top)
-            ws.write_string(y, 4, e.path, self.f_wrap)
-            ws.write_number(y, 5, e.errors, self.f_top)
-            ws.write_number(y, 6, e.warnings, self.f_top)
-            self._text(ws, y, 7, e.reason, self.f_wrap)
-            self._text(ws, y, 8, findings_text(findings), self.f_wrap)
-            self._text(ws, y, 9, e.edition, self.f_top)
-            if e.year:
-                ws.write_number(y, 10, e.year, self.f_top)
-            if facts.mtime is not None:
-                ws.write_string(y, 11, mtime_text(facts.mtime), self.f_top)
-            if facts.size is not None:
-                ws.write_number(y, 12, facts.size, self.f_top)
-            self._text(ws, y, 13, facts.sha256, self.f_top)
-        if self.r.inputs:
-            ws.autofilter(0, 0, len(self.r.inputs), len(labels) - 1)
+        inputs = self.r.inputs
+        if not inputs:
+            return
+        # The first input's row through xlsxwriter (its formats get their indices as they always did); the
+        # others are rendered in step 2 (_input_rows), in place of a placeholder in the last row.
+        facts, findings = details(self.spool, inputs[0])
+        fit_row(ws, 1, _fitted(inputs[0], findings))  # printed whole
+        ws.write_number(1, 0, 1, self.f_top)
+        ws.write_string(1, 1, inputs[0].status, self.f_top)
+        self._text(ws, 1, 2, inputs[0].unit_code, self.f_top)
+        self._text(ws, 1, 3, inputs[0].unit_name, self.f_top)
+        ws.write_string(1, 4, inputs[0].path, self.f_wrap)
+        ws.write_number(1, 5, inputs[0].errors, self.f_top)
+        ws.write_number(1, 6, inputs[0].warnings, self.f_top)
+        self._text(ws, 1, 7, inputs[0].reason, self.f_wrap)
+        self._text(ws, 1, 8, findings_text(findings), self.f_wrap)
+        self._text(ws, 1, 9, inputs[0].edition, self.f_top)
+        if inputs[0].year:
+            ws.write_number(1, 10, inputs[0].year, self.f_top)
+        if facts.mtime is not None:
+            ws.write_string(1, 11, mtime_text(facts.mtime), self.f_top)
+        if facts.size is not None:
+            ws.write_number(1, 12, facts.size, self.f_top)
+        self._text(ws, 1, 13, facts.sha256, self.f_top)
+        if len(inputs) > 1:
+            ws.write_string(len(inputs), 0, "")
+            self.inputs_index = ws.index
+        ws.autofilter(0, 0, len(inputs), len(labels) - 1)
 
     # ---- 名单核对: every roster entry with its status, then the submitted codes the roster lacks ----
     def _roster(self, ws: Any) -> None:
@@ -432,6 +439,50 @@ def _summary_rows(w: _Writer) -> Iterator[str]:
         yield "".join(parts).replace(ROW, y)
 
 
+def _cell_s(col: str, text: str, style: int) -> str:
+    return f'<c r="{col}{ROW}" s="{style}" t="inlineStr"><is>{xml_text(text)}</is></c>'
+
+
+def _fitted(e: InputEntry, findings: list[dict[str, str]]) -> list[tuple[str, float]]:
+    """校验结果's wrapped cells of an input (text, column width): its row is as high as they need."""
+    return [(e.path, 40), (e.reason or "", 50), (findings_text(findings), 70)]
+
+
+def _row_tag(cells: list[tuple[str, float]]) -> str:
+    """A row's start tag as xlsxwriter writes it after template.fit.fit_row (a height only past one line)."""
+    lines = max([1, *(line_count(t, width) for t, width in cells if t)])
+    if lines <= 1:
+        return f'<row r="{ROW}">'
+    pixels = int(row_height(lines) * 4.0 / 3.0 + 0.5)  # xlsxwriter's set_row keeps pixels, writes points
+    return f'<row r="{ROW}" ht="{pixels * 0.75:.16g}" customHeight="1">'
+
+
+def _input_rows(w: _Writer) -> Iterator[str]:
+    """校验结果's rows after the first (rows 3 … N + 1), as xlsxwriter writes the first one (_inputs)."""
+    top, wrap = w.f_top.xf_index, w.f_wrap.xf_index
+    for y, e in enumerate(w.r.inputs[1:], start=2):
+        facts, findings = details(w.spool, e)
+        parts = [_row_tag(_fitted(e, findings)), num_cell("A", y, top), _cell_s("B", e.status, top)]
+        if e.unit_code:
+            parts.append(_cell_s("C", e.unit_code, top))
+        if e.unit_name:
+            parts.append(_cell_s("D", e.unit_name, top))
+        parts += [_cell_s("E", e.path, wrap), num_cell("F", e.errors, top), num_cell("G", e.warnings, top)]
+        for x, text, style in (("H", e.reason, wrap), ("I", findings_text(findings), wrap), ("J", e.edition, top)):
+            if text:
+                parts.append(_cell_s(x, text, style))
+        if e.year:
+            parts.append(num_cell("K", e.year, top))
+        if facts.mtime is not None:
+            parts.append(_cell_s("L", mtime_text(facts.mtime), top))
+        if facts.size is not None:
+            parts.append(num_cell("M", facts.size, top))
+        if facts.sha256:
+            parts.append(_cell_s("N", facts.sha256, top))
+        parts.append("</row>")
+        yield "".join(parts).replace(ROW, str(y + 1))
+
+
 def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
     """Copy the package, putting each streamed sheet's rendered rows in place of its placeholder row: the
     stacked sheets' (rendered by the workers) and 汇总's."""
@@ -470,15 +521,22 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
         for tid, n in y.items() if files else ():
             if n - 1 != w.stacked_rows[tid]:
                 raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
+        streamed = []  # (part, placeholder row, its rows, temporary file name: no table id starts with _)
         if summary:
-            xml = zin.read(summary)
-            a, b = _placeholder(xml, 2)
-            with open(work / "_summary.xml", "wb") as fh:
+            streamed.append((summary, 2, _summary_rows(w), "_summary"))
+        if w.inputs_index >= 0:
+            streamed.append(
+                (f"xl/worksheets/sheet{w.inputs_index + 1}.xml", len(w.r.inputs) + 1, _input_rows(w), "_inputs")
+            )
+        for part, at, rendered, name in streamed:
+            xml = zin.read(part)
+            a, b = _placeholder(xml, at)
+            with open(work / f"{name}.xml", "wb") as fh:
                 fh.write(xml[:a])
-                for row in _summary_rows(w):
+                for row in rendered:
                     fh.write(row.encode("utf-8"))
                 fh.write(xml[b:])
-            parts[summary] = "_summary"  # no table id starts with _
+            parts[part] = name
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
             for info in zin.infolist():
                 # each part keeps the name, date and attributes xlsxwriter gave it
@@ -489,7 +547,7 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
                     copy.file_size = tmp.stat().st_size
                     with tmp.open("rb") as src, zout.open(copy, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
-                else:  # streamed too: 校验结果 grows with N, and memory must not
+                else:  # streamed too: memory must not grow with the parts
                     copy.file_size = info.file_size
                     with zin.open(info) as src, zout.open(copy, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
