@@ -10,9 +10,10 @@ the pandera schema derived from the edition, and the checks only a county can ma
 - A department whose key figure is about 10,000 times the county's median for that figure, or 1/10,000 of
   it (the edition's magnitude bounds): a 元/万元 slip that no single workbook can show.
 
-The findings are warnings: they are added to each input's findings, so they appear in OUT.xlsx's 校验结果
-and in the JSON summary with their sheet and cell. `start` runs them on the idle core while OUT.xlsx's
-stacked sheets are written. pandas and pandera are imported here only, on demand.
+The findings are warnings: they join each input's findings (spooled), so they appear in OUT.xlsx's 校验结果
+and in the JSON summary with their sheet and cell. With more than one job, `watch` starts a process before the
+workers that checks the departments while they are spooled, and `start` hands it the included inputs at the
+end; with one job they run in line. pandas and pandera are imported here only, on demand.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """OUT.xlsx of a merge, in two steps.
 
-1. xlsxwriter (constant_memory mode) writes the package and every sheet but the bulk: 汇总, 校验结果, 名单核对, the
-   classification sheets, 说明, and for each stacked sheet its header row, its autofilter and a placeholder
-   cell in its last row (so xlsxwriter states the sheet's true dimension).
+1. xlsxwriter (constant_memory mode) writes the package and every sheet but the bulk: 名单核对, the
+   classification sheets, 说明, the heads and totals of 汇总 and 校验结果 (with 校验结果's first row), and for
+   each stacked sheet its header row, its autofilter and a placeholder cell in its last row (so xlsxwriter
+   states the sheet's true dimension).
 2. The stacked sheets' rows, which workers already rendered as worksheet XML (render.py), are concatenated in
-   单位编码 order, numbered, and put in place of each placeholder; every other part is copied as it is. The
+   单位编码 order, numbered, and put in place of each placeholder, and so are 汇总's and 校验结果's rows,
+   rendered here the same way (xlsxwriter costs ~0.1 ms a cell); every other part is copied as it is. The
    bytes are those xlsxwriter alone would write (tests compare cell XML with xlsxwriter's own).
 
 Deterministic: fixed document dates, departments ordered by 单位编码 then path. Every text cell is text, so a
