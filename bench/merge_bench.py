@@ -84,6 +84,23 @@ def _make(args: tuple[int, float]) -> str:
 REAL = 1000  # generated books; the others are derived from them
 
 
+def _stamp() -> str:
+    """What the corpus was made with: the SHA-256 of book 0 as the template writer makes it now (deterministic),
+    so a corpus left over from an older template or generator is made again, not measured as 有错误."""
+    import hashlib
+    import tempfile
+
+    from xltools.edition import load_edition
+    from xltools.synth import department
+    from xltools.template.write import write_template
+
+    ed = load_edition("hebei-county-2020")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "book.xlsx"
+        write_template(ed, path, department(ed, 0))
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _derive(i: int) -> None:
     """Book i (≥ REAL): book i mod REAL with a new 单位编码 and 单位名称 (a broken one is copied as it is)."""
     import zipfile
@@ -121,7 +138,11 @@ def generate(n: int, broken: float, jobs: int) -> list[Path]:
     BOOKS.mkdir(parents=True, exist_ok=True)
     manifest = BOOKS / "manifest.json"
     have = json.loads(manifest.read_text()) if manifest.is_file() else {}
-    if have.get("broken") != broken:
+    stamp = _stamp()
+    if have.get("broken") != broken or have.get("stamp") != stamp:
+        # another template or generator (a books made before a template change fail 表头/行 checks): all anew
+        for old in BOOKS.glob("book_*.xlsx"):
+            old.unlink()
         have = {"broken": broken, "n": 0}
     todo = [i for i in range(n) if i >= have["n"] or not (BOOKS / f"book_{i:04d}.xlsx").is_file()]
     if todo:
@@ -130,7 +151,7 @@ def generate(n: int, broken: float, jobs: int) -> list[Path]:
         with ProcessPoolExecutor(jobs) as ex:
             list(ex.map(_make, [(i, broken) for i in todo], chunksize=8))
         print(f"  done in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-        manifest.write_text(json.dumps({"broken": broken, "n": max(n, have["n"])}))
+        manifest.write_text(json.dumps({"broken": broken, "n": max(n, have["n"]), "stamp": stamp}))
     return [BOOKS / f"book_{i:04d}.xlsx" for i in range(n)]
 
 
