@@ -6,6 +6,7 @@
     python bench/merge_bench.py --cluster 1000 10000              # through LocalCluster(2 workers) vs the pool
     python bench/merge_bench.py --instructions 8 40               # valgrind cachegrind: 8 vs 0 books, and 40 vs 8
     python bench/merge_bench.py --memory 1000 2000                # main process: peak RSS and traced heap
+    python bench/merge_bench.py --generate 10000                  # only make the corpus (before timed runs)
     python bench/merge_bench.py --cluster 40000 --jobs-list 2     # a province's year (not CI: ~10 min+)
 
 Corpus: N varied workbooks in bench/out/books/ (reused when already there). The first 1,000 are generated
@@ -475,6 +476,7 @@ def main() -> None:
         help="cachegrind: K books vs 0, per book (K K2: and K2 vs K)",
     )
     ap.add_argument("--memory", type=int, nargs="+", help="N values: the main process's peak RSS and traced heap")
+    ap.add_argument("--generate", type=int, metavar="N", help="only make (or bring up to date) the corpus of N books")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--files-from", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -483,6 +485,9 @@ def main() -> None:
         print(json.dumps(measure(args.measure, files, args.jobs, OUT), ensure_ascii=False))
         return
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.generate:
+        print(f"{len(generate(args.generate, args.broken, args.jobs))} workbooks in {BOOKS}")
+        return
     special = [x for x in (args.ratio, args.scaling, args.cluster, args.instructions, args.memory) if x]
     if special:
         need = max(
