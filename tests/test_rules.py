@@ -273,7 +273,8 @@ def _column_total_book(ed, example: Data, write) -> Path:
 
 
 def test_clean_example_fires_nothing(ed) -> None:
-    # 机关运行经费 8800.00 within 公用经费 31000.00: no warning since opex-t06.within-public replaced the equality
+    # 机关运行经费 8800.00 within 公用经费 31000.00: no warning since opex-t06.within-public replaced the equality;
+    # the corrected 三公 reason states no direction (text.reason-contradicts has no reason to fire)
     report = validate_file(EXAMPLE)
     assert _places(ed, report) == []
 

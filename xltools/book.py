@@ -51,6 +51,7 @@ class Book:
     _memo: dict[Key, Decimal | None] = field(default_factory=dict, repr=False)
     _codes: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     _figures: dict[str, Decimal | None] = field(default_factory=dict, repr=False)
+    stamp: dict[str, str] = field(default_factory=dict)  # the template's _xltools stamp as read (edition, marks)
 
     # ---- access ----
     def cell(self, table: str, row: str, col: str) -> Cell | None:

@@ -69,6 +69,9 @@ class Migration:
     copied: int = 0  # text (and other) cells copied
     unmapped: list[Unmapped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Stamp entries for the new workbook: the mark of each carried reason text (xltools/reasons.py), so that
+    # validate knows it is unedited until the clerk changes it.
+    stamp: dict[str, str] = field(default_factory=dict)
 
 
 # ---- the mapping file ----
@@ -239,6 +242,7 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
     for tid, rows in m.copy.items():
         out.copied += _copy(book, target, tid, rows, out, used)
 
+    out.stamp.update(_carried_marks(target, out.data))
     out.unmapped.extend(_not_carried(book, m, used))
     out.unmapped.extend(_no_source(target, m, filled))
     if book.edition.year + 1 != target.year:
@@ -247,6 +251,20 @@ def migrate_book(book: Book, target: Edition, mapping: MigrationMap | None = Non
                 book_edition_year=book.edition.year, target_year=target.year
             )
         )
+    return out
+
+
+def _carried_marks(target: Edition, data: dict[str, Any]) -> dict[str, str]:
+    """The mark of every reason text carried into the new workbook (its need is checked against the figures)."""
+    from . import reasons
+
+    out = {}
+    for r in reasons.spec(target).reasons:
+        tc = target.text_cell(r.text)
+        rows = data.get(tc.table)
+        value = rows.get(tc.row, {}).get(tc.col) if isinstance(rows, dict) else None
+        if isinstance(value, str) and value.strip():
+            out[reasons.CARRIED_PREFIX + r.text] = reasons.carried_mark(value.strip())
     return out
 
 
@@ -389,5 +407,5 @@ def migrate_file(
     errors = [f for f in result.findings if f.severity == "error"]
     if errors:
         mig.notes.append(texts.raw("migrate.migrate.migrate_file").format(len_errors=len(errors)))
-    atomic_write(output, lambda tmp: write_template(target, tmp, mig.data))
+    atomic_write(output, lambda tmp: write_template(target, tmp, mig.data, stamp=mig.stamp))
     return mig

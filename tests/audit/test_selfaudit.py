@@ -3,6 +3,7 @@ that contradicts the numbers is a warning at its cell in 文字说明."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from xltools import synth
@@ -11,19 +12,28 @@ from xltools.book import book_from_data
 from xltools.edition import load_edition
 from xltools.narrative import compile_narrative
 from xltools.publish import compile_book
-from xltools.validate import validate_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ED = load_edition("hebei-county-2020")
 
 
-def test_compile_example_reports_the_clerks_reason_at_its_cell(tmp_path: Path) -> None:
-    book = validate_file(ROOT / "examples" / "longyao-cac-2020.xlsx").book
-    result = compile_book(book, tmp_path)
-    assert [(f.rule, f.severity, f.sheet, f.cell) for f in result.audit] == [
-        ("audit.clerk-text", "warning", "文字说明", "B6")
+def test_the_published_sangong_reason_is_said_once_at_its_cell(tmp_path: Path) -> None:
+    """The reference's 三公 reason (a decrease next to 0 and no prior figure) in the corrected example: validate
+    reports it at 文字说明 B6 (text.reason-contradicts), so the self-audit does not say it again."""
+    from xltools.rules.check import check_book
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    from build import example_data
+
+    data = example_data("longyao-cac-2020.xlsx")[2]
+    data["text"]["sg_reason"] = {"text": "2019年我部门为机构改革新成立单位，根据上级规定，三公经费预算应较上年减少"}
+    book = book_from_data(ED, data)
+    assert [(f.rule, f.sheet, f.cell) for f in check_book(book) if f.rule.startswith("text.")] == [
+        ("text.reason-contradicts", "文字说明", "B6")
     ]
-    assert "三公" in result.audit[0].message
+    result = compile_book(book, tmp_path)
+    assert result.audit == []
+    assert "应较上年减少" in result.markdown.read_text(encoding="utf-8")
 
 
 def test_generated_text_has_no_defect() -> None:

@@ -20,11 +20,11 @@ def digest(path: Path) -> str:
 
 
 def test_corrected_example_passes_with_no_warning(compiled: Compiled) -> None:
-    # 机关运行经费 8800.00 within 公用经费 31000.00 (opex-t06.within-public replaced the equality warning): the
-    # workbook has no warning. The self-audit of the written narrative has exactly one, on the clerk's own
-    # 三公 reason (文字说明 B6: a decrease stated with no prior figure), the reference's real error.
+    # 机关运行经费 8800.00 within 公用经费 31000.00 (opex-t06.within-public replaced the equality warning), and
+    # the corrected 三公 reason states no direction (the published one, a decrease with no prior figure, is
+    # the as-published example's warning): no warning, from validate or from the self-audit.
     assert "已生成" in compiled.output and "错误" not in compiled.output
-    assert compiled.output.count("提醒  ") == 1 and "B6     提醒" in compiled.output
+    assert "提醒" not in compiled.output
     assert sorted(p.name for p in compiled.out.iterdir()) == sorted(
         [compiled.docx_path.name, compiled.md_path.name, compiled.xlsx_path.name]
     )
@@ -35,7 +35,7 @@ def test_as_published_example_is_refused_with_the_asset_error(tmp_path: Path) ->
     out = tmp_path / "out"
     code, output = run_compile(str(AS_PUBLISHED), "-o", str(out))
     assert code == 1
-    assert "未通过（1 个错误，0 个提醒）" in output
+    assert "未通过（1 个错误，1 个提醒）" in output  # the 提醒: the published 三公 reason (text.reason-contradicts)
     assert "最可能需要修改：资产占用 B5" in output
     assert "【资产占用】" in output and "B6     错误  办公用房面积不能大于房屋面积" in output
     assert "未生成情况说明和公开表" in output
@@ -77,22 +77,24 @@ def test_missing_required_texts_become_visible_placeholders(
     example: dict[str, Any], write: Callable[..., Path], tmp_path: Path
 ) -> None:
     del example["text"]["duties"]
-    del example["text"]["sg_reason"]
+    del example["text"]["change_reason"]  # needed: 收入 and 支出 grew by 138.94 % (≥ the edition's 10 %)
+    del example["text"]["sg_reason"]  # not needed: the 三公 figures have no 上年数, nothing to explain
     del example["text"]["other_matters"]  # optional: no placeholder
     path = write(example)
     out = tmp_path / "out"
     code, output = run_compile(str(path), "-o", str(out))
     assert code == 1
+    assert "B5     提醒  收入总计较上年增长138.94%、支出总计较上年增长138.94%，变化达到10%及以上" in output
     assert "情况说明中有 2 处文字待填写" in output
     assert "「文字说明」B4  部门职责" in output
-    assert "「文字说明」B6  “三公”经费增减变化原因" in output
+    assert "「文字说明」B5  收支比上年增减的主要原因" in output
     md = (out / f"{NARRATIVE}.md").read_text(encoding="utf-8")
     assert "部门职责：【请填写：部门职责】" in md
-    assert "增减变化原因：【请填写：“三公”经费增减变化原因】。" in md
-    assert md.count("【请填写") == 2
+    assert "增长138.94%。【请填写：收支比上年增减的主要原因】" in md
+    assert md.count("【请填写") == 2 and "增减变化原因：" not in md  # no 三公 reason line without its text
     doc = docx.Document(str(out / f"{NARRATIVE}.docx"))
     marked = [r for p in doc.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
-    assert [r.text for r in marked] == ["【请填写：部门职责】", "【请填写：“三公”经费增减变化原因】"]
+    assert [r.text for r in marked] == ["【请填写：部门职责】", "【请填写：收支比上年增减的主要原因】"]
     # the draft was written; accepting placeholders makes it a success
     code, output = run_compile(str(path), "-o", str(out), "--force", "--allow-placeholders")
     assert code == 0, output

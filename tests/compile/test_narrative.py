@@ -99,7 +99,8 @@ def test_opex_sangong_procurement(document: docx.document.Document) -> None:
         "2020年，我部门财政拨款“三公”经费预算安排0.00元，其中：因公出国（境）费0.00元；公务用车购置及运行费0.00元"
         "（其中：公务用车购置费0.00元，公务用车运行费0.00元）；公务接待费0.00元。"
     ) in sg
-    assert "增减变化原因：2019年我部门为机构改革新成立单位，根据上级规定，三公经费预算应较上年减少。" in sg
+    # the corrected reason (corrections.toml 3): the published one gave a decrease next to 0 and no prior
+    assert "增减变化原因：我部门为2019年机构改革新成立单位，上年无“三公”经费预算，2020年未安排“三公”经费。" in sg
     assert "较2019年" not in sg  # the prior 三公 figures are blank: no comparison
     # the department's own statement of what its 机关运行经费 pays for (a text cell) replaces the standard list
     assert "主要用于保证机关正常运转的办公及印刷费、邮电费、差旅费、福利费、工会福利费、维修维护维修费等支出。" in (

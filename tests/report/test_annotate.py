@@ -128,6 +128,7 @@ def test_as_published_example(tmp_path: Path) -> None:
     assert filled_cells(out) == {
         ("资产占用", "B5"): "change",
         ("资产占用", "B6"): "change",
+        ("文字说明", "B6"): "warning",  # the published 三公 reason: a decrease next to 0 and no prior figure
     }  # 机关运行经费 8800.00 within 公用经费 31000.00: no warning since opex-t06.within-public
     assert sha256(src) == sha256(AS_PUBLISHED)
 

@@ -31,11 +31,20 @@ def _clerk_texts(book: Book) -> list[tuple[str, str, str, list[str]]]:
     return out
 
 
+def _reason_cells(book: Book) -> set[tuple[str, str]]:
+    """(sheet, cell) of the reason texts validate already reports against their figures (rules/reasons.py):
+    the audit's own reason findings there would say it twice."""
+    from ..rules import reasons
+
+    return {(f.sheet, f.cell) for f in reasons.check(book)}
+
+
 def self_audit(book: Book, markdown: str) -> list[Finding]:
     # The text restates the workbook: a stated figure against another workbook figure (pairs) is the data's
     # matter, not the text's.
     report = audit_text(markdown, book.edition, "md", book, pairs=False)
     texts = _clerk_texts(book)
+    reason_cells = _reason_cells(book)
     out: list[Finding] = []
     for f in report.findings:
         if f.severity not in (ERROR, WARNING):
@@ -53,6 +62,8 @@ def self_audit(book: Book, markdown: str) -> list[Finding]:
                     break
         if owner is not None:
             label, sheet, cell, _ = owner
+            if f.rule.startswith("audit.reason-") and (sheet, cell) in reason_cells:
+                continue  # validate's reasons check says it at this cell
             out.append(finding("audit.clerk-text", WARNING, sheet, cell, label=label, detail=f.message, source=f.rule))
         else:
             out.append(finding("audit.defect", ERROR, f.sheet, f.cell, detail=f.message, source=f.rule))

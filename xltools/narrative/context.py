@@ -138,14 +138,20 @@ def budget_year(book: Book) -> int:
 
 
 def _texts(book: Book) -> tuple[dict[str, Any], list[Placeholder]]:
-    """Every named text cell; a missing text the narrative requires becomes a visible placeholder."""
+    """Every named text cell; a missing text the narrative requires becomes a visible placeholder. A reason
+    of the edition's reasons.toml is required when its figures changed by the threshold or more."""
+    from .. import reasons
+
     ed = book.edition
     texts: dict[str, Any] = {}
     missing: list[Placeholder] = []
+    governed = reasons.governed(ed)
+    needed = reasons.needed_texts(book) if governed else set()
     for tc in ed.text_cells:
         value = book.text_cell(tc.id)
         t = ed.table(tc.table)
-        if value or t.row(tc.row).required != "narrative":
+        required = tc.id in needed if tc.id in governed else t.row(tc.row).required == "narrative"
+        if value or not required:
             texts[tc.id] = value
             continue
         ph = Placeholder(t.row(tc.row).label, t.sheet, table_layout(ed, tc.table).cell(tc.row, tc.col))

@@ -492,6 +492,7 @@ def read_workbook(source: Source, edition: Edition | None = None, name: str | Pa
         if pkg.has_macros:
             reader.findings.append(finding("read.macro", WARNING, "", "", path=str(path), detail="vbaProject.bin"))
         reader.run()
+        reader.book.stamp = stamp
         return ReadResult(reader.book, pkg, reader.findings)
     finally:
         pkg.close()

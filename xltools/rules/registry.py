@@ -13,11 +13,11 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-from . import cells, codes, columns, identities, magnitude, references
+from . import cells, codes, columns, identities, magnitude, reasons, references
 
 # Order of the checks (findings are sorted afterwards; the order only decides which of two findings at one
 # place with one rule is kept, and no two modules share a rule).
-CHECKS: tuple[ModuleType, ...] = (columns, cells, codes, identities, references, magnitude)
+CHECKS: tuple[ModuleType, ...] = (columns, cells, codes, identities, references, magnitude, reasons)
 
 # Modules that emit findings while reading (imported on demand: the registry is also read by `xltools rules`).
 READERS = ("xltools.ooxml.package", "xltools.reader.normalise", "xltools.reader.read")

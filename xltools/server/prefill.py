@@ -40,6 +40,7 @@ def write_department_template(ed: Edition, code: str, name: str, out: Path, last
     from ..template.write import write_template
 
     data: dict[str, Any] = {}
+    stamp: dict[str, str] = {}
     notes: list[str] = []
     if last_year is not None:
         from ..migrate import load_mapping, migrate_book
@@ -47,10 +48,10 @@ def write_department_template(ed: Edition, code: str, name: str, out: Path, last
 
         book = read_workbook(last_year).book
         mig = migrate_book(book, ed, load_mapping(book.edition, ed))
-        data = mig.data
+        data, stamp = mig.data, mig.stamp
         notes = [str(n) for n in mig.notes] + [str(u) for u in getattr(mig, "unmapped", [])]
     filled = cover_data(ed, code, name, data)
-    atomic_write(Path(out), lambda tmp: write_template(ed, tmp, filled))
+    atomic_write(Path(out), lambda tmp: write_template(ed, tmp, filled, stamp=stamp))
     return notes
 
 

@@ -29,8 +29,9 @@ GUIDE_WIDTH = (
 
 
 class TemplateWriter:
-    def __init__(self, ed: Edition, path: Path, data: Data | None = None) -> None:
+    def __init__(self, ed: Edition, path: Path, data: Data | None = None, stamp: dict[str, str] | None = None) -> None:
         self.ed = ed
+        self.extra_stamp = dict(sorted((stamp or {}).items()))
         self.book: Book = book_from_data(ed, _with_cover_defaults(ed, data or {}))
         self.wb = xlsxwriter.Workbook(
             str(path),
@@ -79,6 +80,7 @@ class TemplateWriter:
             "year": str(ed.year),
             "fingerprint": ed.fingerprint,
             "generator": f"xltools {__version__}",
+            **self.extra_stamp,
         }
 
     def _stamp_sheet(self, ws: Any) -> None:
@@ -323,6 +325,7 @@ def _with_cover_defaults(ed: Edition, data: Data) -> Data:
     return out
 
 
-def write_template(ed: Edition, path: Path, data: Data | None = None) -> None:
-    """Write the template (or, with data, a filled workbook) to path. Callers handle atomicity."""
-    TemplateWriter(ed, Path(path), data).write()
+def write_template(ed: Edition, path: Path, data: Data | None = None, stamp: dict[str, str] | None = None) -> None:
+    """Write the template (or, with data, a filled workbook) to path. Callers handle atomicity. stamp: more
+    entries for the _xltools sheet (migrate's marks of carried texts)."""
+    TemplateWriter(ed, Path(path), data, stamp).write()
