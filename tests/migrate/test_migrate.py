@@ -217,3 +217,43 @@ def test_prior_from_figures_derives_the_prior_cells_from_the_figures() -> None:
     rows = "inc_total inc_general inc_fund inc_soe inc_special inc_unit exp_total basic personnel public project"
     rows += " sg_total sg_abroad sg_vehicle_purchase sg_vehicle_run sg_reception opex proc_total"
     assert set(got) == {f"prior.{r}.amount" for r in rows.split()}
+
+
+def test_sangong_sentence_of_a_migrated_workbook_says_flat_once(migrated: tuple[object, Path]) -> None:
+    """The 三公 figures are 0 against last year's 0: the sentence says 与2020年持平 once, for the whole, and no
+    comparison sits inside another bracket (it said it six times, nested, before)."""
+    from xltools.narrative import compile_narrative
+
+    _, out = migrated
+    md = compile_narrative(read_workbook(out).book).markdown
+    sg = next(line for line in md.splitlines() if "财政拨款“三公”经费预算安排" in line)
+    assert sg == (
+        "2021年，我部门财政拨款“三公”经费预算安排0.00万元，与2020年持平，其中：因公出国（境）费0.00万元；"
+        "公务用车购置及运行费0.00万元（其中：公务用车购置费0.00万元，公务用车运行费0.00万元）；公务接待费0.00万元。"
+    )
+
+
+def test_sangong_items_that_moved_keep_their_comparisons_unnested(tmp_path: Path) -> None:
+    from xltools.book import book_from_data
+    from xltools.narrative import compile_narrative
+
+    ed = load_edition(YTH, 2021)
+    data = department(ed, 1)
+    data["prior"] = {
+        k: {"amount": v}
+        for k, v in {
+            "sg_total": 3,
+            "sg_abroad": 0,
+            "sg_vehicle_purchase": 0,
+            "sg_vehicle_run": 2,
+            "sg_reception": 1,
+        }.items()
+    }
+    md = compile_narrative(book_from_data(ed, data)).markdown
+    sg = next(line for line in md.splitlines() if "财政拨款“三公”经费预算安排" in line)
+    depth, deepest = 0, 0
+    for ch in sg:
+        depth += {"（": 1, "）": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    assert deepest == 1, sg
+    assert "公务用车购置及运行费" in sg and sg.count("较2020年") + sg.count("与2020年持平") >= 3, sg
