@@ -49,3 +49,21 @@ def test_a_clerks_reason_quoting_a_wrong_number_is_a_warning_at_its_cell() -> No
     book = book_from_data(ED, data)
     found = self_audit(book, compile_narrative(book).markdown)
     assert found and all(f.rule == "audit.clerk-text" and f.sheet == "文字说明" for f in found)
+
+
+def test_sangong_items_with_prior_figures_audit_clean() -> None:
+    """The 三公 sentence with every item compared (the 公务用车 pair after a comma, not nested): no defect."""
+    data = synth.department(ED, 1)
+    book = book_from_data(ED, data)
+    f = book.figures()
+    assert f["sg_vehicle_run"]  # a department with 公务用车运行费
+    items = {k: (f[k] or 0) * 2 for k in ("sg_vehicle_purchase", "sg_vehicle_run", "sg_reception")}
+    items["sg_abroad"] = f["sg_abroad"] or 0
+    data["prior"] = {k: {"amount": v} for k, v in {**items, "sg_total": sum(items.values())}.items()}
+    book = book_from_data(ED, data)
+    md = compile_narrative(book).markdown
+    assert (
+        "公务用车购置及运行费14079.60元，其中公务用车购置费0.00元（与2019年持平），公务用车运行费14079.60元（较2019年减少"
+        in md
+    )
+    assert self_audit(book, md) == []
