@@ -42,4 +42,4 @@ def test_migrated_workbook_compiles_with_prior_year_in_万元(tmp_path: Path) ->
     res = CliRunner().invoke(cli, ["compile", str(new), "-o", str(out)])
     assert res.exit_code == 0, res.output
     md = next(out.glob("*.md")).read_text(encoding="utf-8")
-    assert "较2020年减少47.79万元" in md  # 2020's 477884.00 元 compared in 万元
+    assert "较2020年预算减少47.79万元" in md  # 2020's 477884.00 元 compared in 万元 (the cover: 上年预算)

@@ -220,15 +220,15 @@ def test_prior_from_figures_derives_the_prior_cells_from_the_figures() -> None:
 
 
 def test_sangong_sentence_of_a_migrated_workbook_says_flat_once(migrated: tuple[object, Path]) -> None:
-    """The 三公 figures are 0 against last year's 0: the sentence says 与2020年持平 once, for the whole, and no
-    comparison sits inside another bracket (it said it six times, nested, before)."""
+    """The 三公 figures are 0 against last year's 0: the sentence says 与2020年预算持平 once, for the whole (the
+    migrated cover says 上年预算), and no comparison sits inside another bracket (six times, nested, before)."""
     from xltools.narrative import compile_narrative
 
     _, out = migrated
     md = compile_narrative(read_workbook(out).book).markdown
     sg = next(line for line in md.splitlines() if "财政拨款“三公”经费预算安排" in line)
     assert sg == (
-        "2021年，我部门财政拨款“三公”经费预算安排0.00万元，与2020年持平，其中：因公出国（境）费0.00万元；"
+        "2021年，我部门财政拨款“三公”经费预算安排0.00万元，与2020年预算持平，其中：因公出国（境）费0.00万元；"
         "公务用车购置及运行费0.00万元（其中：公务用车购置费0.00万元，公务用车运行费0.00万元）；公务接待费0.00万元。"
     )
 
@@ -256,4 +256,4 @@ def test_sangong_items_that_moved_keep_their_comparisons_unnested(tmp_path: Path
         depth += {"（": 1, "）": -1}.get(ch, 0)
         deepest = max(deepest, depth)
     assert deepest == 1, sg
-    assert "公务用车购置及运行费" in sg and sg.count("较2020年") + sg.count("与2020年持平") >= 3, sg
+    assert "公务用车购置及运行费" in sg and sg.count("较2020年") + sg.count("与2020年") >= 3, sg

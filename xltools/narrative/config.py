@@ -49,6 +49,7 @@ class NarrativeConfig:
     titles: dict[str, str]  # publication titles that differ from the template's
     empty_notes: dict[str, str]
     terms: tuple[Term, ...] = field(default_factory=tuple)
+    basis: dict[str, str] = field(default_factory=dict)  # cover 上年数口径 -> its word in comparisons
     search: tuple[
         Path, ...
     ] = ()  # the narrative folders of the edition and its ancestors: templates are looked up in order
@@ -120,4 +121,5 @@ def load_config(ed: Edition) -> NarrativeConfig:
         empty_notes={str(k): str(v) for k, v in raw.get("empty_notes", {}).items()},
         terms=terms,
         search=search,
+        basis={str(k): str(v) for k, v in raw.get("basis", {}).items()},
     )

@@ -20,6 +20,8 @@ from ..money import ZERO
 from .config import NarrativeConfig, load_config
 from .phrases import Phrases
 
+PRIOR_BASIS = "prior_basis"  # the named text cell saying whether the 上年数 is 上年预算 or 上年决算 (optional)
+
 
 @dataclass(frozen=True)
 class Placeholder:
@@ -173,7 +175,10 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
     ed = book.edition
     config = config or load_config(ed)
     year = budget_year(book)
-    phrases = Phrases(prior_year=year - 1, unit=ed.money_unit, decimals=ed.money_decimals, words=config.phrases)
+    basis = config.basis.get(book.text_cell(PRIOR_BASIS), "") if ed.has_text_cell(PRIOR_BASIS) else ""
+    phrases = Phrases(
+        prior_year=year - 1, unit=ed.money_unit, decimals=ed.money_decimals, words=config.phrases, basis=basis
+    )
     texts, missing = _texts(book)
     published = published_tables(book, config)
     empty = EmptyNotes(
@@ -188,6 +193,7 @@ def build_context(book: Book, config: NarrativeConfig | None = None) -> Context:
         "text": Names(texts),
         "year": year,
         "prior_year": year - 1,
+        "basis": basis,
         "money_unit": ed.money_unit,
         "decimals": ed.money_decimals,
         "terms": [{"name": t.name, "text": t.text} for t in config.terms],

@@ -65,6 +65,7 @@ class Phrases:
     unit: str
     decimals: int = 2
     words: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
+    basis: str = ""  # how the 上年数 is named after the year (预算 / 决算, from the cover); '' unnamed
 
     def word(self, key: str) -> str:
         """A phrase of narrative.toml [phrases], else its default."""
@@ -86,13 +87,14 @@ class Phrases:
             return ""
         diff = current - prior
         if diff == ZERO:
-            return self.word("unchanged").format(prior_year=self.prior_year)
+            return self.word("unchanged").format(prior_year=self.prior_year, basis=self.basis)
         key = "increase" if diff > ZERO else "decrease"
         if prior == ZERO:
             key += "_zero_base"
         pct = change_percent(current, prior, self.decimals)
         return self.word(key).format(
             prior_year=self.prior_year,
+            basis=self.basis,
             amount=amount_text(abs(diff), self.unit, self.decimals),
             percent=percent_text(pct, self.decimals),
         )

@@ -1,0 +1,37 @@
+"""The cover's 上年数口径 (上年预算 / 上年决算) words the narrative's comparisons (较2019年预算增加 …); blank, they
+name no basis, as the reference does (较2019年增加 …)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from xltools.audit import audit_text
+from xltools.book import book_from_data
+from xltools.narrative import compile_narrative
+
+
+@pytest.mark.parametrize(
+    "basis,words",
+    [
+        (None, "较2019年增加277884.00元"),
+        ("上年预算", "较2019年预算增加277884.00元"),
+        ("上年决算", "较2019年决算增加277884.00元"),
+    ],
+)
+def test_the_comparisons_name_the_basis_of_the_prior_figures(ed, example: dict[str, Any], basis, words) -> None:
+    if basis:
+        example["cover"]["prior_basis"] = {"value": basis}
+    book = book_from_data(ed, example)
+    md = compile_narrative(book).markdown
+    assert f"2020年部门预算收支安排477884.00元，{words}，增长138.94%。" in md
+    assert audit_text(md, ed, "md", book, pairs=False).findings == []  # the audit reads every wording
+
+
+def test_a_basis_outside_the_list_is_an_error_at_its_cell(ed, example: dict[str, Any], write) -> None:
+    from xltools.validate import validate_file
+
+    example["cover"]["prior_basis"] = {"value": "上年执行数"}
+    r = validate_file(write(example))
+    assert [(f.rule, f.sheet, f.cell) for f in r.errors] == [("cell.not-in-list", "封面", "B9")]
