@@ -19,7 +19,7 @@ from xltools.synth import department
 from xltools.template.write import write_template
 from xltools.validate import validate_file
 
-from ..conftest import EXAMPLE
+from ..conftest import EXAMPLE, ROOT
 
 YTH = "hebei-county-yth"
 
@@ -44,6 +44,13 @@ EXPECTED_PRIOR = {
     "opex": Decimal("0.88"),  # 8800.00 元
     "proc_total": Decimal("0.00"),
 }
+# The 上年数 by 功能分类 类: 201 一般公共服务支出 is the example's only 类; every other 类 had nothing (0.00).
+CLASSES = [
+    line.split(",")[0]
+    for line in (ROOT / "schemas/hebei-county-2020/codes/function.csv").read_text("utf-8").splitlines()
+]
+EXPECTED_PRIOR.update({f"f{c}": Decimal("0.00") for c in CLASSES if len(c) == 3})
+EXPECTED_PRIOR["f201"] = Decimal("47.79")  # 477884.00 元
 
 EXPECTED_UNMAPPED = [
     ("source", "t02", "4 行"),
@@ -117,7 +124,7 @@ def test_command(tmp_path: Path) -> None:
     out = tmp_path / "2021.xlsx"
     res = CliRunner().invoke(cli, ["migrate", str(EXAMPLE), "--to", YTH, "--year", "2021", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "带入上年数 18 项（元 → 万元，四舍五入保留2位小数）" in res.output
+    assert "带入上年数 48 项（元 → 万元，四舍五入保留2位小数）" in res.output  # 18 figures and 30 类
     assert "【表2 收入总表】4 行：本年收入明细按科目每年重新填报（合计已作为上年数带入）" in res.output
     before = out.read_bytes()
     again = CliRunner().invoke(cli, ["migrate", str(EXAMPLE), "--to", YTH, "-o", str(out)])
@@ -207,16 +214,18 @@ def test_totals_from_an_unreadable_sheet_are_not_carried_as_zero(tmp_path: Path)
 
 def test_prior_from_figures_derives_the_prior_cells_from_the_figures() -> None:
     """from-hebei-county-yth.toml says prior_from_figures = true: each figure with a prior link carries last
-    year's value of the same figure (the 18 cells the map used to list one by one)."""
+    year's value of the same figure (the 18 cells the map used to list one by one); its [amounts] add the 30
+    功能分类 类 rows from last year's 表3."""
     yth = load_edition("hebei-county-yth", 2022)
     m = load_mapping(load_edition("hebei-county-yth", 2021), yth)
     got = {f"{r.table}.{r.row}.{r.col}": text for r, _, text in m.amounts}
     # inc_other_sources (declared first) and inc_unit share the 上年单位资金 cell: the first declared fills it
-    assert len(got) == 18 and got["prior.inc_unit.amount"] == "inc_other_sources"
+    assert len(got) == 48 and got["prior.inc_unit.amount"] == "inc_other_sources"
+    assert got["prior.f201.amount"] == "t03[201].total"
     assert got["prior.proc_total.amount"] == "procurement" and got["prior.basic.amount"] == "basic"
     rows = "inc_total inc_general inc_fund inc_soe inc_special inc_unit exp_total basic personnel public project"
     rows += " sg_total sg_abroad sg_vehicle_purchase sg_vehicle_run sg_reception opex proc_total"
-    assert set(got) == {f"prior.{r}.amount" for r in rows.split()}
+    assert {k for k in got if ".f" not in k} == {f"prior.{r}.amount" for r in rows.split()}
 
 
 def test_sangong_sentence_of_a_migrated_workbook_says_flat_once(migrated: tuple[object, Path]) -> None:

@@ -140,6 +140,12 @@ def matcher(ed: Edition) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
                 ids = names.setdefault(variant, [])
                 if f.id not in ids:
                     ids.append(f.id)
+    # The top-level names of the code lists (一般公共服务支出, 商品和服务支出, …) are matched as names of no
+    # figure, so that a figure's shorter name inside them (政府采购's 服务) does not bind their amounts.
+    for cl in ed.codes.values():
+        for e in cl.entries.values():
+            if cl.level_of(e.code) == 1 and e.name:
+                names.setdefault(e.name, [])
     alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return (re.compile(alt) if alt else re.compile(r"(?!x)x")), {k: tuple(v) for k, v in names.items()}
 
