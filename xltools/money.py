@@ -20,10 +20,16 @@ def from_float(value: float) -> Decimal:
     return Decimal(repr(value))
 
 
+_QUANTA: dict[int, Decimal] = {}
+
+
 def quantize(value: Decimal, decimals: int = 2) -> Decimal:
     """Round half up (四舍五入, halves away from zero), the rule used in published budget tables.
     A result of zero is +0 (-0.004 gives 0.00, never -0.00)."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
+    quantum = _QUANTA.get(decimals)
+    if quantum is None:  # built once per precision: every comparison of a workbook rounds both sides
+        quantum = _QUANTA[decimals] = Decimal(1).scaleb(-decimals)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP) + 0
 
 
 def convert(value: Decimal, from_unit: str, to_unit: str, decimals: int | None = None) -> Decimal:

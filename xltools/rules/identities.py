@@ -38,8 +38,22 @@ def check(book: Book) -> Iterator[Finding]:
     yield from check_identities(book)
 
 
+_PLANS: dict[int, tuple[Expr, tuple[Ref, ...], tuple[Ref, ...]]] = {}
+
+
+def _plan(e: Expr) -> tuple[tuple[Ref, ...], tuple[Ref, ...]]:
+    """(every reference, the left side's references) of an expression, listed once per expression rather than
+    on every check of every row. Keyed by identity (hashing a parsed expression hashes all its terms); the
+    expression is kept in the entry so a recycled id() is never mistaken for it."""
+    hit = _PLANS.get(id(e))
+    if hit is None or hit[0] is not e:
+        lhs = tuple(e.lhs.refs())
+        hit = _PLANS[id(e)] = (e, lhs + tuple(e.rhs.refs()), lhs)
+    return hit[1], hit[2]
+
+
 def _refs(e: Expr) -> tuple[Ref, ...]:
-    return tuple(e.lhs.refs() + e.rhs.refs())
+    return _plan(e)[0]
 
 
 def _tables(e: Expr) -> set[str]:
@@ -67,17 +81,17 @@ def _applies(book: Book, ident: Identity, e: Expr, row: str) -> bool:
     if ident.when is not None:
         if book.missing_tables and source_tables(book.edition, _refs(ident.when)) & book.missing_tables:
             return False
-        if any(book.is_blank(r) for r in ident.when.lhs.refs() + ident.when.rhs.refs()):
+        if any(book.is_blank(r) for r in _refs(ident.when)):
             return False
         if not ex.compare(book.eval_side(ident.when.lhs), ident.when.op, book.eval_side(ident.when.rhs), Decimal(0)):
             return False
-    return not any(book.is_blank(r, row) for r in e.lhs.refs() + e.rhs.refs())
+    return not any(book.is_blank(r, row) for r in _refs(e))
 
 
 def _figures(book: Book, e: Expr, row: str) -> int:
     """How many rounded figures a comparison involves (a list table's 合计 row counts its top rows)."""
     n = 0
-    for ref in e.lhs.refs() + e.rhs.refs():
+    for ref in _refs(e):
         if ref.kind == "cell" and ref.row == "total" and book.edition.table(ref.table).kind == "list":
             n += max(len(book.top_rows(ref.table)), 1)
         else:
@@ -91,7 +105,7 @@ def _tolerance(book: Book, e: Expr, row: str) -> Decimal:
 
 
 def _check_one(book: Book, ident: Identity, e: Expr, row: str = "") -> Iterator[Finding]:
-    lhs_refs = e.lhs.refs()
+    lhs_refs = _plan(e)[1]
     lhs_ref = lhs_refs[0] if lhs_refs else None
     if ident.formula and lhs_ref is not None:
         r = row if lhs_ref.kind == "current" else lhs_ref.row
