@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -288,13 +289,20 @@ class _Reader:
         # A row is present when any cell a clerk types into is non-empty (formula columns do not count).
         typed = [col for c, col, _, formula in columns if not formula and c.type != "name"]
         named = [(col, letter) for c, col, letter, _ in columns if c.type == "name"]
+        # The typed cells of a row picked in one call (most rows of a list area are empty: one test each).
+        pick = itemgetter(*typed) if len(typed) > 1 else None
+        need = max(typed, default=0) + 1
         n = len(grid)
         for i, excel_row in enumerate(lay.input_rows()):
             if excel_row > n:
                 break
             line = grid[excel_row - 1]
             width = len(line)
-            filled = any(col < width and line[col] not in ("", None) for col in typed)
+            if pick is not None and width >= need:
+                got = pick(line)
+                filled = got.count("") + got.count(None) != len(got)  # some cell neither "" nor None
+            else:
+                filled = any(col < width and line[col] not in ("", None) for col in typed)
             if not filled and named:  # a name typed over the auto-name formula also counts
                 filled = any(
                     f"{letter}{excel_row}" not in formulas and col < width and line[col] not in ("", None)
