@@ -86,8 +86,9 @@ class Book:
     def amount(self, table: str, row: str, col: str) -> Decimal | None:
         """The effective amount of a cell: the recomputed value for an intact formula, else the content."""
         key = (table, row, col)
-        if key in self._memo:
-            return self._memo[key]
+        memo = self._memo
+        if key in memo:
+            return memo[key]
         c = self.cells.get(key)
         t = self.edition.table(table)
         if c is not None and c.state in (INPUT, OVERWRITTEN):
@@ -142,7 +143,10 @@ class Book:
         return row_ids(self.edition.table(ref.table), ref)
 
     def eval_ref(self, ref: Ref, row: str = "") -> Decimal:
-        return sum((self.amount(ref.table, r, ref.col) or ZERO for r in self.ref_rows(ref, row)), ZERO)
+        rows = self.ref_rows(ref, row)
+        if len(rows) == 1:  # one cell, the common case: the very sum, without a generator
+            return ZERO + (self.amount(ref.table, rows[0], ref.col) or ZERO)
+        return sum((self.amount(ref.table, r, ref.col) or ZERO for r in rows), ZERO)
 
     def eval_side(self, side: Side, row: str = "") -> Decimal:
         total = ZERO

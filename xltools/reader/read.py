@@ -368,7 +368,8 @@ class _Reader:
             return
         if raw == "" or raw is None:
             return  # blank: nothing to normalise
-        if t.cell_type(r, c) not in NUMERIC and (error_value or wrong_type(raw)):  # numbers: cell.not-a-number
+        ctype = t.cell_type(r, c)
+        if ctype not in NUMERIC and (error_value or wrong_type(raw)):  # numbers: cell.not-a-number
             if error_value:
                 self.note("cell.error-value", ERROR, t, a, label=_label(t, r, c), value=raw)
             else:  # a date or TRUE where text belongs (Excel converts "2020-03-01" by itself)
@@ -376,7 +377,7 @@ class _Reader:
                 self.note("cell.wrong-type", ERROR, t, a, label=_label(t, r, c), what=what, value=value)
             cell.state = REFUSED
             return
-        cell.value = self._parse(t, r, c, raw, a)
+        cell.value = self._parse(t, r, c, raw, a, ctype=ctype)
 
     def _typed_formula(self, t: Table, r: Row | None, c: Column, a: str, raw: bytes) -> Decimal | str | None:
         """Arithmetic on constants is recomputed (a notice); any other formula is refused at the cell."""
@@ -392,8 +393,10 @@ class _Reader:
         self.note("cell.formula-in-input", ERROR, t, a, label=_label(t, r, c), formula=shown or "…", reason=kind)
         return None
 
-    def _parse(self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False) -> Decimal | str | None:
-        ctype = t.cell_type(r, c)
+    def _parse(
+        self, t: Table, r: Row | None, c: Column, raw: Any, a: str, quiet: bool = False, ctype: str = ""
+    ) -> Decimal | str | None:
+        ctype = ctype or t.cell_type(r, c)
         if ctype in ("money", "number", "percent", "year"):
             parsed = parse_number(raw, t.unit or self.ed.money_unit, percent=ctype == "percent")
         elif ctype in ("code", "unit"):
@@ -421,7 +424,7 @@ class _Reader:
 
 def _all_below(values: list[bytes], count: int) -> bool:
     """Whether every value is a plain number below count (digits only: a sign, a blank or an entity is not)."""
-    return all(v.isdigit() and len(v) <= 18 for v in values) and max(map(int, values)) < count
+    return all(map(bytes.isdigit, values)) and max(map(len, values)) <= 18 and max(map(int, values)) < count
 
 
 @lru_cache(maxsize=65536)
