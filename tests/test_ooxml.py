@@ -5,11 +5,13 @@ indexes, and the reader gives the same findings for the same workbook however it
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from xltools.errors import UnreadableError
 from xltools.ooxml.package import open_package, resolve
 from xltools.ooxml.scan import _exact, _region, scan_sheet
 from xltools.ooxml.styles import Styles, is_date_code
@@ -210,5 +212,38 @@ def test_date_formatted_cell_is_seen_as_a_date() -> None:
         cell = pkg.scan(sheet).cell(ref)
         assert cell is not None and (cell.s, cell.value) == (xfs, "43891") and pkg.is_date(cell.s)
         assert not pkg.is_date(0)
+    finally:
+        pkg.close()
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"])
+def test_parts_parsed_by_the_c_parser_still_refuse_a_dtd_in_any_encoding(part: str) -> None:
+    """The package parses a part with the C parser only after every prolog was checked: a DTD in UTF-16 (no
+    byte pattern sees it) in a part the package itself parses is refused, never expanded."""
+
+    def to16(x: bytes) -> bytes:
+        text = x.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        root = text.index("<", text.index("?>") + 2 if text.startswith("<?xml") else 0)
+        dtd = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        return "\ufeff".encode("utf-16-le") + (text[:root] + dtd + text[root:]).encode("utf-16-le")
+
+    data = edit_zip(workbook_bytes(), {part: to16})
+    with pytest.raises(UnreadableError) as err:
+        open_package(data, "dtd.xlsx").close()
+    assert err.value.finding.rule == "read.unsafe-xml"
+
+
+def test_c_parser_and_defusedxml_build_the_same_trees() -> None:
+    import defusedxml.ElementTree as DET
+
+    from xltools.ooxml.package import _parse_xml
+
+    def shape(el: ET.Element) -> tuple:
+        return (el.tag, sorted(el.attrib.items()), (el.text or "").strip(), [shape(c) for c in el])
+
+    pkg = open_package(workbook_bytes(), "example.xlsx")
+    try:
+        for part in ("xl/workbook.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"):
+            assert shape(_parse_xml(pkg, part)) == shape(DET.fromstring(pkg.part(part), forbid_dtd=True))
     finally:
         pkg.close()
