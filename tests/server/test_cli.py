@@ -60,49 +60,14 @@ def test_init_run_backup(tmp_path: Path) -> None:
     roster = tmp_path / "名单.csv"
     roster.write_text(ROSTER, encoding="utf-8")
     home = tmp_path / "收件"
-    r = _xltools(
-        "serve",
-        "init",
-        str(home),
-        "--roster",
-        str(roster),
-        "--edition",
-        "hebei-county-2020",
-        "--year",
-        "2020",
-        "--deadline",
-        "2020-03-31",
-    )
+    init = ["serve", "init", str(home), "--roster", str(roster), "--edition", "hebei-county-2020", "--year", "2020"]
+    r = _xltools(*init, "--deadline", "2020-03-31")
     assert r.returncode == 2 and "XLTOOLS_ADMIN_PASSWORD" in r.stderr  # no terminal, no password: refused
     assert not (home / "xltools-serve.json").exists()
-    r = _xltools(
-        "serve",
-        "init",
-        str(home),
-        "--roster",
-        str(roster),
-        "--edition",
-        "hebei-county-2020",
-        "--year",
-        "2020",
-        "--deadline",
-        "2020-03-31",
-        XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret",
-    )
+    r = _xltools(*init, "--deadline", "2020-03-31", XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret")
     assert r.returncode == 0, r.stderr
     assert "2 个部门" in r.stdout
-    again = _xltools(
-        "serve",
-        "init",
-        str(home),
-        "--roster",
-        str(roster),
-        "--edition",
-        "hebei-county-2020",
-        "--year",
-        "2020",
-        XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret",
-    )
+    again = _xltools(*init, XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret")
     assert again.returncode != 0 and "不会覆盖" in again.stderr
 
     port = _free_port()

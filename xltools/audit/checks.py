@@ -89,10 +89,6 @@ def fmt_money(v: Decimal, unit: str = "元") -> str:
     return f"{quantize(q, 2):f}{unit}"
 
 
-def _unit_of(n: Number) -> str:
-    return n.unit if n.is_money else n.unit
-
-
 # ---- 1. parts of a total ----
 def check_lists(ex: Extraction, ph: Phrases) -> Iterator[Finding]:
     partial_wholes = ph.words("lists", "partial_wholes")
@@ -105,26 +101,20 @@ def check_lists(ex: Extraction, ph: Phrases) -> Iterator[Finding]:
         exact = pl.complete and len(pl.parts) >= 2 and not any(w in whole.label for w in partial_wholes)
         diff = total - want
         if exact and diff != ZERO:
-            sev = NOTICE if abs(diff) <= tol else ERROR
-            yield at(
-                "audit.parts-sum",
-                sev,
-                whole.place,
-                expected=whole.number.text,
-                actual=fmt_money(total, whole.number.unit),
-                how=how,
-                marker=pl.marker,
-            )
+            rule, sev = "audit.parts-sum", NOTICE if abs(diff) <= tol else ERROR
         elif not exact and diff > tol:
-            yield at(
-                "audit.parts-exceed",
-                ERROR,
-                whole.place,
-                expected=whole.number.text,
-                actual=fmt_money(total, whole.number.unit),
-                how=how,
-                marker=pl.marker,
-            )
+            rule, sev = "audit.parts-exceed", ERROR
+        else:
+            continue
+        yield at(
+            rule,
+            sev,
+            whole.place,
+            expected=whole.number.text,
+            actual=fmt_money(total, whole.number.unit),
+            how=how,
+            marker=pl.marker,
+        )
 
 
 # ---- 2. shares ----

@@ -268,12 +268,18 @@ def retry(request: HttpRequest, version_id: int) -> HttpResponse:
     return redirect("intake:version", version_id=v.pk)
 
 
-@require("any")
-@require_POST
-def submit(request: HttpRequest, code: str) -> HttpResponse:
+def _own_department(request: HttpRequest, code: str) -> Department:
+    """The clerk's own department: submitting and withdrawing are the department's acts, not the bureau's."""
     dept = department_for(request.who, code)  # type: ignore[attr-defined]
     if request.who.bureau:  # type: ignore[attr-defined]
         raise Http404
+    return dept
+
+
+@require("any")
+@require_POST
+def submit(request: HttpRequest, code: str) -> HttpResponse:
+    dept = _own_department(request, code)
     with transaction.atomic():
         dept = Department.objects.select_for_update().get(pk=dept.pk)
         latest = Version.objects.filter(department=dept).defer("findings").first()
@@ -294,9 +300,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
 @require("any")
 @require_POST
 def withdraw(request: HttpRequest, code: str) -> HttpResponse:
-    dept = department_for(request.who, code)  # type: ignore[attr-defined]
-    if request.who.bureau:  # type: ignore[attr-defined]
-        raise Http404
+    dept = _own_department(request, code)
     with transaction.atomic():
         dept = Department.objects.select_for_update().get(pk=dept.pk)
         ok = dept.state == SUBMITTED
