@@ -78,6 +78,30 @@ class Finding:
         return (SEVERITIES.index(self.severity) if self.severity in SEVERITIES else 3, self.sheet, row, col, self.rule)
 
 
+class Verdict:
+    """Counts and verdict of a report holding `findings` and an `unreadable` flag (validate's FileReport and
+    the audit's AuditReport): an unreadable file or any error fails it; warnings and notices never do."""
+
+    findings: list[Finding]
+    unreadable: bool
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def notices(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == NOTICE]
+
+    @property
+    def valid(self) -> bool:
+        return not self.unreadable and not self.errors
+
+
 def finding(
     rule: str, severity: str, sheet: str = "", cell: str = "", check: str = "", table: str = "", **params: Any
 ) -> Finding:

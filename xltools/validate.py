@@ -8,11 +8,11 @@ from pathlib import Path
 from .book import Book
 from .edition.model import Edition
 from .errors import UnreadableError
-from .findings import ERROR, WARNING, Finding
+from .findings import Finding, Verdict
 
 
 @dataclass
-class FileReport:
+class FileReport(Verdict):
     path: str
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
@@ -20,18 +20,6 @@ class FileReport:
     edition: str = ""
     year: int = 0
     diagnosis: object = None  # xltools.diagnose.Diagnosis when identities were checked
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def valid(self) -> bool:
-        return not self.unreadable and not self.errors
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

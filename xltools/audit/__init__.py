@@ -17,7 +17,7 @@ from pathlib import Path
 from ..book import Book
 from ..edition.model import Edition
 from ..errors import UnreadableError
-from ..findings import ERROR, NOTICE, SEVERITIES, WARNING, Finding
+from ..findings import SEVERITIES, Finding, Verdict
 from .document import Document, finish
 from .phrases import Phrases, load_phrases
 
@@ -25,7 +25,7 @@ __all__ = ["AuditReport", "audit_document", "audit_path", "audit_text", "documen
 
 
 @dataclass
-class AuditReport:
+class AuditReport(Verdict):
     path: str
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
@@ -36,22 +36,6 @@ class AuditReport:
     pages: int = 0
     claims: int = 0
     whole: bool = False
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def notices(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == NOTICE]
-
-    @property
-    def valid(self) -> bool:
-        return not self.unreadable and not self.errors
 
 
 _YEAR = re.compile(r"(20\d\d)\s*年(?:度)?[^。]{0,12}?(?:部门|单位)?预算")

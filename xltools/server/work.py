@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..findings import NOTICE, Finding
+from ..findings import Finding
 from ..validate import FileReport, dedupe
 
 # The hook for further checks of an upload (issue 11's narrative audit registers here).
@@ -124,7 +124,7 @@ def _results(
     return {
         "errors": len(report.errors) + (1 if report.unreadable and not report.errors else 0),
         "warnings": len(report.warnings),
-        "notices": sum(1 for f in report.findings if f.severity == NOTICE),
+        "notices": len(report.notices),
         "findings": [f.to_json() for f in report.findings],
         "progress": progress,
         "unit_code": submitted_unit(report.book)[0] if report.book is not None else "",
