@@ -268,9 +268,13 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
         out, js = out_dir / f"merged-{what}-{len(files)}.xlsx", out_dir / f"merged-{what}-{len(files)}.json"
         cluster = client = None
         if what == "cluster":
+            import dask
             from distributed import Client, LocalCluster
 
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+            # Dask's statistical profiler keeps a second's stack samples per cycle for an hour: the workers grew
+            # ~33 KB per book with it (751 MB tree at N = 10,000), flat without (see README, merge).
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
             client.run(lambda: __import__("xltools.validate"))  # warm: the workers import the reading stack
         with Sampler() as s:

@@ -24,7 +24,8 @@ def client() -> Iterator[Any]:
     import dask
 
     # one death of a task's worker is forgiven (retried elsewhere), the second marks the task as killing workers
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # and no statistical profiler on the workers, as the README advises for a merge's cluster
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.worker.profile.enabled": False}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with cluster, distributed.Client(cluster) as c:
         yield c
