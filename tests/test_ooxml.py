@@ -181,6 +181,50 @@ def test_read_from_bytes_is_read_from_the_file(original: Path) -> None:
     assert [f.message for f in by_path.findings] == [f.message for f in by_bytes.findings]
 
 
+def test_value_bytes_store_the_verified_parts_and_copy_the_rest() -> None:
+    """calamine reads the parts inflated and checked at open, stored (not inflated again); a part not kept (a
+    picture, a non-ASCII name, a part already stored) is copied with its own method; same names, order, bytes."""
+    from python_calamine import CalamineWorkbook
+
+    extra = zipfile.ZipInfo("xl/media/图1.png")
+    extra.compress_type = zipfile.ZIP_STORED
+    buf = io.BytesIO(workbook_bytes())
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(extra, b"\x89PNG" + bytes(range(256)))
+        zf.writestr("xl/vbaProject.bin", b"\x00" * 500)
+    original = buf.getvalue()
+    pkg = open_package(original)
+    try:
+        copy = pkg.value_bytes()
+    finally:
+        pkg.close()
+    with zipfile.ZipFile(io.BytesIO(original)) as a, zipfile.ZipFile(io.BytesIO(copy)) as b:
+        assert b.testzip() is None  # every CRC holds
+        assert [i.filename for i in b.infolist()] == [i.filename for i in a.infolist()]
+        assert all(b.read(n) == a.read(n) for n in a.namelist())
+        methods = {i.filename: i.compress_type for i in b.infolist()}
+    assert methods["xl/worksheets/sheet1.xml"] == methods["xl/sharedStrings.xml"] == zipfile.ZIP_STORED
+    assert methods["xl/vbaProject.bin"] == zipfile.ZIP_DEFLATED and methods["xl/media/图1.png"] == zipfile.ZIP_STORED
+    before, after = (
+        CalamineWorkbook.from_filelike(io.BytesIO(original)),
+        CalamineWorkbook.from_filelike(io.BytesIO(copy)),
+    )
+    assert after.sheet_names == before.sheet_names
+    for name in before.sheet_names:
+        assert after.get_sheet_by_name(name).to_python() == before.get_sheet_by_name(name).to_python()
+
+
+def test_value_bytes_write_a_parent_target_the_usual_way() -> None:
+    pkg = open_package(producers.sheet_target_parent())
+    try:
+        copy = pkg.value_bytes()
+    finally:
+        pkg.close()
+    with zipfile.ZipFile(io.BytesIO(copy)) as zf:
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    assert b"../" not in rels and b'Target="worksheets/' in rels
+
+
 def test_bytes_that_are_not_a_workbook_name_the_given_path() -> None:
     from xltools.errors import UnreadableError
 

@@ -107,6 +107,7 @@ class Package:
     _rels: dict[str, list[Relationship]] = field(default_factory=dict)
     _styles: Styles | None = None
     _sst_count: int | None = None
+    _values: bytes | None = None  # value_bytes(), built once
 
     # ---- parts and relationships ----
     def has(self, part: str) -> bool:
@@ -225,12 +226,21 @@ class Package:
         return _INDEX.fullmatch(raw) is not None and int(raw) < self.shared_strings
 
     def value_bytes(self) -> bytes:
-        """The bytes a value reader (python-calamine) should read: the file itself, or, when the workbook names
-        its parts in a form such a reader does not resolve ('../xl/worksheets/…', './…'), the same package with
-        those targets written the usual way (parts relative to xl/). Nothing else changes."""
+        """The bytes a value reader (python-calamine) should read: the same package with every part verified and
+        kept at open stored uncompressed (its bytes are the ones checked, and no reader inflates them a second
+        time), the others copied as they are. When the workbook names its parts in a form such a reader does not
+        resolve ('../xl/worksheets/…', './…'), those targets are written the usual way (parts relative to xl/).
+        Nothing else changes."""
+        if self._values is None:
+            assert self._zip is not None
+            self._values = _stored_copy(self.data, self._zip.infolist(), self._parts, self._usual_targets())
+        return self._values
+
+    def _usual_targets(self) -> dict[str, bytes]:
+        """{the workbook's relationships part: its bytes with odd targets written the usual way}, or {}."""
         rels_part = rels_part_of(self.workbook_part)
         if self.workbook_part != "xl/workbook.xml" or not self.has(rels_part):
-            return self.data
+            return {}
         raw = self.part(rels_part)
         odd = [
             (m.group(0), m.group(2))
@@ -238,22 +248,18 @@ class Package:
             if re.search(rb"(?:^|/)\.\.?/", m.group(2))
         ]
         if not odd:
-            return self.data
+            return {}
         for whole, target in odd:
             part = resolve(self.workbook_part, target.decode("utf-8", "replace"))
             if not self.has(part):
                 continue  # a target outside the package stays as it is: no reader finds it
             usual = part[len("xl/") :] if part.startswith("xl/") else "/" + part
             raw = raw.replace(whole, b' Target="' + usual.encode() + b'"')
-        buf = io.BytesIO()
-        assert self._zip is not None
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-            for info in self._zip.infolist():
-                out.writestr(info.filename, raw if info.filename == rels_part else self.part(info.filename))
-        return buf.getvalue()
+        return {rels_part: raw}
 
     def close(self) -> None:
         self._parts = {}
+        self._values = None
         self._scans = {}
         if self._zip is not None:
             self._zip.close()
@@ -507,6 +513,69 @@ def _check_sizes(path: Path, data: bytes, infos: list[zipfile.ZipInfo]) -> dict[
         if keep:
             kept[info.filename] = b"".join(pieces)
     return kept
+
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+
+
+def _stored_copy(
+    data: bytes, infos: list[zipfile.ZipInfo], kept: dict[str, bytes], replaced: dict[str, bytes]
+) -> bytes:
+    """A zip of the same parts in the same order: those in `replaced` or `kept` (inflated and verified by
+    _check_sizes) stored uncompressed, every other one copied with its method, sizes and CRC as they are. Called
+    after _check_sizes, so every entry's local header is known to be in place."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for info in infos:
+        try:
+            name, flags = info.filename.encode("ascii"), 0
+        except UnicodeEncodeError:
+            name, flags = info.filename.encode("utf-8"), 0x800
+        body = replaced.get(info.filename)
+        if body is not None:
+            method, crc, size = zipfile.ZIP_STORED, zlib.crc32(body), len(body)
+            raw = body
+        elif (body := kept.get(info.filename)) is not None:
+            method, crc, size = zipfile.ZIP_STORED, info.CRC, info.file_size
+            raw = body
+        else:
+            method, crc, size = info.compress_type, info.CRC, info.file_size
+            at = info.header_offset
+            n, m = struct.unpack_from("<HH", data, at + 26)
+            raw = data[at + 30 + n + m : at + 30 + n + m + info.compress_size]
+        y, mo, d, hh, mi, ss = info.date_time
+        dtime, ddate = (hh << 11) | (mi << 5) | (ss // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
+        head = _LOCAL.pack(b"PK\x03\x04", 20, flags, method, dtime, ddate, crc, len(raw), size, len(name), 0)
+        central.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                20,
+                20,
+                flags,
+                method,
+                dtime,
+                ddate,
+                crc,
+                len(raw),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+        )
+        out += (head, name, raw)
+        offset += len(head) + len(name) + len(raw)
+    directory = b"".join(central)
+    out += (directory, _END.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(directory), offset, 0))
+    return b"".join(out)
 
 
 def _part_label(zf: zipfile.ZipFile, part: str) -> str:
