@@ -488,7 +488,7 @@ def _check_sizes(path: Path, data: bytes, infos: list[zipfile.ZipInfo]) -> dict[
             continue
         inflater = zlib.decompressobj(-15)
         out, crc = 0, 0
-        keep = info.file_size <= KEEP_PART and info.filename.endswith(".xml")
+        keep = info.file_size <= KEEP_PART and info.filename.endswith((".xml", ".rels"))
         pieces: list[bytes] = []
         pos, stop = start, min(start + info.compress_size, len(data))
         while pos < stop:
