@@ -23,6 +23,7 @@ Key = tuple[str, str, str]
 
 INPUT, FORMULA, CHANGED, OVERWRITTEN = "input", "formula", "formula-changed", "overwritten"
 REFUSED = "refused"  # an input cell whose content the reader refused, with a finding there: blank to every check
+_UNSET = object()  # not yet in the memo (None is a memoised amount)
 
 
 @dataclass(slots=True)
@@ -51,6 +52,7 @@ class Book:
     _memo: dict[Key, Decimal | None] = field(default_factory=dict, repr=False)
     _codes: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     _figures: dict[str, Decimal | None] = field(default_factory=dict, repr=False)
+    _top: dict[str, list[str]] = field(default_factory=dict, repr=False)
     stamp: dict[str, str] = field(default_factory=dict)  # the template's _xltools stamp as read (edition, marks)
 
     # ---- access ----
@@ -86,21 +88,25 @@ class Book:
     def amount(self, table: str, row: str, col: str) -> Decimal | None:
         """The effective amount of a cell: the recomputed value for an intact formula, else the content."""
         key = (table, row, col)
-        memo = self._memo
-        if key in memo:
-            return memo[key]
+        out = self._memo.get(key, _UNSET)
+        if out is not _UNSET:
+            return out  # type: ignore[return-value]
         c = self.cells.get(key)
-        t = self.edition.table(table)
-        if c is not None and c.state in (INPUT, OVERWRITTEN):
-            out = c.amount
-        elif c is not None and c.state == CHANGED and c.amount is not None:
-            out = c.amount
-        elif is_formula(self.edition, t, row, col):
-            out = self.computed(table, row, col)
+        t = None
+        if c is not None and (
+            c.state == INPUT or c.state == OVERWRITTEN or (c.state == CHANGED and isinstance(c.value, Decimal))
+        ):
+            out = c.value if isinstance(c.value, Decimal) else None
         else:
-            out = c.amount if c is not None else None
-        if out is None and t.blank == "zero" and not (c is not None and isinstance(c.value, str)):
-            out = ZERO if t.column(col).is_numeric else None
+            t = self.edition.table(table)
+            if is_formula(self.edition, t, row, col):
+                out = self.computed(table, row, col)
+            else:
+                out = c.value if c is not None and isinstance(c.value, Decimal) else None
+        if out is None and not (c is not None and isinstance(c.value, str)):
+            t = t or self.edition.table(table)
+            if t.blank == "zero":
+                out = ZERO if t.column(col).is_numeric else None
         self._memo[key] = out
         return out
 
@@ -116,12 +122,15 @@ class Book:
 
     def top_rows(self, table: str) -> list[str]:
         """Rows summed into the 合计 row: the 类 rows of a coded table, else every row."""
-        t = self.edition.table(table)
-        rows = self.rows(table)
-        if not t.code_list:
-            return rows
-        top = self.edition.codes[t.code_list].levels[0]
-        return [r for r in rows if len(self.code(table, r)) == top]
+        got = self._top.get(table)
+        if got is None:
+            t = self.edition.table(table)
+            got = self.rows(table)
+            if t.code_list:
+                top = self.edition.codes[t.code_list].levels[0]
+                got = [r for r in got if len(self.code(table, r)) == top]
+            self._top[table] = got
+        return got
 
     def rows_with_code(self, table: str, code: str) -> list[str]:
         index = self._codes.get(table)
@@ -143,8 +152,11 @@ class Book:
         return row_ids(self.edition.table(ref.table), ref)
 
     def eval_ref(self, ref: Ref, row: str = "") -> Decimal:
+        kind = ref.kind
+        if kind == "cell" or kind == "current":  # one cell, the common case: the very sum, without a generator
+            return ZERO + (self.amount(ref.table, ref.row if kind == "cell" else row, ref.col) or ZERO)
         rows = self.ref_rows(ref, row)
-        if len(rows) == 1:  # one cell, the common case: the very sum, without a generator
+        if len(rows) == 1:
             return ZERO + (self.amount(ref.table, rows[0], ref.col) or ZERO)
         return sum((self.amount(ref.table, r, ref.col) or ZERO for r in rows), ZERO)
 

@@ -3,8 +3,9 @@ duplicates (spec I11–I13); stale classification names in free text."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from ..book import FORMULA, INPUT, Book
@@ -155,14 +156,13 @@ def check_stale_text(book: Book) -> Iterator[Finding]:
     stale = _stale_names(ed)
     if not stale:
         return
+    any_old, is_text = _stale_search(ed), _text_cells(ed)
     for cell in book.cells.values():
-        if cell.state != INPUT or not isinstance(cell.value, str):
+        if cell.state != INPUT or not isinstance(cell.value, str) or any_old(cell.value) is None:
+            continue  # most cells: one search for every old name at once
+        if not is_text(cell.table, cell.row, cell.col):
             continue
         t = ed.table(cell.table)
-        col = t.column(cell.col)
-        row = t.row(cell.row) if t.kind == "fixed" else None
-        if t.cell_type(row, col) != "text":
-            continue
         for old, new, since in stale:
             if old in cell.value:
                 yield finding(
@@ -189,3 +189,23 @@ def _stale_names(ed: Edition) -> tuple[tuple[str, str, int], ...]:
         for old, (_code, new, since) in ed.stale_names.items()
         if since <= ed.year and not any(old in name for name in current)
     )
+
+
+@lru_cache(maxsize=16)
+def _stale_search(ed: Edition) -> Callable[[str], re.Match[str] | None]:
+    """A search for any of the edition's old names (a cell holding none of them needs no further look)."""
+    return re.compile("|".join(re.escape(old) for old, _new, _since in _stale_names(ed))).search
+
+
+@lru_cache(maxsize=16)
+def _text_cells(ed: Edition) -> Callable[[str, str, str], bool]:
+    """Whether (table, row, column) is a free-text cell: a fixed table's by row and column, a list table's by
+    column (computed once per edition)."""
+    fixed: set[tuple[str, str, str]] = set()
+    listed: set[tuple[str, str]] = set()
+    for t in ed.tables:
+        if t.kind == "fixed":
+            fixed.update((t.id, r.id, c.key) for r in t.rows for c in t.columns if t.cell_type(r, c) == "text")
+        else:
+            listed.update((t.id, c.key) for c in t.columns if t.cell_type(None, c) == "text")
+    return lambda table, row, col: (table, row, col) in fixed or (table, col) in listed

@@ -21,7 +21,7 @@ from typing import Any
 from ..book import INPUT, Book
 from ..cells import parse_a1
 from ..edition.layout import table_layout
-from ..edition.model import Edition, Table
+from ..edition.model import Column, Edition, Row, Table
 from ..findings import ERROR, Finding, finding
 from .labels import cell_label, quoted
 
@@ -99,25 +99,42 @@ def _value(book: Book, t: Table, row: str, col: str) -> Any:
 def failures(book: Book, t: Table) -> list[tuple[str, str, str]]:
     """(rule, row, column) of every failing cell, plain-Python backend."""
     rows = book.rows(t.id)
-    required = _required(t)
+    required, checks, unique = _failure_plan(book.edition, t.id)
+    cells, tid, amount = book.cells, t.id, book.amount
     out: list[tuple[str, str, str]] = []
     for row in rows:
-        for c in required:
-            if _value(book, t, row, c.key) is None:
-                out.append(("cell.required", row, c.key))
-        for chk in column_checks(book.edition, t.id):
-            v = _value(book, t, row, chk.column)
-            if v is not None and not chk.ok(v):
-                out.append((chk.rule, row, chk.column))
-    for c in t.columns:
-        if c.unique:
-            seen: set[Any] = set()
-            for row in rows:
-                v = _value(book, t, row, c.key)
-                if v is not None and v in seen:
-                    out.append(("cell.duplicate", row, c.key))
-                seen.add(v)
+        for key, numeric in required:  # _value, inlined: the checks visit every cell of every present row
+            cell = cells.get((tid, row, key))
+            v = None if cell is None else amount(tid, row, key) if numeric and cell.state != INPUT else cell.value
+            if v is None:
+                out.append(("cell.required", row, key))
+        for key, numeric, ok, rule in checks:
+            cell = cells.get((tid, row, key))
+            v = None if cell is None else amount(tid, row, key) if numeric and cell.state != INPUT else cell.value
+            if v is not None and not ok(v):
+                out.append((rule, row, key))
+    for key in unique:
+        seen: set[Any] = set()
+        for row in rows:
+            v = _value(book, t, row, key)
+            if v is not None and v in seen:
+                out.append(("cell.duplicate", row, key))
+            seen.add(v)
     return out
+
+
+@lru_cache(maxsize=128)
+def _failure_plan(
+    ed: Edition, table_id: str
+) -> tuple[tuple[tuple[str, bool], ...], tuple[tuple[str, bool, Callable[[Any], bool], str], ...], tuple[str, ...]]:
+    """(required columns, column checks, unique columns) of a list table, each column with whether it is
+    numeric: computed once per edition, not on every cell."""
+    t = ed.table(table_id)
+    return (
+        tuple((c.key, c.is_numeric) for c in _required(t)),
+        tuple((chk.column, t.column(chk.column).is_numeric, chk.ok, chk.rule) for chk in column_checks(ed, table_id)),
+        tuple(c.key for c in t.columns if c.unique),
+    )
 
 
 def required_columns(t: Table) -> tuple[Any, ...]:
@@ -287,47 +304,51 @@ def column_finding(ed: Edition, t: Table, rule: str, col: str, v: Any, a1: str, 
 def check_fixed(book: Book, t: Table) -> Iterator[Finding]:
     """A fixed table's input cells against the type of their row or column (a form's rows carry their own)."""
     ed = book.edition
-    for r in t.rows:
-        for c in t.value_columns(r.side):
-            if c.key in r.na:
-                continue
-            cell = book.cell(t.id, r.id, c.key)
-            if cell is None or cell.state != INPUT:
-                continue
-            ctype = t.cell_type(r, c)
-            required = r.required or c.required
-            v = cell.value
-            if v is None:
-                if required in ("error", "warning") and ctype not in ("money", "number"):
-                    label = cell_label(ed, t.id, r.id, c.key)
-                    yield finding("cell.required", required, t.sheet, cell.a1, table=t.id, label=label)
-                continue
-            if ctype in ("money", "number") and isinstance(v, Decimal) and v < 0:
+    cells = book.cells
+    for r, c, ctype in _fixed_plan(ed, t.id):
+        cell = cells.get((t.id, r.id, c.key))
+        if cell is None or cell.state != INPUT:
+            continue
+        required = r.required or c.required
+        v = cell.value
+        if v is None:
+            if required in ("error", "warning") and ctype not in ("money", "number"):
                 label = cell_label(ed, t.id, r.id, c.key)
-                yield finding("cell.negative", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=format(v, "f"))
-            enum = r.enum or c.enum
-            if ctype == "enum" and enum and str(v) not in ed.enums[enum]:
-                yield finding(
-                    "cell.not-in-list",
-                    ERROR,
-                    t.sheet,
-                    cell.a1,
-                    table=t.id,
-                    label=cell_label(ed, t.id, r.id, c.key),
-                    raw=v,
-                    allowed="、".join(ed.enums[enum]),
-                )
-            pattern = r.pattern or c.pattern
-            if pattern and not re.match(pattern, str(v)):
-                hint = r.pattern_hint or c.pattern_hint
-                yield finding(
-                    "cell.bad-pattern",
-                    ERROR,
-                    t.sheet,
-                    cell.a1,
-                    table=t.id,
-                    label=cell_label(ed, t.id, r.id, c.key),
-                    raw=v,
-                    pattern_hint="default",
-                    **({"hint": hint} if hint else {}),
-                )
+                yield finding("cell.required", required, t.sheet, cell.a1, table=t.id, label=label)
+            continue
+        if ctype in ("money", "number") and isinstance(v, Decimal) and v < 0:
+            label = cell_label(ed, t.id, r.id, c.key)
+            yield finding("cell.negative", ERROR, t.sheet, cell.a1, table=t.id, label=label, raw=format(v, "f"))
+        enum = r.enum or c.enum
+        if ctype == "enum" and enum and str(v) not in ed.enums[enum]:
+            yield finding(
+                "cell.not-in-list",
+                ERROR,
+                t.sheet,
+                cell.a1,
+                table=t.id,
+                label=cell_label(ed, t.id, r.id, c.key),
+                raw=v,
+                allowed="、".join(ed.enums[enum]),
+            )
+        pattern = r.pattern or c.pattern
+        if pattern and not re.match(pattern, str(v)):
+            hint = r.pattern_hint or c.pattern_hint
+            yield finding(
+                "cell.bad-pattern",
+                ERROR,
+                t.sheet,
+                cell.a1,
+                table=t.id,
+                label=cell_label(ed, t.id, r.id, c.key),
+                raw=v,
+                pattern_hint="default",
+                **({"hint": hint} if hint else {}),
+            )
+
+
+@lru_cache(maxsize=256)
+def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str], ...]:
+    """(row, column, cell type) of every value cell of a fixed table that applies to its row (once per edition)."""
+    t = ed.table(table_id)
+    return tuple((r, c, t.cell_type(r, c)) for r in t.rows for c in t.value_columns(r.side) if c.key not in r.na)
