@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xltools.edition.layout import table_layout
 from xltools.validate import validate_file
@@ -168,3 +170,35 @@ def test_openpyxl_resaved_workbook_still_validates(tmp_path: Path) -> None:
     assert [(f.rule, f.cell) for f in validate_file(p).findings] == [
         (f.rule, f.cell) for f in validate_file(EXAMPLE).findings
     ]
+
+
+_RAW = st.one_of(
+    st.integers(min_value=-(10**14), max_value=10**14),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=12),
+    st.sampled_from(["", " 12 ", "\x0b税", "\u3000１２３", "1,234.5", "2000万", "（一）", "—", "a\tb", "x" * 10001]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=_RAW, ctype=st.sampled_from(["money", "number", "percent", "year", "code", "unit", "text", "enum"]))
+def test_plain_values_are_what_the_full_parse_gives_without_notes(raw: object, ctype: str) -> None:
+    """The reader's quick path (normalise.plain) gives the full parse's value, and only where it makes no note."""
+    from decimal import Decimal
+
+    from xltools.reader.normalise import SLOW, clean_code, clean_text, parse_number, plain
+
+    got = plain(raw, ctype, 2)
+    if ctype in ("money", "number", "percent", "year"):
+        full = parse_number(raw, "元", percent=ctype == "percent")
+        if ctype == "money" and isinstance(full.value, Decimal) and full.value.as_tuple().exponent < -2:
+            full.notes.append(("cell.excess-precision", {}))
+    else:
+        full = (clean_code if ctype in ("code", "unit") else clean_text)(raw)
+    if got is SLOW:  # the quick path is taken for the usual cells: text in a text cell, an integer amount
+        assert full.notes or not (type(raw) is str and ctype == "text" or type(raw) is int and ctype == "number")
+    else:
+        assert not full.notes and got == full.value and type(got) is type(full.value)
+        if isinstance(got, Decimal):
+            assert got.as_tuple() == full.value.as_tuple()  # the same digits and exponent, not only equal

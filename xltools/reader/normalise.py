@@ -52,6 +52,37 @@ class Parsed:
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (rule, params)
 
 
+NUMBER_TYPES = frozenset({"money", "number", "percent", "year"})
+CODE_TYPES = frozenset({"code", "unit"})
+SLOW = object()  # plain(): the cell needs the full parse (a note, or a value that is not plain)
+
+
+def plain(raw: Any, ctype: str, decimals: int) -> Any:
+    """The value of the usual cell, which no normalisation touches and no note is made for: a finite number
+    within range in a numeric cell (in a money cell at most `decimals` places), text without control characters
+    within the length limit elsewhere. The very value parse_number, clean_text or clean_code would give;
+    SLOW for every other cell (those functions then parse it, with their notes)."""
+    kind = type(raw)
+    if ctype in NUMBER_TYPES:
+        if kind is int:
+            value = Decimal(raw)
+        elif kind is float and math.isfinite(raw):
+            value = from_float(raw)
+        else:
+            return SLOW
+        if abs(value) >= MAX_AMOUNT or (ctype == "money" and value.as_tuple().exponent < -decimals):  # type: ignore[operator]
+            return SLOW
+        return value
+    if kind is not str or _CONTROL.search(raw) is not None:
+        return SLOW
+    text = raw.strip()
+    if len(text) > MAX_TEXT:
+        return SLOW
+    if ctype in CODE_TYPES and text:
+        return unicodedata.normalize("NFKC", text).replace(" ", "")
+    return text or None
+
+
 def clean_text(raw: Any) -> Parsed:
     if raw is None or raw == "":
         return Parsed(None)

@@ -28,7 +28,7 @@ from ..ooxml.scan import SheetScan
 from ..stamp import CODE_SHEET, FINDINGS_SHEET, GUIDE_SHEET, STAMP_SHEET
 from ..typedcells import bad_string_index, constant_value, formula_kind, wrong_type
 from ..typedcells import shown as shown_value
-from .normalise import WARNINGS, clean_code, clean_text, parse_number
+from .normalise import SLOW, WARNINGS, clean_code, clean_text, parse_number, plain
 
 try:  # calamine's own exception types (XmlError, ZipError, WorksheetNotFound, …) share this base
     from python_calamine import CalamineError
@@ -368,7 +368,12 @@ class _Reader:
             return
         if raw == "" or raw is None:
             return  # blank: nothing to normalise
-        ctype = t.cell_type(r, c)
+        ctype = r.type if r is not None and r.type else c.type  # t.cell_type(r, c)
+        if not error_value:
+            value = plain(raw, ctype, self.ed.money_decimals)
+            if value is not SLOW:
+                cell.value = value  # the usual cell: what _parse would give, without a note
+                return
         if ctype not in NUMERIC and (error_value or wrong_type(raw)):  # numbers: cell.not-a-number
             if error_value:
                 self.note("cell.error-value", ERROR, t, a, label=_label(t, r, c), value=raw)
