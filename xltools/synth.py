@@ -146,9 +146,7 @@ class _Gen:
             }
             for n in rng.sample(texts.raw("synth.org.names"), rng.randint(1, 4))
         ]
-        data["proc"] = {
-            k: {"amount": _money(self.amount(0, 20) * (rng.random() < 0.5))} for k in ("goods", "works", "services")
-        }
+        proc = {k: self.amount(0, 20) * (rng.random() < 0.5) for k in ("goods", "works", "services")}
         data["opex"] = {"amount": {"amount": _money(public)}}
         housing = round(rng.uniform(0, 2000), 2)
         data["assets"] = {
@@ -165,6 +163,12 @@ class _Gen:
         total_inc = sum(
             r["p_g"] + r["u_g"] + r["j_g"] + r["j_f"] + r["p_o"] + r["u_o"] + r["j_o"] for r in rows.values()
         )
+        # 政府采购 is spent out of the department's budget: a small department's draws are scaled down to fit
+        # (the tie 政府采购 ≤ 支出总计 holds for every seed; the draws above are unchanged, so are other seeds).
+        spent = sum(proc.values())
+        data["proc"] = {
+            k: {"amount": _money(v if spent <= total_inc else v * total_inc // spent)} for k, v in proc.items()
+        }
         data["prior"] = (
             {}
             if rng.random() < 0.2

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xltools.book import book_from_data
@@ -47,6 +47,7 @@ def test_thousand_departments_validate_clean(full_size: None, tmp_path: Path) ->
 # synth.department derives the 单位编码 from the seed: above ~10^9 it has 13 digits and breaks the cover's
 # 3–12 digit pattern (a generator limit, found by this test), so seeds are drawn below 10^8.
 @given(seed=st.integers(min_value=0, max_value=10**8))
+@example(seed=1735)  # 政府采购 drawn above a small department's 支出总计 (cross.not-exceed), before the cap
 def test_any_seed_validates_clean(seed: int, tmp_path: Path) -> None:
     ed = corpus.edition()
     path = tmp_path / f"h-{seed}.xlsx"
