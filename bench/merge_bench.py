@@ -159,19 +159,26 @@ def generate(n: int, broken: float, jobs: int) -> list[Path]:
 # ---- measuring one thing in a fresh process ----
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """RSS of pid and all its descendants (pool workers; a local cluster's nannies and their workers), in kB."""
-
-    def rss(p: int) -> int:
+def _children(pid: int) -> list[int] | None:
+    """pid's child processes from /proc/PID/task/*/children (None where the kernel lacks that file)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    out: list[int] = []
+    for tid in tasks:
         try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out.extend(int(x) for x in fh.read().split())
+        except FileNotFoundError:
+            return None
         except OSError:
             pass
-        return 0
+    return out
 
+
+def _all_children(pid: int) -> set[int]:
+    """The whole /proc scan (every process's parent): what a kernel without the children files needs."""
     parent: dict[int, int] = {}
     for p in os.listdir("/proc"):
         if p.isdigit():
@@ -185,6 +192,33 @@ def _tree_rss_kb(pid: int) -> int:
         more = {p for p, pp in parent.items() if pp in tree} - tree
         tree |= more
         grew = bool(more)
+    return tree
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of pid and all its descendants (pool workers; a local cluster's nannies and their workers), in kB.
+
+    The tree is walked down from pid through the kernel's children lists: a scan of all of /proc every 20 ms
+    cost ~3 ms of CPU each, an eighth of a core taken from the run being measured."""
+
+    def rss(p: int) -> int:
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    tree, todo = {pid}, [pid]
+    while todo:
+        kids = _children(todo.pop())
+        if kids is None:
+            tree = _all_children(pid)
+            break
+        todo.extend(k for k in kids if k not in tree)
+        tree.update(kids)
     return sum(rss(p) for p in tree)
 
 

@@ -33,7 +33,7 @@ from ..cells import col_letter, quote_sheet
 from ..edition.model import Edition, Table
 from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
-from ..template.fit import fit_row, line_count, row_height
+from ..template.fit import line_count, row_height
 from . import spec
 from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
@@ -91,7 +91,7 @@ class _Writer:
         self.r, self.spool, self.ed, self.stacked_rows = result, spool, result.edition, rows
         self.streamed: dict[str, int] = {}  # stacked table id -> its worksheet index (its part in the package)
         self.summary_index = -1  # 汇总's worksheet index when its department rows are streamed
-        self.inputs_index = -1  # 校验结果's, when its rows after the first are streamed
+        self.inputs_index = -1  # 校验结果's, when it has rows (all of them streamed)
         self.before_inputs = before_inputs
         self.wb = xlsxwriter.Workbook(
             str(path),
@@ -162,8 +162,6 @@ class _Writer:
             last_rows = self._departments(ed, summary, stacked)
             for c in spec.classifications(ed):
                 self._classification(ed, classes[c.id], c, last_rows)
-        if self.before_inputs is not None:
-            self.before_inputs()
         self._inputs(inputs)
         self._roster(roster)
         self._about(about)
@@ -280,30 +278,15 @@ class _Writer:
         inputs = self.r.inputs
         if not inputs:
             return
-        # The first input's row through xlsxwriter (its formats get their indices as they always did); the
-        # others are rendered in step 2 (_input_rows), in place of a placeholder in the last row.
-        facts, findings = details(self.spool, inputs[0])
-        fit_row(ws, 1, _fitted(inputs[0], findings))  # printed whole
+        # Every input's row is rendered in step 2 (_input_rows), in place of rows 2 … N + 1, once the county checks
+        # (which add findings) are in: they run while the stacked sheets are written. xlsxwriter writes a
+        # stand-in first row with 校验结果's two formats in the order the first input's row uses them, so they get
+        # the indices they always had, and a placeholder in the last row, so it states the sheet's dimension.
         ws.write_number(1, 0, 1, self.f_top)
-        ws.write_string(1, 1, inputs[0].status, self.f_top)
-        self._text(ws, 1, 2, inputs[0].unit_code, self.f_top)
-        self._text(ws, 1, 3, inputs[0].unit_name, self.f_top)
-        ws.write_string(1, 4, inputs[0].path, self.f_wrap)
-        ws.write_number(1, 5, inputs[0].errors, self.f_top)
-        ws.write_number(1, 6, inputs[0].warnings, self.f_top)
-        self._text(ws, 1, 7, inputs[0].reason, self.f_wrap)
-        self._text(ws, 1, 8, findings_text(findings), self.f_wrap)
-        self._text(ws, 1, 9, inputs[0].edition, self.f_top)
-        if inputs[0].year:
-            ws.write_number(1, 10, inputs[0].year, self.f_top)
-        if facts.mtime is not None:
-            ws.write_string(1, 11, mtime_text(facts.mtime), self.f_top)
-        if facts.size is not None:
-            ws.write_number(1, 12, facts.size, self.f_top)
-        self._text(ws, 1, 13, facts.sha256, self.f_top)
+        ws.write_blank(1, 4, None, self.f_wrap)
         if len(inputs) > 1:
             ws.write_string(len(inputs), 0, "")
-            self.inputs_index = ws.index
+        self.inputs_index = ws.index
         ws.autofilter(0, 0, len(inputs), len(labels) - 1)
 
     # ---- 名单核对: every roster entry with its status, then the submitted codes the roster lacks ----
@@ -399,22 +382,29 @@ def mtime_text(mtime: float) -> str:
 # ---- step 2: the stacked sheets' rows, streamed into the package ----
 
 
-def _placeholder(xml: bytes, row: int) -> tuple[int, int]:
-    """Byte offsets of the placeholder row (the <row> element numbered `row`) and of what follows it (the next
-    <row>, or the </sheetData> end tag), found by an XML parser in the sheet xlsxwriter wrote."""
+def _placeholder(xml: bytes, row: int, first: int | None = None) -> tuple[int, int]:
+    """Byte offsets of the placeholder row (the <row> element numbered `row`; with `first`, of the row numbered
+    `first`, the rows up to `row` replaced with it) and of what follows it (the next <row>, or the </sheetData>
+    end tag), found by an XML parser in the sheet xlsxwriter wrote."""
     parser = expat.ParserCreate()
     where = {"row": -1, "end": -1}
-    number = str(row)
+    number, start_at = str(row), str(row if first is None else first)
+    seen_last = False
 
     def start(name: str, attrs: Any) -> None:
+        nonlocal seen_last
         if name == "row":
-            if where["row"] >= 0 and where["end"] < 0:
+            if seen_last and where["end"] < 0:
                 where["end"] = parser.CurrentByteIndex
-            elif attrs.get("r") == number:
+                return
+            r = attrs.get("r")
+            if r == start_at and where["row"] < 0:
                 where["row"] = parser.CurrentByteIndex
+            if r == number and where["row"] >= 0:
+                seen_last = True
 
     def end(name: str) -> None:
-        if name == "sheetData" and where["row"] >= 0 and where["end"] < 0:
+        if name == "sheetData" and seen_last and where["end"] < 0:
             where["end"] = parser.CurrentByteIndex
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
@@ -460,9 +450,9 @@ def _row_tag(cells: list[tuple[str, float]]) -> str:
 
 
 def _input_rows(w: _Writer) -> Iterator[str]:
-    """校验结果's rows after the first (rows 3 … N + 1), as xlsxwriter writes the first one (_inputs)."""
+    """校验结果's rows (rows 2 … N + 1), as xlsxwriter writes them (a test compares the cells' XML)."""
     top, wrap = w.f_top.xf_index, w.f_wrap.xf_index
-    for y, e in enumerate(w.r.inputs[1:], start=2):
+    for y, e in enumerate(w.r.inputs, start=1):
         facts, findings = details(w.spool, e)
         parts = [_row_tag(_fitted(e, findings)), num_cell("A", y, top), _cell_s("B", e.status, top)]
         if e.unit_code:
@@ -523,22 +513,28 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
         for tid, n in y.items() if files else ():
             if n - 1 != w.stacked_rows[tid]:
                 raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
-        streamed = []  # (part, placeholder row, its rows, temporary file name: no table id starts with _)
+        # (part, placeholder row and first row replaced, its rows, temporary file name: no table id starts with _)
+        streamed: list[tuple[str, int, int | None, Callable[[], Iterator[str]], str]] = []
         if summary:
-            streamed.append((summary, 2, _summary_rows(w), "_summary"))
+            streamed.append((summary, 2, None, lambda: _summary_rows(w), "_summary"))
         if w.inputs_index >= 0:
-            streamed.append(
-                (f"xl/worksheets/sheet{w.inputs_index + 1}.xml", len(w.r.inputs) + 1, _input_rows(w), "_inputs")
-            )
-        for part, at, rendered, name in streamed:
+            part = f"xl/worksheets/sheet{w.inputs_index + 1}.xml"
+            streamed.append((part, len(w.r.inputs) + 1, 2, lambda: _input_rows(w), "_inputs"))
+        waited = False
+        for part, at, first, rendered, name in streamed:
+            if name == "_inputs" and w.before_inputs is not None:
+                w.before_inputs()  # the county checks' findings: they ran while the sheets above were written
+                waited = True
             xml = zin.read(part)
-            a, b = _placeholder(xml, at)
+            a, b = _placeholder(xml, at, first)
             with open(work / f"{name}.xml", "wb") as fh:
                 fh.write(xml[:a])
-                for row in rendered:
+                for row in rendered():
                     fh.write(row.encode("utf-8"))
                 fh.write(xml[b:])
             parts[part] = name
+        if not waited and w.before_inputs is not None:
+            w.before_inputs()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
             for info in zin.infolist():
                 # each part keeps the name, date and attributes xlsxwriter gave it
@@ -562,7 +558,8 @@ def write_xlsx(
     rows: dict[str, int],
     before_inputs: Callable[[], None] | None = None,
 ) -> None:
-    """`before_inputs` runs before the 校验结果 sheet is written (the county checks add findings there)."""
+    """`before_inputs` runs before the 校验结果 sheet's rows are written (the county checks add findings there),
+    after the stacked sheets' (it is called once, also when there is no input)."""
 
     def write(tmp: Path) -> None:
         work = Path(tempfile.mkdtemp(prefix=".xltools-merge-", dir=tmp.parent))
