@@ -153,6 +153,7 @@ def merge(
             else:
                 reused += 1
                 arrived(entry_of(hit[1], hit[0]))
+        found.files = []  # each path lives on in its input's record only (one copy per input, not two)
         from . import county
 
         live = county.watch(spool, jobs or default_jobs())  # checks the departments while they arrive
@@ -162,6 +163,7 @@ def merge(
             outcomes = run_dask(todo, scheduler, with_csv)
         else:
             outcomes = run_workers(todo, effective_jobs(jobs, len(todo)), with_csv)
+        todo = []  # the workers' loop holds the paths, and lets each go when its result is in
         for res, packed in outcomes:
             arrived(entry_of(res, spool.put(res, packed, with_csv)))
         spool.commit()

@@ -54,10 +54,13 @@ def _isolated(path: str, with_csv: bool) -> Outcome:
 
 
 def run_workers(files: list[str], jobs: int, with_csv: bool = False) -> Iterator[Outcome]:
-    """Outcomes in completion order, on `jobs` processes (1: in this process)."""
-    if jobs <= 1 or len(files) <= 1:
-        for path in files:
-            yield prepare(path, with_csv)
+    """Outcomes in completion order, on `jobs` processes (1: in this process). Each path is let go when its
+    result is in (the result carries its own copy): the caller should drop its list too."""
+    todo = list(reversed(files))
+    del files
+    if jobs <= 1 or len(todo) <= 1:
+        while todo:
+            yield prepare(todo.pop(), with_csv)
         return
     # Import the reading stack once here: forked workers inherit it instead of importing it each.
     import xltools.validate  # noqa: F401
@@ -67,7 +70,6 @@ def run_workers(files: list[str], jobs: int, with_csv: bool = False) -> Iterator
     from . import render  # noqa: F401
 
     task = partial(prepare, with_csv=with_csv)
-    todo = list(reversed(files))
     window = jobs * 4
     while todo:
         broken: list[str] = []

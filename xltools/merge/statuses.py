@@ -27,18 +27,22 @@ from .model import (
 )
 from .roster import Roster, RosterEntry
 
+_YEARS: dict[int, int] = {}  # one int object per 预算年度, not one per input
+
 
 def entry_of(res: FileResult, key: int) -> InputEntry:
-    """The input entry of a worker's record (spooled under `key`), with its first status (the worker's verdict)."""
+    """The input entry of a worker's record (spooled under `key`), with its first status (the worker's verdict).
+    Strings and numbers every input shares are shared, not unpickled once per input: the main process keeps
+    only this entry per input."""
     e = InputEntry(
         res.path,
-        verdict=res.verdict,
+        verdict=sys.intern(res.verdict),
         unit_code=res.unit_code,
         unit_name=res.unit_name,
         edition=sys.intern(res.edition),  # one string per edition, not one per input
         edition_title=sys.intern(res.edition_title),
         version=sys.intern(res.version),
-        year=res.year,
+        year=res.year if res.year is None else _YEARS.setdefault(res.year, res.year),
         mtime_ns=res.facts.mtime_ns,
         errors=res.errors,
         warnings=res.warnings,
