@@ -21,7 +21,7 @@ import io
 import pickle
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -111,6 +111,8 @@ class _Plan:
     table: Table
     labels: dict[str, str] | None  # fixed tables: row id -> its label's cell (rendered once per edition)
     places: tuple[tuple[str, bool], ...]  # (column letter, numeric?) of each sent column
+    # per sent column: (numeric?, the cell's XML before its value): num_cell / str_cell, their constant part once
+    opens: tuple[tuple[bool, str], ...] = ()
 
 
 @lru_cache(maxsize=16)
@@ -120,27 +122,31 @@ def _plans(ed: Edition) -> dict[str, _Plan]:
         first = first_value_col(t)
         places = tuple((col_letter(first + i), c.is_numeric) for i, c in enumerate(table_columns(t)))
         labels = {r.id: str_cell("C", r.label) for r in t.rows} if t.kind == "fixed" else None
-        out[t.id] = _Plan(t, labels, places)
+        opens = tuple(
+            (numeric, f'<c r="{x}{ROW}" s="{STYLE_MONEY}"><v>' if numeric else f'<c r="{x}{ROW}" t="inlineStr"><is>')
+            for x, numeric in places
+        )
+        out[t.id] = _Plan(t, labels, places, opens)
     return out
 
 
 def _stacked_xml(plan: _Plan, head: str, rows: tuple[tuple[str, tuple[str | None, ...]], ...]) -> str:
     """`head`: the row's start and its 单位编码 and 单位名称 cells, the same on every row of a department."""
     out = []
-    labels = plan.labels
+    labels, opens = plan.labels, plan.opens
     for row_key, vals in rows:
         parts = [head]
         if labels is not None:
             parts.append(labels[row_key])
-        for (x, numeric), v in zip(plan.places, vals, strict=True):
+        for (numeric, start), v in zip(opens, vals, strict=True):
             if v is None:
                 continue
             if numeric:
                 f = float(v)
-                if f:  # zero amounts are left blank (stated on the 说明 sheet)
-                    parts.append(num_cell(x, f, STYLE_MONEY))
+                if f:  # zero amounts are left blank (stated on the 说明 sheet); as num_cell writes them
+                    parts += (start, format(f, ".16G"), "</v></c>")
             else:
-                parts.append(str_cell(x, v))
+                parts += (start, xml_text(v), "</is></c>")  # as str_cell
         parts.append("</row>")
         out.append("".join(parts))
     return NEXT.join(out)
@@ -190,7 +196,7 @@ def render(res: FileResult, ed: Edition, with_csv: bool) -> Rendered:
     lines = None
     if with_csv:
         buf = io.StringIO(newline="")
-        write_rows(csv.writer(buf), department_lines(ed, res.unit_code, res.unit_name, data), AMOUNT_COL)
+        csv.writer(buf).writerows(department_lines(ed, res.unit_code, res.unit_name, data))
         lines = buf.getvalue()
     return Rendered(Sums(data.figures, _classes(ed, data), counts), xml, lines, data.lists)
 
@@ -206,11 +212,6 @@ def guard(text: str) -> str:
     return "'" + text if text.startswith(_DANGEROUS) else text
 
 
-def write_rows(w: Any, rows: Iterable[tuple[Any, ...]], amount_col: int = -1) -> None:
-    for row in rows:
-        w.writerow([v if i == amount_col or not isinstance(v, str) else guard(v) for i, v in enumerate(row)])
-
-
 def money_str(value: Decimal | str | None, decimals: int = 2) -> str | None:
     """An exact amount with at least the edition's decimals: 60.8 -> "60.80"; more decimals are kept, never rounded."""
     if value is None:
@@ -220,6 +221,16 @@ def money_str(value: Decimal | str | None, decimals: int = 2) -> str | None:
     if isinstance(exponent, int) and exponent > -decimals:
         d = d.quantize(Decimal(1).scaleb(-decimals))
     return format(d, "f")
+
+
+def _money_text(v: str, decimals: int) -> str:
+    """money_str of an amount as dec_str writes it (format(d, "f"): digits, one point, no exponent, no leading
+    zero): the text itself when it has the decimals already (Decimal's round trip gives the same text)."""
+    dot = v.find(".")
+    canonical = v[0] in "123456789" or dot == 1 or (v[0] == "-" and (v[1] != "0" or dot == 2))
+    if dot > 0 and len(v) - dot - 1 >= decimals and canonical:
+        return v
+    return money_str(v, decimals) or ""
 
 
 def _level(ed: Edition, code: str, code_list: str = "") -> str:
@@ -249,12 +260,17 @@ def _line_plans(ed: Edition) -> tuple[tuple[Table, Any], ...]:
 
 
 def department_lines(ed: Edition, unit_code: str, unit_name: str, data: BookData) -> Iterator[tuple[str, ...]]:
-    """One line per non-zero money cell of every stacked table of one department."""
+    """One line per non-zero money cell of every stacked table of one department, every text cell guarded (each
+    text once per department, table or row, not once per line; the 金额 column is a number, never guarded)."""
     decimals = ed.money_decimals
+    code_g, name_g = guard(unit_code), guard(unit_name)
     for t, (where, fixed, money, lay) in _line_plans(ed):
         part = data.tables.get(t.id)
         if part is None:
             continue
+        # the 来源 cell is "<sheet>!<cell>": guarding its start guards it (the dangerous starts are one character)
+        sheet, unit, source = guard(t.sheet), guard(t.unit), guard(f"{t.sheet}!")
+        heads = [(i, lay.col_letters[key], guard(head)) for i, key, head in money]
         for row_key, vals in part.rows:
             if t.kind == "fixed":
                 code, name, level = fixed[row_key]
@@ -262,23 +278,16 @@ def department_lines(ed: Edition, unit_code: str, unit_name: str, data: BookData
             else:
                 code, name, sub = ((vals[i] or "") if i >= 0 else "" for i in where.values())
                 level = _level(ed, code, t.code_list) if t.code_list else ""
-            for i, key, head in money:
+            code, name, level, sub = guard(code), guard(name), guard(level), guard(sub)
+            y = lay.excel_row(row_key)
+            for i, letter, head in heads:
                 v = vals[i]
-                if v is None or Decimal(v) == 0:
+                if v is None:
                     continue
-                yield (
-                    unit_code,
-                    unit_name,
-                    t.sheet,
-                    code,
-                    name,
-                    head,
-                    money_str(v, decimals),
-                    t.unit,
-                    level,
-                    sub,
-                    f"{t.sheet}!{lay.cell(row_key, key)}",
-                )
+                if Decimal(v) == 0:
+                    continue
+                amount = _money_text(v, decimals)
+                yield (code_g, name_g, sheet, code, name, head, amount, unit, level, sub, f"{source}{letter}{y}")
 
 
 # ---- how a rendered department travels and sits in the spool ----
