@@ -19,6 +19,7 @@ end; with one job they run in line. pandas and pandera are imported here only, o
 from __future__ import annotations
 
 import multiprocessing
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -277,6 +278,7 @@ def _findings(ed: Edition, entries: list[InputEntry], seen: _Seen | Spool) -> li
 
 Grouped = list[tuple[int, list[FindingNote]]]  # (index of the input, its county findings in order)
 ANSWER_BATCH = 200  # inputs' findings per message from the live process: the main process never holds them all
+ASK_BATCH = 1000  # included inputs (path, spool id, 单位编码, 单位名称) per message to it, for the same reason
 
 
 def _grouped(notes: list[tuple[int, FindingNote]]) -> Grouped:
@@ -286,26 +288,30 @@ def _grouped(notes: list[tuple[int, FindingNote]]) -> Grouped:
     return list(extra.items())
 
 
-def _spool_part(entries: list[InputEntry], part: Grouped, spool: Spool, counts: dict[int, list[int]]) -> None:
+def _counts(entries: list[InputEntry]) -> array[int]:
+    """(errors, warnings) of the county findings of every input, flat: 16 bytes an input, not an object each."""
+    return array("q", bytes(16 * len(entries)))
+
+
+def _spool_part(entries: list[InputEntry], part: Grouped, spool: Spool, counts: array[int]) -> None:
     """Spool some inputs' county findings (the outputs list them after the worker's own first findings) and
     tally them; the main process keeps no findings in memory (a shared 项目编码 gives one to every input)."""
     for i, more in part:
-        c = counts.setdefault(i, [0, 0])
         for note in more:
-            c[0 if note.severity == ERROR else 1] += 1
+            counts[2 * i + (0 if note.severity == ERROR else 1)] += 1
     spool.put_county((entries[i].key, more) for i, more in part)
 
 
 def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]], spool: Spool) -> None:
-    counts: dict[int, list[int]] = {}
+    counts = _counts(entries)
     _spool_part(entries, _grouped(notes), spool, counts)
     _count(entries, counts)
 
 
-def _count(entries: list[InputEntry], counts: dict[int, list[int]]) -> None:
-    for i, (errors, warnings) in counts.items():
-        entries[i].errors += errors
-        entries[i].warnings += warnings
+def _count(entries: list[InputEntry], counts: array[int]) -> None:
+    for i, e in enumerate(entries):
+        e.errors += counts[2 * i]
+        e.warnings += counts[2 * i + 1]
 
 
 # ---- the live county process: started before the workers, it checks the departments as they are spooled ----
@@ -333,9 +339,15 @@ def _live(conn: Any, folder: Any, parent: int) -> None:
                 msg = conn.recv()
                 if msg is None:  # the merge needs no county view (refused, failed)
                     return
-                edition, year, light = msg
-                ed = load_edition(edition, year)
+                edition, year, light, more = msg
                 entries = [InputEntry(p, key=k, unit_code=c, unit_name=n) for p, k, c, n in light]
+                while more:  # the included inputs come ASK_BATCH at a time
+                    msg = conn.recv()
+                    if msg is None:
+                        return
+                    _, _, light, more = msg
+                    entries.extend(InputEntry(p, key=k, unit_code=c, unit_name=n) for p, k, c, n in light)
+                ed = load_edition(edition, year)
                 seen.read(ed, spool, entries)
                 grouped = _grouped(_findings(ed, entries, seen))
                 for at in range(0, len(grouped), ANSWER_BATCH):
@@ -381,10 +393,16 @@ class Live:
         child.close()
 
     def ask(self, ed: Edition, entries: list[InputEntry]) -> bool:
-        """Send the included inputs (False: the process is gone)."""
+        """Send the included inputs, ASK_BATCH at a time: the main process never holds a copy of all of them
+        (False: the process is gone)."""
         try:
-            light = [(e.path, e.key, e.unit_code, e.unit_name) for e in entries]
-            self.conn.send((ed.id, ed.year, light))
+            at = 0
+            while True:
+                light = [(e.path, e.key, e.unit_code, e.unit_name) for e in entries[at : at + ASK_BATCH]]
+                at += ASK_BATCH
+                self.conn.send((ed.id, ed.year, light, at < len(entries)))
+                if at >= len(entries):
+                    break
         except OSError:
             return False
         return True
@@ -452,11 +470,11 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
         if done:
             return
         done = True
-        counts: dict[int, list[int]] = {}
+        counts = _counts(entries)
         if not asked:
             live.stop()
         if not (asked and live.receive(lambda part: _spool_part(entries, part, spool, counts))):
-            counts = {}  # the process failed: the checks run here (its spooled findings are replaced)
+            counts = _counts(entries)  # the process failed: the checks run here (its spooled findings are replaced)
             _spool_part(entries, _grouped(_findings(ed, entries, spool)), spool, counts)
         _count(entries, counts)
 
