@@ -297,8 +297,9 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
             ],
         )
     elif what in ("merge", "cluster"):
-        from xltools.merge import merge
+        from xltools.merge import county, merge
 
+        _count_county_cpu(county, out_dir)
         out, js = out_dir / f"merged-{what}-{len(files)}.xlsx", out_dir / f"merged-{what}-{len(files)}.json"
         cluster = client = None
         if what == "cluster":
@@ -371,9 +372,30 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
         result["sampled_peak_mb"] = s.peak_kb / 1024
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["self_maxrss_mb"], result["children_maxrss_mb"] = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
+    if what == "merge":  # CPU seconds per process: this one (the merge's main process), the county one, the workers
+        spent = out_dir / f"county-cpu-{os.getpid()}.txt"
+        county_cpu = float(spent.read_text()) if spent.is_file() else 0.0
+        spent.unlink(missing_ok=True)
+        result["cpu_main"] = me.ru_utime + me.ru_stime
+        result["cpu_county"] = county_cpu
+        result["cpu_workers"] = kids.ru_utime + kids.ru_stime - county_cpu
     # CPU seconds of the whole measurement (interpreter start included): steadier than wall time on a busy machine
     result["cpu"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     return result
+
+
+def _count_county_cpu(county: Any, out_dir: Path) -> None:
+    """Make the live county process (merge/county.py) write its own CPU seconds when it ends."""
+    live, parent = county._live, os.getpid()
+
+    def counted(*args: Any) -> None:
+        try:
+            live(*args)
+        finally:
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            (out_dir / f"county-cpu-{parent}.txt").write_text(str(r.ru_utime + r.ru_stime))
+
+    county._live = counted
 
 
 def run_child(what: str, files: list[Path], jobs: int) -> dict[str, Any]:
