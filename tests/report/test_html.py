@@ -54,6 +54,21 @@ def test_same_cells_as_the_annotated_copy(broken: Path) -> None:
     assert in_page == in_copy
 
 
+def test_grids_kept_from_the_check_draw_the_same_page(tmp_path: Path, broken: Path) -> None:
+    """validate_file(keep_grids=True) keeps the grids of the sheets with findings, as read; the page drawn from
+    them is the page drawn by reading the workbook again, and needs the file no more."""
+    again = render(validate_file(broken))
+    (tmp_path / "copy").mkdir()
+    work = tmp_path / "copy" / broken.name
+    shutil.copyfile(broken, work)
+    report = validate_file(work, keep_grids=True)
+    assert report.grids is not None and set(report.grids) == {f.sheet for f in report.findings if f.sheet}
+    assert len(report.grids) >= 2 and set(report.grids) <= set(report.sheet_names)
+    work.unlink()  # the kept grids are drawn without the file
+    assert render(report) == again
+    assert validate_file(broken).grids is None  # nothing kept unless asked (folders, merge)
+
+
 def test_user_text_is_escaped(tmp_path: Path, ed: Edition) -> None:
     data = broken_data()
     data["t05"][4]["code"] = "<script>alert('x')</script>"

@@ -120,7 +120,8 @@ def command(
 
     from ..validate import validate_file
 
-    reports = [validate_file(p, ed) for p in files]
+    # A file whose HTML report is asked for keeps the grids it draws (the sheets with findings) until it is written.
+    reports = [validate_file(p, ed, keep_grids=h is not None) for p, h in zip(files, html_out, strict=True)]
     if fmt == "json":
         from ..report.json import render
 

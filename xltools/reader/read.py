@@ -71,6 +71,10 @@ class ReadResult:
     book: Book
     package: Package
     findings: list[Finding] = field(default_factory=list)
+    # With keep_grids: each table sheet read whole, as calamine gave it (values, merged areas), and the workbook's
+    # sheet order, so that the HTML report draws them without reading the file again.
+    grids: dict[str, tuple[list[list[Any]], list[Any]]] | None = None
+    sheet_names: list[str] = field(default_factory=list)
 
 
 def _too_big(pkg: Package, sheet: str) -> tuple[int, int, str] | None:
@@ -153,8 +157,9 @@ def _grid_get(grid: list[list[Any]], row: int, col: int) -> Any:
 
 
 class _Reader:
-    def __init__(self, ed: Edition, pkg: Package, wb: Any, path: Path) -> None:
+    def __init__(self, ed: Edition, pkg: Package, wb: Any, path: Path, keep_grids: bool = False) -> None:
         self.ed, self.pkg, self.wb, self.path = ed, pkg, wb, path
+        self.grids: dict[str, tuple[list[list[Any]], list[Any]]] | None = {} if keep_grids else None
         self.book = Book(ed, str(path))
         self.findings: list[Finding] = []
         self.errors: dict[str, str] = {}  # A1 -> Excel error value (#DIV/0!) of the sheet being read
@@ -226,7 +231,8 @@ class _Reader:
                     )
                     self.book.missing_tables.add(t.id)
                     continue
-                grid = self.wb.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
+                ws = self.wb.get_sheet_by_name(t.sheet)
+                grid = ws.to_python(skip_empty_area=False)
                 scan = self.pkg.scan(t.sheet)
                 formulas = scan.formulas
                 self.errors = scan.errors
@@ -237,6 +243,8 @@ class _Reader:
                 )
                 self.book.missing_tables.add(t.id)
                 continue
+            if self.grids is not None:
+                self.grids[t.sheet] = (grid, list(getattr(ws, "merged_cell_ranges", None) or []))
             if not self._structure_ok(t, grid):
                 self.book.missing_tables.add(t.id)
                 continue
@@ -490,9 +498,12 @@ def _label(t: Table, r: Row | None, c: Column) -> str:
     return texts.text("reader.label", name=c.title)
 
 
-def read_workbook(source: Source, edition: Edition | None = None, name: str | Path | None = None) -> ReadResult:
+def read_workbook(
+    source: Source, edition: Edition | None = None, name: str | Path | None = None, keep_grids: bool = False
+) -> ReadResult:
     """Read and normalise a workbook: a path, or the file's bytes already read (`name` is then the path shown
-    in messages). Raises UnreadableError (exit 3) when it cannot be used at all."""
+    in messages). Raises UnreadableError (exit 3) when it cannot be used at all. keep_grids: keep each table
+    sheet's values for a report to draw (ReadResult.grids)."""
     from python_calamine import CalamineWorkbook
 
     pkg = open_package(source, name)
@@ -504,11 +515,11 @@ def read_workbook(source: Source, edition: Edition | None = None, name: str | Pa
             raise unreadable("read.corrupt", path, detail=_sheet_error(e)) from None
         stamp = _stamp(pkg, wb)
         ed = _edition_for(pkg, stamp, path, edition)
-        reader = _Reader(ed, pkg, wb, path)
+        reader = _Reader(ed, pkg, wb, path, keep_grids)
         if pkg.has_macros:
             reader.findings.append(finding("read.macro", WARNING, "", "", path=str(path), detail="vbaProject.bin"))
         reader.run()
         reader.book.stamp = stamp
-        return ReadResult(reader.book, pkg, reader.findings)
+        return ReadResult(reader.book, pkg, reader.findings, reader.grids, list(wb.sheet_names) if keep_grids else [])
     finally:
         pkg.close()

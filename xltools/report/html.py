@@ -101,6 +101,24 @@ def _load(path: str, names: Sequence[str]) -> tuple[list[str], dict[str, _Sheet]
     return order, sheets
 
 
+def _sheets(report: FileReport, names: Sequence[str]) -> tuple[list[str], dict[str, _Sheet]]:
+    """The sheet order and the grids of the sheets named: those the check kept (validate_file's keep_grids)
+    as they were read, the others read from the file again (`_load`)."""
+    kept = report.grids or {}
+    rest = [n for n in names if n not in kept]
+    if rest or not report.sheet_names:
+        order, sheets = _load(report.path, rest)
+        if not order:  # the file cannot be read again: as if nothing had been kept
+            return order, {n: _Sheet(n) for n in names}
+    else:
+        order, sheets = list(report.sheet_names), {}
+    for n in names:
+        if n in kept:
+            grid, merges = kept[n]
+            sheets[n] = _Sheet(n, grid=grid, merges=list(merges))
+    return order, {n: sheets[n] for n in names}
+
+
 def _cell_title(items: list[Finding], ref: str) -> str:
     parts = []
     for f in items:
@@ -261,9 +279,9 @@ def render(report: FileReport) -> str:
     name = Path(report.path).name
     order: list[str] = []
     sheets: dict[str, _Sheet] = {}
-    if not report.unreadable:
-        wanted = sorted({f.sheet for f in report.findings if f.sheet})
-        order, sheets = _load(report.path, wanted)
+    wanted = sorted({f.sheet for f in report.findings if f.sheet}) if not report.unreadable else []
+    if wanted:  # findings without a sheet are placed without reading the workbook
+        order, sheets = _sheets(report, wanted)
     ed = report.book.edition if report.book is not None else None
     present = set(order)
     groups: dict[str, _Sheet] = {}

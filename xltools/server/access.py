@@ -69,7 +69,9 @@ def who(request: HttpRequest) -> Who | None:
 
 
 def context(request: HttpRequest) -> dict[str, Any]:
-    return {"who": who(request)}
+    # A view behind `require` has resolved it already (for an account: one more query).
+    w = getattr(request, "who", None)
+    return {"who": w if w is not None else who(request)}
 
 
 def require(role: str = "any") -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -92,8 +94,12 @@ def require(role: str = "any") -> Callable[[Callable[..., HttpResponse]], Callab
 
 
 def department_for(w: Who, code: str) -> Department:
+    if not w.bureau:  # a clerk's own department was read with its link or profile in this request
+        if w.department is None or w.department.code != code:
+            raise Http404
+        return w.department
     dept = Department.objects.filter(code=code).first()
-    if dept is None or (not w.bureau and (w.department is None or w.department.pk != dept.pk)):
+    if dept is None:
         raise Http404
     return dept
 

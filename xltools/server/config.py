@@ -53,6 +53,8 @@ def database_settings(home: Path, url: str) -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(Path(home) / "db.sqlite3"),
+            # Each request thread keeps its connection: opening one (and its PRAGMAs) cost more than most queries.
+            "CONN_MAX_AGE": 600,
             # WAL lets readers run while the checker writes; IMMEDIATE transactions avoid upgrade deadlocks.
             "OPTIONS": {
                 "timeout": 30,
@@ -147,7 +149,9 @@ def settings_for(
         "FILE_UPLOAD_MAX_MEMORY_SIZE": 0,  # every upload goes to HOME/tmp, never held whole in memory
         "DATA_UPLOAD_MAX_MEMORY_SIZE": 1024 * 1024,
         "FILE_UPLOAD_PERMISSIONS": 0o600,
-        "MESSAGE_STORAGE": "django.contrib.messages.storage.session.SessionStorage",
+        # The one-line notices (已收到第 N 版 …, never a secret) travel in a signed cookie: keeping them in the session
+        # cost two session writes per upload, each taking the database's write lock.
+        "MESSAGE_STORAGE": "django.contrib.messages.storage.cookie.CookieStorage",
         "LOGGING_CONFIG": None,
         "XLTOOLS_HOME": str(home),
         "XLTOOLS_MAX_UPLOAD": MAX_UPLOAD_MB * 1024 * 1024,

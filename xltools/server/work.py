@@ -100,7 +100,7 @@ def _report(path: Path, edition_id: str, year: int) -> FileReport:
     from ..edition import load_edition
     from ..validate import validate_file
 
-    report = validate_file(path, load_edition(edition_id, year))
+    report = validate_file(path, load_edition(edition_id, year), keep_grids=True)  # the HTML report draws them
     if not report.unreadable:
         for stage in _stages():
             report.findings = dedupe(report.findings + list(stage(path, report)))

@@ -53,7 +53,7 @@ def department_context(request: HttpRequest, dept: Department) -> dict[str, obje
         "status": status,
         "status_label": label(status),
         "reviews": Review.objects.filter(department=dept),
-        "waivers": Waiver.objects.filter(department=dept).order_by("-at"),
+        "waivers": list(Waiver.objects.filter(department=dept).order_by("-at")),
         "can_upload": dept.state in (DRAFT, RETURNED) and not who_is_bureau(request),
         "can_submit": latest is not None
         and latest.passed
@@ -200,8 +200,9 @@ def version(request: HttpRequest, version_id: int) -> HttpResponse:
     w = request.who  # type: ignore[attr-defined]
     v = version_for(w, version_id)
     ctx = department_context(request, v.department)
-    previous = Version.objects.filter(department=v.department, number__lt=v.number).defer("findings").first()
-    waived = {(x.rule, x.sheet, x.cell) for x in Waiver.objects.filter(department=v.department)}
+    # The department's versions and waivers are in the context already (newest first): no second query.
+    previous = next((x for x in ctx["versions"] if x.number < v.number), None)  # type: ignore[attr-defined]
+    waived = {(x.rule, x.sheet, x.cell) for x in ctx["waivers"]}  # type: ignore[attr-defined]
     findings = [{**f, "waived": (f.get("rule"), f.get("sheet"), f.get("cell")) in waived} for f in (v.findings or [])]
     ctx.update(
         {
