@@ -135,6 +135,16 @@ def settings_for(
         "USE_I18N": True,
         "USE_TZ": True,
         "LOGIN_URL": "intake:login",
+        # Sessions are written to the database and read from this process's memory (one server process): a
+        # request no longer reads its session row; logging out or a flush removes both.
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "xltools-sessions",
+                "OPTIONS": {"MAX_ENTRIES": 5000},  # beyond it, the oldest are read from the database again
+            }
+        },
         "SESSION_COOKIE_SECURE": secure_cookies,
         "CSRF_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,

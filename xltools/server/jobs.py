@@ -40,14 +40,15 @@ class Checker:
             return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return cf.ThreadPoolExecutor(self.workers, thread_name_prefix="xltools-check")
 
-    def warm(self) -> None:
-        """Start the worker processes now, so the first clerk does not wait for them."""
+    def warm(self, timeout: float = 60.0) -> None:
+        """Start the worker processes and wait until they have imported the checking code, so the first clerks
+        do not wait for them (the server answers only once its checkers are ready)."""
         from .config import read_instance
 
         inst = read_instance(storage.home())
         with self._lock:
-            for _ in range(self.workers):
-                self._pool.submit(work.warm, inst.edition, inst.year)
+            futures = [self._pool.submit(work.warm, inst.edition, inst.year) for _ in range(self.workers)]
+        cf.wait(futures, timeout)
 
     def call(self, fn: Any, *args: Any, timeout: float = 120.0) -> Any:
         """Run fn(*args) in a worker and wait for it (the request thread only waits)."""

@@ -52,7 +52,7 @@ def department_context(request: HttpRequest, dept: Department) -> dict[str, obje
         "latest": latest,
         "status": status,
         "status_label": label(status),
-        "reviews": Review.objects.filter(department=dept),
+        "reviews": Review.objects.filter(department=dept).select_related("version"),
         "waivers": list(Waiver.objects.filter(department=dept).order_by("-at")),
         "can_upload": dept.state in (DRAFT, RETURNED) and not who_is_bureau(request),
         "can_submit": latest is not None
