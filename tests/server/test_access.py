@@ -156,3 +156,14 @@ def test_audit_log_is_append_only(intake: Path) -> None:
         AuditEvent.objects.all().delete()
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.filter(pk=e.pk).update(action="x")
+
+
+def test_a_foreign_host_gets_the_plain_refusal_page(intake: Path) -> None:
+    """A request naming a host the server does not serve is refused (400) with the intake's own page, drawn before
+    any sign-in is known (the error page once touched request.user, which the auth middleware had not set)."""
+    from django.test import Client
+
+    r = Client().get("/login/", HTTP_HOST="intake.example.invalid")
+    assert r.status_code == 400
+    assert "text/html" in r["Content-Type"]
+    assert "<html" in r.content.decode("utf-8").lower()

@@ -55,8 +55,8 @@ def who(request: HttpRequest) -> Who | None:
     dept = getattr(request, "link_department", None)
     if dept is not None:
         return Who(ROLE_CLERK, f"link:{dept.code}", dept)
-    user = request.user
-    if not user.is_authenticated or not user.is_active:
+    user = getattr(request, "user", None)  # absent when a request is refused before the auth middleware (bad Host)
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     if user.is_superuser:
         return Who(ROLE_ADMIN, user.get_username())
