@@ -132,7 +132,9 @@ def _with_codes(ed: Edition, seed: int, leaves: list[str], econ: list[str], monk
     rows use `econ` (personnel codes of 301/303 for 人员经费, the others for 公用经费)."""
     original = _Gen.econ_rows
 
-    def econ_rows(self: _Gen, personnel: int, public: int, sg: dict[str, int]) -> list[dict[str, Any]]:
+    def econ_rows(
+        self: _Gen, personnel: int, public: int, sg: dict[str, int]
+    ) -> tuple[list[dict[str, Any]], dict[str, int]]:
         pers = [c for c in econ if c[:3] in ("301", "303")] or ["30101"]
         pub = [c for c in econ if c[:3] not in ("301", "303") and c not in SANGONG] or ["30201"]
         leaves_: dict[str, dict[str, int]] = {}
@@ -140,7 +142,9 @@ def _with_codes(ed: Edition, seed: int, leaves: list[str], econ: list[str], monk
             share, rest = divmod(total, len(codes))
             for i, c in enumerate(codes):
                 leaves_[c] = {col: share + (rest if i == 0 else 0)}
-        return self._econ_rollup(leaves_, ("personnel", "public")) if econ else original(self, personnel, public, sg)
+        if not econ:
+            return original(self, personnel, public, sg)
+        return self._econ_rollup(leaves_, ("personnel", "public")), {}  # no 三公 code in 基本支出: projects pay them
 
     monkeypatch.setattr(_Gen, "leaf_codes", lambda self: list(leaves))
     monkeypatch.setattr(_Gen, "econ_rows", econ_rows)

@@ -17,6 +17,10 @@ from .edition.model import Edition
 FIXED_SOURCES = ("general", "fund", "soe", "carryover")
 
 
+# The economic code each 三公 item is paid from (the edition's ties t06-t07.san-gong, t07-econ.san-gong-covered).
+SAN_GONG = {"reception": "30217", "vehicle_run": "30231", "abroad": "30212", "vehicle_purchase": "31013"}
+
+
 def _money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
@@ -133,9 +137,13 @@ class _Gen:
         if rng.random() < 0.6:
             sg = {k: self.amount(0, 3) * (rng.random() < 0.6) for k in sg}
         vehicles = rng.randint(1, 4) if sg["vehicle_run"] or rng.random() < 0.3 else 0
+        data["t06"], basic = self.econ_rows(personnel, public, sg)
+        data["pe"], covered = self.project_econ(
+            project, {SAN_GONG[k]: v - basic.get(SAN_GONG[k], 0) for k, v in sg.items()}
+        )
+        # Each 三公 item is paid from its economic code, in 基本支出 or in 项目支出: what neither can pay is not drawn.
+        sg = {k: basic.get(SAN_GONG[k], 0) + covered.get(SAN_GONG[k], 0) for k in sg}
         data["t07"] = {"budget": {k: _money(v) for k, v in sg.items()}}
-        data["t06"] = self.econ_rows(personnel, public, sg)
-        data["pe"] = self.project_econ(project)
         data["proj"], data["ind"] = self.projects(project)
         data["org"] = [
             {
@@ -186,9 +194,10 @@ class _Gen:
         }
         return data
 
-    def econ_rows(self, personnel: int, public: int, sg: dict[str, int]) -> list[dict[str, Any]]:
+    def econ_rows(self, personnel: int, public: int, sg: dict[str, int]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """表6's rows, and what each 三公 economic code holds of 基本支出 (at most its 三公 item)."""
         rng, ec = self.rng, self.ed.codes["economic"]
-        bounded = {"30217": sg["reception"], "30231": sg["vehicle_run"], "30212": sg["abroad"]}
+        bounded = {SAN_GONG[k]: sg[k] for k in ("reception", "vehicle_run", "abroad")}
         pers = [c for c in ec.entries if len(c) == 5 and c[:3] in ("301", "303")]
         pub = [c for c in ec.entries if len(c) == 5 and c[:3] == "302" and c not in bounded]
         leaves: dict[str, dict[str, int]] = {}
@@ -201,9 +210,10 @@ class _Gen:
                 v = min(cap, rest) // 2
                 leaves[code] = {"public": v}
                 rest -= v
+        basic = {code: leaves[code]["public"] for code in bounded if code in leaves}
         for code, v in zip(sorted(rng.sample(pub, 3)), _split(rng, rest, 3), strict=True):
             leaves[code] = {"public": v}
-        return self._econ_rollup(leaves, ("personnel", "public"))
+        return self._econ_rollup(leaves, ("personnel", "public")), basic
 
     def _econ_rollup(self, leaves: dict[str, dict[str, int]], cols: tuple[str, ...]) -> list[dict[str, Any]]:
         acc: dict[str, dict[str, int]] = {}
@@ -218,14 +228,25 @@ class _Gen:
             if any(vals.values())
         ]
 
-    def project_econ(self, project: int) -> list[dict[str, Any]]:
+    def project_econ(self, project: int, owed: dict[str, int]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """项目支出经济分类's rows, paying first what the 三公 codes still owe (as far as the projects go), and
+        what each of those codes got."""
         if not project:
-            return []
+            return [], {}
         ec = self.ed.codes["economic"]
         pool = [c for c in ec.entries if len(c) == 5 and c[:3] in ("302", "310")]
         codes = sorted(self.rng.sample(pool, self.rng.randint(1, 5)))
-        leaves = {c: {"amount": v} for c, v in zip(codes, _split(self.rng, project, len(codes)), strict=True)}
-        return self._econ_rollup(leaves, ("amount",))
+        covered: dict[str, int] = {}
+        rest = project
+        for code, v in sorted(owed.items()):
+            if v > 0 and rest:
+                covered[code] = min(v, rest)
+                rest -= covered[code]
+        leaves = {c: {"amount": v} for c, v in covered.items()}
+        if rest:
+            for c, v in zip(codes, _split(self.rng, rest, len(codes)), strict=True):
+                leaves.setdefault(c, {"amount": 0})["amount"] += v
+        return self._econ_rollup(leaves, ("amount",)), covered
 
     def projects(self, project: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if not project:
