@@ -123,3 +123,14 @@ def test_chromium_highlights_the_three_cells(tmp_path: Path, broken: Path, ed: E
     shot = tmp_path / "report.png"
     r = run_chromium(tmp_path, page, "--window-size=1200,1600", f"--screenshot={shot}", "--hide-scrollbars")
     assert r.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_a_withheld_expected_value_is_not_shown_empty() -> None:
+    """A failed total whose 应为 the diagnosis withholds (it is not the cell to change) shows its actual value alone,
+    in the page and in the annotated copy's note; a finding with both shows both."""
+    from xltools.report.places import expected_actual
+
+    assert expected_actual({"actual": "478884.00"}) == "实际：478884.00"
+    assert expected_actual({"expected": "0.00", "actual": "100.00"}) == "应为：0.00；实际：100.00"
+    assert expected_actual({"expected": "5"}) == "应为：5"
+    assert expected_actual({}) == ""

@@ -22,7 +22,7 @@ from .. import __version__, texts
 from ..cells import col_letter, parse_a1
 from ..findings import ERROR, SEVERITY_ZH, WARNING, Finding
 from ..validate import FileReport
-from .places import Place, mark, place, worst
+from .places import Place, expected_actual, mark, place, worst
 
 MAX_ROWS = 500  # the grid shows at most this many rows and columns
 MAX_COLS = 60
@@ -227,9 +227,7 @@ def _finding_view(f: Finding, p: Place) -> dict[str, Any]:
         "placed": bool(p.sheet),
         "label": p.label,
         "message": f.message,
-        "ea": "expected" in j or "actual" in j,
-        "expected": str(j.get("expected", "")),
-        "actual": str(j.get("actual", "")),
+        "ea": expected_actual(j),
         "hint": f.hint,
         "rule": f.rule,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from .. import texts
 from ..cells import a1, parse_a1
@@ -91,16 +92,28 @@ def worst(severities: Collection[str]) -> str:
     return min(severities, key=lambda s: MARK_ORDER.index(s) if s in MARK_ORDER else len(MARK_ORDER))
 
 
+def expected_actual(j: dict[str, Any]) -> str:
+    """'应为：…；实际：…' of a finding's JSON, naming only what it has ('' when neither): a total whose 应为 the
+    diagnosis withholds (it is not the cell to change) shows its actual value alone, not an empty 应为."""
+    has_e, has_a = "expected" in j, "actual" in j
+    if has_e and has_a:
+        return texts.text("report.html.expected_actual", expected=j["expected"], actual=j["actual"])
+    if has_a:
+        return texts.text("report.html.actual_only", actual=j["actual"])
+    if has_e:
+        return texts.text("report.html.expected_only", expected=j["expected"])
+    return ""
+
+
 def comment_text(f: Finding) -> str:
     """The note on a marked cell: severity, message, expected/actual, fix."""
     j = f.to_json()
     lines = [
         texts.text("report.place.comment_head", severity=SEVERITY_ZH.get(f.severity, f.severity), message=f.message)
     ]
-    if "expected" in j or "actual" in j:
-        lines.append(
-            texts.text("report.html.expected_actual", expected=j.get("expected", ""), actual=j.get("actual", ""))
-        )
+    ea = expected_actual(j)
+    if ea:
+        lines.append(ea)
     if f.hint:
         lines.append(texts.text("report.html.hint", hint=f.hint))
     return "\n".join(lines)
