@@ -4,6 +4,7 @@ or running by a stopped server are checked when it starts again; checking in wor
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -83,6 +84,20 @@ def test_checking_in_worker_processes(intake: Path, tmp_path: Path) -> None:
     v = Version.objects.filter(department__code=OTHER_CODE).first()
     assert v.state == DONE and (v.errors, v.warnings) == (0, 1)
     assert [(f["rule"], f["cell"]) for f in v.findings] == [("cell.code-name-mismatch", "C9")]
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities to compare")
+def test_checker_processes_are_kept_and_yield_to_the_requests(intake: Path) -> None:
+    from xltools.server import jobs, work
+
+    procs = jobs.Checker(workers=1, processes=True)
+    try:
+        first, again = procs.call(os.getpid), procs.call(os.getpid)
+        niceness = procs.call(os.nice, 0)
+    finally:
+        procs.shutdown()
+    assert first == again != os.getpid()  # one process, started once, not one per upload
+    assert niceness == min(os.nice(0) + work.CHECKER_NICE, 19)
 
 
 def test_backup_is_consistent(intake: Path, tmp_path: Path) -> None:

@@ -37,7 +37,9 @@ class Checker:
 
     def _new_pool(self) -> cf.Executor:
         if self.processes:
-            return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            return cf.ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=work.background
+            )
         return cf.ThreadPoolExecutor(self.workers, thread_name_prefix="xltools-check")
 
     def warm(self, timeout: float = 60.0) -> None:

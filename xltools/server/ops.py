@@ -142,6 +142,7 @@ def run(
         max_request_body_size=settings.XLTOOLS_MAX_UPLOAD + 1024 * 1024,
         ident="xltools",
         clear_untrusted_proxy_headers=True,
+        recv_bytes=65536,  # an upload arrives in a few reads, not one per 8 KB of its body
     )
 
 

@@ -2,14 +2,16 @@
 validate exactly as `xltools validate` does, write the HTML report and the annotated copy, and compare
 with the previous version (已修复/新增/剩余, as `validate --since`).
 
-Later stages (the narrative audit) plug in through `STAGES`: dotted names "module:function" of callables
-`(path: Path, report: FileReport) -> list[Finding]`, imported when present; their findings join the
-version's report, its counts and its HTML page."""
+Further checks plug in through `STAGES`: dotted names "module:function" of callables
+`(path: Path, report: FileReport) -> list[Finding]`, imported once per worker process when present; their
+findings join the version's report, its counts and its HTML page. None is registered: the 情况说明 is audited
+where it is written (`xltools compile`) and where it is published (`xltools audit`), not in the workbook."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,19 +20,38 @@ from typing import Any
 from ..findings import Finding
 from ..validate import FileReport, dedupe
 
-# The hook for further checks of an upload (issue 11's narrative audit registers here).
-STAGES: list[str] = ["xltools.audit.intake:check_upload"]
+# The checker processes run a little below the server's priority: the request threads (a clerk's page, the
+# hand-off of the next upload to an idle checker) are never queued behind a check; the checks take the rest.
+CHECKER_NICE = int(os.environ.get("XLTOOLS_CHECKER_NICE", "5"))
+
+
+def background() -> None:
+    """A checker process's start (this module, free of the web framework, is what a fresh worker imports)."""
+    try:
+        os.nice(CHECKER_NICE)
+    except (AttributeError, OSError):  # no nice() (Windows): the checkers keep the server's priority
+        pass
+
+
+# The hook for further checks of an upload.
+STAGES: list[str] = []
+_RESOLVED: dict[tuple[str, ...], list[Any]] = {}
 
 
 def _stages() -> list[Any]:
-    out = []
-    for name in STAGES:
-        module, _, fn = name.partition(":")
-        try:
-            out.append(getattr(importlib.import_module(module), fn))
-        except (ImportError, AttributeError):
-            continue  # not installed (yet)
-    return out
+    """The callables STAGES names, resolved once per process (a failed import searches the whole path: it
+    cost a millisecond on every upload)."""
+    key = tuple(STAGES)
+    if key not in _RESOLVED:
+        out = []
+        for name in key:
+            module, _, fn = name.partition(":")
+            try:
+                out.append(getattr(importlib.import_module(module), fn))
+            except (ImportError, AttributeError):
+                continue  # not installed
+        _RESOLVED[key] = out
+    return _RESOLVED[key]
 
 
 def _relabel(report: FileReport, real: Path, shown: str) -> FileReport:
