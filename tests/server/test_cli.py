@@ -96,6 +96,58 @@ def test_init_run_backup(tmp_path: Path) -> None:
     assert _xltools("serve", "backup", str(home), str(tmp_path / "备份")).returncode != 0
 
 
+def _descendants(pid: int) -> set[int]:
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for tid in os.listdir(f"/proc/{p}/task"):
+            with open(f"/proc/{p}/task/{tid}/children") as fh:
+                kids = [int(x) for x in fh.read().split()]
+            out.update(kids)
+            todo.extend(kids)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+@pytest.mark.parametrize("how", ["terminate", "kill"])
+def test_checking_processes_end_with_the_server(tmp_path: Path, how: str) -> None:
+    """A service manager's stop ends the server cleanly (exit 0); a kill leaves no checking process behind."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    home = tmp_path / "收件"
+    init = ["serve", "init", str(home), "--roster", str(roster), "--edition", "hebei-county-2020", "--year", "2020"]
+    assert _xltools(*init, XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret").returncode == 0
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xltools", "serve", "run", str(home), "--port", str(port)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _get(f"http://127.0.0.1:{port}/login/", time.monotonic() + 60)[0] == 200
+        kids = _descendants(proc.pid)
+        assert len(kids) >= 2  # the two checking processes (and multiprocessing's resource tracker)
+    finally:
+        getattr(proc, how)()
+        code = proc.wait(30)
+    if how == "terminate":
+        assert code == 0 and "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in kids if _alive(p)]
+
+
 def test_demo_prints_where_to_log_in(tmp_path: Path) -> None:
     port = _free_port()
     proc = subprocess.Popen(

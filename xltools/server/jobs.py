@@ -104,6 +104,8 @@ class Checker:
         try:
             try:
                 result = fut.result()
+            except cf.CancelledError:  # the server is stopping: the version stays for `resume` at the next start
+                return
             except cf.process.BrokenProcessPool:
                 with self._lock:
                     self._pool = self._new_pool()
@@ -155,6 +157,10 @@ class Checker:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def stop(self) -> None:
+        """The server is stopping: the running checks finish, the queued ones are left to `resume`."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 _checker: Checker | None = None

@@ -134,16 +134,36 @@ def run(
     if host not in LOOPBACK:
         echo(_t("non_loopback", host=host))
     echo(_t("running", host=host, port=port))
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        max_request_body_size=settings.XLTOOLS_MAX_UPLOAD + 1024 * 1024,
-        ident="xltools",
-        clear_untrusted_proxy_headers=True,
-        recv_bytes=65536,  # an upload arrives in a few reads, not one per 8 KB of its body
-    )
+    _stop_on_terminate()
+    try:
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=settings.XLTOOLS_MAX_UPLOAD + 1024 * 1024,
+            ident="xltools",
+            clear_untrusted_proxy_headers=True,
+            recv_bytes=65536,  # an upload arrives in a few reads, not one per 8 KB of its body
+        )
+    finally:
+        from .jobs import checker
+
+        checker().stop()  # checks not yet started stay queued in the database for the next start
+
+
+def _stop_on_terminate() -> None:
+    """A service manager's stop (SIGTERM) ends the server as Ctrl-C does: waitress closes, a demo's folder is
+    removed, and the checking processes end (they also end by themselves when the server is killed)."""
+    import signal
+    import threading
+
+    if hasattr(signal, "SIGTERM") and threading.current_thread() is threading.main_thread():
+
+        def stop(_signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
 
 
 def demo(port: int, echo: Callable[[str], None] = print) -> None:

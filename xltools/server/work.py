@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +29,21 @@ CHECKER_NICE = int(os.environ.get("XLTOOLS_CHECKER_NICE", "5"))
 
 
 def background() -> None:
-    """A checker process's start (this module, free of the web framework, is what a fresh worker imports)."""
+    """A checker process's start (this module, free of the web framework, is what a fresh worker imports):
+    below the server's priority, and gone with the server however it ends (a stop, a kill, a crash), never
+    left behind holding memory."""
     try:
         os.nice(CHECKER_NICE)
     except (AttributeError, OSError):  # no nice() (Windows): the checkers keep the server's priority
         pass
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="xltools-server-watch", daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # ready when the server process has ended
+    os._exit(0)
 
 
 # The hook for further checks of an upload.
