@@ -5,8 +5,9 @@
 
 Sets up a fresh instance in a temporary folder (serve init, one department and one upload link per
 clerk), starts `xltools serve run` in its own process (waitress, the checker's worker processes), and
-lets every clerk, in its own thread and HTTP session, open its link, then upload its department's own
-workbook (xltools.synth, seed = clerk number, cover set to its department) at the same moment. A clerk's
+lets every clerk, in its own thread and HTTP session (one kept-alive connection, as a browser keeps it), open
+its link, then upload its department's own workbook (xltools.synth, seed = clerk number, cover set to its
+department) at the same moment. A clerk's
 time runs from the start of the upload request to the moment its report page shows the result (following
 the page's refresh while the check is pending). Afterwards every upload is accounted for: one version per
 department, checked, with its stored file, its HTML report and its audit-log entry.
