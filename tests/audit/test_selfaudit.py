@@ -51,6 +51,17 @@ def test_a_clerks_reason_quoting_a_wrong_number_is_a_warning_at_its_cell() -> No
     assert found and all(f.rule == "audit.clerk-text" and f.sheet == "文字说明" for f in found)
 
 
+def test_a_blank_text_is_a_placeholder_at_its_cell_not_a_defect_of_ours(tmp_path: Path) -> None:
+    """A 部门职责 left blank: compile lists the 【请填写】 at 文字说明 B4; the self-audit does not call it a defect
+    of xltools (it did, twice: once per placeholder pattern)."""
+    data = synth.department(ED, 2)
+    data["text"]["duties"] = {"text": ""}
+    result = compile_book(book_from_data(ED, data), tmp_path)
+    assert [(p.sheet, p.cell, p.label) for p in result.placeholders] == [("文字说明", "B4", "部门职责")]
+    assert "【请填写：部门职责】" in result.markdown.read_text(encoding="utf-8")
+    assert result.audit == []
+
+
 def test_sangong_items_with_prior_figures_audit_clean() -> None:
     """The 三公 sentence with every item compared (the 公务用车 pair after a comma, not nested): no defect."""
     data = synth.department(ED, 1)
