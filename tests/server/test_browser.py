@@ -126,6 +126,16 @@ def test_three_journeys(server: str, browser: Any, tmp_path: Path) -> None:
     # fixed: the error and the diagnosis's two notices naming 资产占用 B5 and B6; the warning remains
     assert "已修复 3 / 新增 0 / 剩余 1" in clerk.inner_text("#progress")
     shot(clerk, "3-clerk-fixed-report")
+    # The narrative and the publication tables of the fixed version, made on the page.
+    clerk.click("#publish-button")
+    clerk.wait_for_load_state()
+    with clerk.expect_download() as dl:
+        clerk.click("#narrative-link")
+    assert dl.value.suggested_filename.endswith("情况说明.docx")
+    narrative = tmp_path / "情况说明.docx"
+    dl.value.save_as(narrative)
+    assert narrative.read_bytes()[:2] == b"PK"
+    shot(clerk, "3b-clerk-publication")
     clerk.click("#submit-button")
     clerk.wait_for_load_state()
     assert Department.objects.get(code=EXAMPLE_CODE).state == SUBMITTED

@@ -24,9 +24,13 @@ def blob_path(sha256: str) -> Path:
     return home() / "files" / sha256[:2] / sha256
 
 
+PUBLICATION_KINDS = ("docx", "tables.xlsx", "publication.json")
+
+
 def report_path(version_id: int, kind: str) -> Path:
-    """kind: "html" (the report page) or "xlsx" / "xlsm" (the annotated copy)."""
-    if kind not in ("html", "xlsx", "xlsm"):
+    """kind: "html" (the report page), "xlsx" / "xlsm" (the annotated copy), or the publication made from the
+    version: "docx" (the 情况说明), "tables.xlsx" (the 公开表), "publication.json" (what they still lack)."""
+    if kind not in ("html", "xlsx", "xlsm", *PUBLICATION_KINDS):
         raise ValueError(kind)
     return home() / "reports" / f"{int(version_id)}.{kind}"
 

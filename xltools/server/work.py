@@ -136,6 +136,43 @@ def annotate(stored: str, display: str, edition_id: str, year: int, out: str) ->
     return True
 
 
+def publication(stored: str, display: str, edition_id: str, year: int, prefix: str) -> dict[str, Any] | None:
+    """The 情况说明 (Word) and the 公开表 of a stored version, exactly as `xltools compile` writes them, made when
+    first asked for (750 ms: not part of every check). Written to prefix + ".docx" / ".tables.xlsx", then
+    prefix + ".publication.json" last (its presence says both are there): the files' own names, the
+    【请填写】 places the narrative still has, and the self-audit of its text against the workbook (the clerk's
+    文字说明 included). None when the workbook has errors: compile refuses it too."""
+    import json
+
+    from ..edition import load_edition
+    from ..outputs import atomic_write_bytes
+    from ..publish import compile_book
+    from ..validate import validate_file
+
+    target = Path(prefix)
+    with tempfile.TemporaryDirectory(prefix="xltools-publish-") as tmp:
+        path = staged_copy(Path(stored), display, Path(tmp))
+        report = validate_file(path, load_edition(edition_id, year))
+        if report.unreadable or report.errors or report.book is None:
+            return None
+        # Written beside the target (the same file system), then moved into place.
+        with tempfile.TemporaryDirectory(prefix=".publish-", dir=target.parent) as out:
+            result = compile_book(report.book, Path(out), [path])
+            facts = {
+                "docx": result.docx.name,
+                "tables": result.tables.name,
+                "placeholders": [{"sheet": p.sheet, "cell": p.cell, "label": p.label} for p in result.placeholders],
+                "audit": [f.to_json() for f in _relabel(FileReport(str(path), result.audit), path, display).findings],
+            }
+            os.replace(result.docx, f"{prefix}.docx")
+            os.replace(result.tables, f"{prefix}.tables.xlsx")
+    done = Path(f"{prefix}.publication.json")
+    if done.exists():  # made at the same moment for another click: the same bytes (outputs are deterministic)
+        return dict(json.loads(done.read_text(encoding="utf-8")))
+    atomic_write_bytes(done, json.dumps(facts, ensure_ascii=False).encode("utf-8"))
+    return facts
+
+
 def _report(path: Path, edition_id: str, year: int) -> FileReport:
     from ..edition import load_edition
     from ..validate import validate_file

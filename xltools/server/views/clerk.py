@@ -3,10 +3,12 @@ reports, submit and withdraw. Every view resolves its department or version thro
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -212,6 +214,7 @@ def version(request: HttpRequest, version_id: int) -> HttpResponse:
             "is_latest": ctx["latest"] is not None and ctx["latest"].pk == v.pk,  # type: ignore[union-attr]
             "pending": v.state not in (DONE, FAILED),
             "state_label": texts.text(f"server.version_state.{v.state}"),
+            "publication": publication_facts(v),
         }
     )
     return render(request, "intake/version.html", ctx)
@@ -248,6 +251,49 @@ def annotated(request: HttpRequest, version_id: int) -> HttpResponse:
             raise Http404
     name = _file_name("annotated", v) + v.suffix
     return FileResponse(open(path, "rb"), as_attachment=True, filename=safe_filename(name))
+
+
+def publication_facts(v: Version) -> dict[str, Any] | None:
+    """What was made from this version for publication (work.publication), or None when nothing yet."""
+    if not v.passed:
+        return None
+    path = storage.report_path(v.pk, "publication.json")
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+
+
+@require("any")
+@require_POST
+def publish(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Make the 情况说明 and the 公开表 of a version without errors (once; then they are kept)."""
+    v = version_for(request.who, version_id)  # type: ignore[attr-defined]
+    if not v.passed:
+        messages.error(request, _t("publication_refused"))
+        return redirect("intake:version", version_id=v.pk)
+    if publication_facts(v) is None:
+        inst = read_instance(storage.home())
+        prefix = str(storage.report_path(v.pk, "docx").with_suffix(""))
+        made = checker().call(
+            work.publication, str(storage.blob_path(v.sha256)), display_name(v), inst.edition, inst.year, prefix
+        )
+        if made is None:
+            messages.error(request, _t("publication_refused"))
+            return redirect("intake:version", version_id=v.pk)
+    messages.success(request, _t("publication_made"))
+    return redirect("intake:version", version_id=v.pk)
+
+
+@require("any")
+def publication_file(request: HttpRequest, version_id: int, kind: str) -> HttpResponse:
+    v = version_for(request.who, version_id)  # type: ignore[attr-defined]
+    facts = publication_facts(v)
+    if facts is None or kind not in ("docx", "xlsx"):
+        raise Http404
+    path = storage.report_path(v.pk, "docx" if kind == "docx" else "tables.xlsx")
+    name = facts["docx"] if kind == "docx" else facts["tables"]
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=safe_filename(str(name)))
 
 
 @require("any")
