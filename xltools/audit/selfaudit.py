@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..book import Book
 from ..edition.layout import table_layout
 from ..findings import ERROR, WARNING, Finding, finding
-from . import audit_text
+from . import audit_text, checks
 
 # The rule ids this module emits (the registry, xltools/rules/registry.py, lists them).
 RULES = (
@@ -49,7 +49,7 @@ def self_audit(book: Book, markdown: str) -> list[Finding]:
     for f in report.findings:
         if f.severity not in (ERROR, WARNING):
             continue
-        if f.rule == "audit.placeholder":
+        if f.rule == checks.PLACEHOLDER:
             # A 【请填写】 the clerk left: compile lists it at the cell to fill (Narrative.placeholders). Said
             # here it was "xltools 生成的情况说明未通过自查 … 请把工作簿发给维护人员", twice, for the clerk's blank text.
             continue
