@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from .conftest import BROKEN, EDITION, EXAMPLE, EXAMPLE_CODE, OTHER_CODE, client_as, reset, upload, workbook_for
 
 
@@ -85,3 +87,21 @@ def test_what_the_narrative_lacks_is_listed_at_its_cell(intake: Path, tmp_path: 
     page = clerk.post(f"/v/{vid}/publish/", follow=True).content.decode()
     assert "情况说明中还有 1 处【请填写】" in page and "部门职责（文字说明 B4）" in page
     assert 'id="publication-audit"' not in page and 'id="publication-clean"' not in page
+
+
+def test_a_failure_while_making_it_is_said_on_the_page(
+    intake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xltools.server import storage, work
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    reset(EXAMPLE_CODE)
+    clerk = client_as("clerk-publish", "clerk", EXAMPLE_CODE)
+    vid = _version_id(upload(clerk, EXAMPLE_CODE, workbook_for(EXAMPLE_CODE, tmp_path)))
+    monkeypatch.setattr(work, "publication", broken)
+    page = clerk.post(f"/v/{vid}/publish/", follow=True).content.decode()
+    assert "生成情况说明时出错（RuntimeError），没有生成任何文件" in page and 'id="publish-button"' in page
+    assert not storage.report_path(vid, "publication.json").exists()
+    assert clerk.get(f"/v/{vid}/publication.docx").status_code == 404

@@ -4,6 +4,7 @@ reports, submit and withdraw. Every view resolves its department or version thro
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -29,6 +30,7 @@ from ..models import CONFIRMED, DONE, DRAFT, FAILED, QUEUED, RETURNED, SUBMITTED
 from ..prefill import safe_filename, template_name, write_department_template
 from ..status import deadline, label, status_of
 
+log = logging.getLogger("xltools.server")
 SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -275,9 +277,14 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
     if publication_facts(v) is None:
         inst = read_instance(storage.home())
         prefix = str(storage.report_path(v.pk, "docx").with_suffix(""))
-        made = checker().call(
-            work.publication, str(storage.blob_path(v.sha256)), display_name(v), inst.edition, inst.year, prefix
-        )
+        try:
+            made = checker().call(
+                work.publication, str(storage.blob_path(v.sha256)), display_name(v), inst.edition, inst.year, prefix
+            )
+        except Exception as e:  # a failure of ours, or a worker that died: say so on the page, keep nothing
+            log.exception("publication of version %s failed", v.pk)
+            messages.error(request, _t("publication_failed", detail=type(e).__name__))
+            return redirect("intake:version", version_id=v.pk)
         if made is None:
             messages.error(request, _t("publication_refused"))
             return redirect("intake:version", version_id=v.pk)
