@@ -148,6 +148,29 @@ def test_checking_processes_end_with_the_server(tmp_path: Path, how: str) -> Non
     assert not [p for p in kids if _alive(p)]
 
 
+def test_a_port_in_use_or_an_address_not_here_is_said_plainly(tmp_path: Path) -> None:
+    """The machine's state, for the bureau to change: exit 2 with the reason, not 内部错误 (exit 4), and no
+    「已启动」 before it."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    home = tmp_path / "收件"
+    init = ["serve", "init", str(home), "--roster", str(roster), "--edition", "hebei-county-2020", "--year", "2020"]
+    assert _xltools(*init, XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret").returncode == 0
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        r = _xltools("serve", "run", str(home), "--port", str(port))
+    finally:
+        taken.close()
+    assert r.returncode == 2, r.stderr
+    assert f"端口 {port} 已被占用" in r.stderr and "内部错误" not in r.stderr and "Traceback" not in r.stderr
+    assert "已启动" not in r.stdout
+    r = _xltools("serve", "run", str(home), "--host", "192.0.2.1", "--port", str(_free_port()))  # TEST-NET-1
+    assert r.returncode == 2 and "本机没有地址 192.0.2.1" in r.stderr, r.stderr
+
+
 def test_demo_prints_where_to_log_in(tmp_path: Path) -> None:
     port = _free_port()
     proc = subprocess.Popen(

@@ -9,6 +9,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .. import texts
 from ..errors import OutputError, XltoolsError
@@ -123,7 +124,6 @@ def run(
     workers: int = 2,
     echo: Callable[[str], None] = print,
 ) -> None:
-    import waitress
     from django.conf import settings
 
     if not config_path(home).exists():
@@ -131,25 +131,48 @@ def run(
     app = wsgi_app(
         home, hosts=(host,) if host not in ("0.0.0.0", "::") else ("*",), secure_cookies=secure_cookies, workers=workers
     )
-    if host not in LOOPBACK:
-        echo(_t("non_loopback", host=host))
-    echo(_t("running", host=host, port=port))
-    _stop_on_terminate()
     try:
-        waitress.serve(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            max_request_body_size=settings.XLTOOLS_MAX_UPLOAD + 1024 * 1024,
-            ident="xltools",
-            clear_untrusted_proxy_headers=True,
-            recv_bytes=65536,  # an upload arrives in a few reads, not one per 8 KB of its body
-        )
+        server = _listen(app, host, port, threads, settings.XLTOOLS_MAX_UPLOAD + 1024 * 1024)
+        if host not in LOOPBACK:
+            echo(_t("non_loopback", host=host))
+        echo(_t("running", host=host, port=port))
+        _stop_on_terminate()
+        server.run()
     finally:
         from .jobs import checker
 
         checker().stop()  # checks not yet started stay queued in the database for the next start
+
+
+def _listen(app: Callable[..., object], host: str, port: int, threads: int, max_body: int) -> Any:
+    """waitress bound to host:port, or a ServeError saying why not: a port in use or refused is the
+    machine's state, for the bureau to change, not an internal error."""
+    import errno
+
+    import waitress
+
+    try:
+        return waitress.create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=max_body,
+            ident="xltools",
+            clear_untrusted_proxy_headers=True,
+            recv_bytes=65536,  # an upload arrives in a few reads, not one per 8 KB of its body
+        )
+    except OSError as e:
+        codes = {
+            errno.EADDRINUSE: "port_in_use",
+            getattr(errno, "WSAEADDRINUSE", -1): "port_in_use",
+            errno.EACCES: "port_denied",
+            getattr(errno, "WSAEACCES", -1): "port_denied",
+            errno.EADDRNOTAVAIL: "no_such_address",
+            getattr(errno, "WSAEADDRNOTAVAIL", -1): "no_such_address",
+        }
+        key = codes.get(e.errno, "cannot_listen") if e.errno is not None else "cannot_listen"
+        raise ServeError(_t(key, host=host, port=port, detail=e.strerror or str(e))) from None
 
 
 def _stop_on_terminate() -> None:
