@@ -169,6 +169,10 @@ def test_a_port_in_use_or_an_address_not_here_is_said_plainly(tmp_path: Path) ->
     assert "已启动" not in r.stdout
     r = _xltools("serve", "run", str(home), "--host", "192.0.2.1", "--port", str(_free_port()))  # TEST-NET-1
     assert r.returncode == 2 and "本机没有地址 192.0.2.1" in r.stderr, r.stderr
+    for command in (("run",), ("backup", str(tmp_path / "备份"))):  # a folder that is not there: in Chinese too
+        r = _xltools("serve", command[0], str(tmp_path / "没有这个文件夹"), *command[1:])
+        assert r.returncode == 2 and "不是 xltools 收件文件夹" in r.stderr, r.stderr
+    assert not (tmp_path / "备份").exists()
 
 
 def test_demo_prints_where_to_log_in(tmp_path: Path) -> None:

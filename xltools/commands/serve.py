@@ -74,7 +74,7 @@ def init_cmd(
 
 
 @command.command(name="run")
-@click.argument("home", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("home", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只允许本机访问）。")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--insecure-cookies", is_flag=True, help="局域网明文 HTTP 时使用（登录 Cookie 不要求 HTTPS）。")
@@ -105,7 +105,7 @@ def demo_cmd(port: int) -> None:
 
 
 @command.command(name="backup")
-@click.argument("home", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("home", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("out", type=click.Path(path_type=Path))
 def backup_cmd(home: Path, out: Path) -> None:
     """备份收件文件夹：数据库（在线一致备份）和所有上传的文件。服务运行时也可以备份。"""
