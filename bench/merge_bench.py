@@ -199,44 +199,96 @@ def _all_children(pid: int) -> set[int]:
     return tree
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """RSS of pid and all its descendants (pool workers; a local cluster's nannies and their workers), in kB.
+def _rss_kb(p: int) -> int:
+    """Resident set of one process in kB (/proc/PID/statm: one short line, cheaper than status)."""
+    try:
+        with open(f"/proc/{p}/statm") as fh:
+            return int(fh.read().split()[1]) * PAGE_KB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def _tree(pid: int) -> set[int]:
+    """pid and all its descendants (pool workers, the county process; a local cluster's worker processes).
 
     The tree is walked down from pid through the kernel's children lists: a scan of all of /proc every 20 ms
     cost ~3 ms of CPU each, an eighth of a core taken from the run being measured."""
-
-    def rss(p: int) -> int:
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
     tree, todo = {pid}, [pid]
     while todo:
         kids = _children(todo.pop())
         if kids is None:
-            tree = _all_children(pid)
-            break
+            return _all_children(pid)
         todo.extend(k for k in kids if k not in tree)
         tree.update(kids)
-    return sum(rss(p) for p in tree)
+    return tree
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of pid and all its descendants, in kB."""
+    return sum(_rss_kb(p) for p in _tree(pid))
+
+
+COUNTY_PIDS: set[int] = set()  # the live county processes this measurement started (see _count_county_cpu)
+
+
+def _role(pid: int, me: int) -> str:
+    """What a process of the tree is: the main process (with a LocalCluster, also its scheduler and nannies),
+    the county process, a worker (pool or Dask), or multiprocessing's resource tracker."""
+    if pid == me:
+        return "main"
+    if pid in COUNTY_PIDS:
+        return "county"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read()
+    except OSError:
+        cmd = b""
+    return "tracker" if b"resource_tracker" in cmd else "worker"
 
 
 class Sampler:
-    def __init__(self) -> None:
+    """The peak of the tree's summed RSS, each process's own peak (by role: main, county, worker…), and every
+    `every` seconds a line of each role's RSS (the timeline shows which process grows as the inputs go by)."""
+
+    def __init__(self, every: float = 2.0) -> None:
         self.peak_kb = 0
+        self.peaks: dict[int, int] = {}
+        self.roles: dict[int, str] = {}
+        self.timeline: list[tuple[float, dict[str, int]]] = []
+        self.every = every
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        pid = os.getpid()
+        pid, start, last = os.getpid(), time.perf_counter(), -1e9
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(pid))
+            now: dict[int, int] = {}
+            for p in _tree(pid):
+                kb = _rss_kb(p)
+                if kb:
+                    now[p] = kb
+                    if p not in self.roles or (self.roles[p] == "worker" and p in COUNTY_PIDS):
+                        self.roles[p] = _role(p, pid)
+                    self.peaks[p] = max(self.peaks.get(p, 0), kb)
+            self.peak_kb = max(self.peak_kb, sum(now.values()))
+            t = time.perf_counter() - start
+            if t - last >= self.every:
+                last = t
+                line: dict[str, int] = {}
+                for p, kb in now.items():
+                    line[self.roles[p]] = line.get(self.roles[p], 0) + kb
+                self.timeline.append((round(t, 1), line))
             self._stop.wait(0.02)
+
+    def by_role(self) -> dict[str, list[float]]:
+        """Each role's processes' peak RSS in MB, largest first."""
+        out: dict[str, list[float]] = {}
+        for p, kb in self.peaks.items():
+            out.setdefault(self.roles[p], []).append(round(kb / 1024, 1))
+        return {r: sorted(v, reverse=True) for r, v in sorted(out.items())}
 
     def __enter__(self) -> Sampler:
         self._t.start()
@@ -325,6 +377,8 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
             cluster.close()
         result.update(
             sampled_peak_mb=s.peak_kb / 1024,
+            peaks_mb=s.by_role(),
+            timeline_mb=[(t, {k: round(v / 1024) for k, v in line.items()}) for t, line in s.timeline],
             summary=r.summary_line(),
             timings=r.timings,
             out_mb=out.stat().st_size / 1e6,
@@ -391,6 +445,13 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
 def _count_county_cpu(county: Any, out_dir: Path) -> None:
     """Make the live county process (merge/county.py) write its own CPU seconds when it ends."""
     live, parent = county._live, os.getpid()
+    init = county.Live.__init__
+
+    def noted(self: Any, *args: Any) -> None:
+        init(self, *args)
+        COUNTY_PIDS.add(self.proc.pid)
+
+    county.Live.__init__ = noted
 
     def counted(*args: Any) -> None:
         try:
@@ -454,8 +515,11 @@ def ratio(books: list[Path], n: int, runs: int, jobs: int) -> None:
 
 
 def scaling(books: list[Path], ns: list[int], jobs_list: list[int], what: str) -> None:
-    print(f"\n{what}: | N | jobs | wall | ms per book | peak RSS, process tree | peak RSS, main process | result |")
-    print("|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        f"\n{what}: | N | jobs | wall | ms per book | peak RSS, process tree | peak RSS, main process "
+        "| peak RSS per process (sampled) | result |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---|---|")
     rows = []
     for n in ns:
         for j in jobs_list:
@@ -463,10 +527,21 @@ def scaling(books: list[Path], ns: list[int], jobs_list: list[int], what: str) -
             rows.append(m)
             print(
                 f"| {n} | {j} | {m['wall']:.1f} s | {m['wall'] / n * 1000:.1f} | {m['sampled_peak_mb']:.0f} MB "
-                f"| {m['self_maxrss_mb']:.0f} MB | {m['summary']} |",
+                f"| {m['self_maxrss_mb']:.0f} MB | {_roles(m['peaks_mb'])} | {m['summary']} |",
                 flush=True,
             )
     (OUT / f"scaling-{what}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+
+
+def _roles(peaks: dict[str, list[float]]) -> str:
+    """'main 52, county 130, workers 2 × 75' (MB): each role's processes' peak RSS."""
+    parts = []
+    for role, mb in peaks.items():
+        if len(mb) == 1:
+            parts.append(f"{role} {mb[0]:.0f}")
+        else:
+            parts.append(f"{role}s {len(mb)} × {min(mb):.0f}–{max(mb):.0f}")
+    return ", ".join(parts) + " MB"
 
 
 def instructions(books: list[Path], ks: list[int]) -> None:

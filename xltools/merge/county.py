@@ -19,6 +19,7 @@ end; with one job they run in line. pandas and pandera are imported here only, o
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -85,73 +86,128 @@ def _other(name: str, path: str) -> str:
     return texts.text("rules.county.other", name=name, path=path)
 
 
-def _unit_codes(ed: Edition, entries: list[InputEntry]) -> Iterator[tuple[InputEntry, Finding]]:
-    from . import spec
+def _note(f: Finding) -> FindingNote:
+    return FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)
 
-    (ct, cr, cc), _ = spec.unit_refs(ed)
-    t = ed.table(ct)
-    a1 = table_layout(ed, ct).cell(cr, cc)
-    by_name: dict[str, list[InputEntry]] = defaultdict(list)
-    for e in entries:
-        if e.unit_name and e.unit_code:
-            by_name[e.unit_name].append(e)
-    for name, group in by_name.items():
-        codes = sorted({e.unit_code for e in group})
-        if len(codes) < 2:
-            continue
-        for e in group:
+
+def _unit(e: InputEntry) -> str:
+    """What tells two departments apart for the shared-value check: the 单位编码, else the file."""
+    return e.unit_code or e.path
+
+
+def _unique_columns(ed: Edition) -> list[tuple[Table, Any]]:
+    """Every (list table, column declared unique), in the edition's order."""
+    return [(t, c) for t in ed.tables if t.kind == "list" for c in t.columns if c.unique]
+
+
+class _UnitCodes:
+    """One 单位名称 under two or more 单位编码: a finding on each input of that name, naming the others in input
+    order. Only a name with several codes keeps the list of its inputs."""
+
+    def __init__(self, ed: Edition, entries: list[InputEntry]) -> None:
+        from . import spec
+
+        (ct, cr, cc), _ = spec.unit_refs(ed)
+        self.table = ed.table(ct)
+        self.a1 = table_layout(ed, ct).cell(cr, cc)
+        first: dict[str, str] = {}
+        several: set[str] = set()
+        for e in entries:
+            if e.unit_name and e.unit_code and first.setdefault(e.unit_name, e.unit_code) != e.unit_code:
+                several.add(e.unit_name)
+        del first
+        self.groups: dict[str, list[InputEntry]] = {}
+        for e in entries:
+            if e.unit_code and e.unit_name in several:
+                self.groups.setdefault(e.unit_name, []).append(e)
+
+    def of(self, e: InputEntry) -> Iterator[Finding]:
+        group = self.groups.get(e.unit_name) if e.unit_code else None
+        if group is not None:
             others = [_other(o.unit_code, o.path) for o in group if o.unit_code != e.unit_code]
-            yield (
-                e,
-                finding(
-                    "county.unit-codes", WARNING, t.sheet, a1, table=t.id, name=name, code=e.unit_code, others=others
-                ),
+            t = self.table
+            yield finding(
+                "county.unit-codes",
+                WARNING,
+                t.sheet,
+                self.a1,
+                table=t.id,
+                name=e.unit_name,
+                code=e.unit_code,
+                others=others,
             )
 
 
-def _shared_values(
-    ed: Edition, entries: list[InputEntry], uniques: dict[tuple[str, str], dict[str, CheckedRows]]
-) -> Iterator[tuple[InputEntry, Finding]]:
-    """`uniques`: per (list table, unique column), each included workbook's non-blank values of that column."""
-    from ..rules.labels import quoted
+class _SharedValues:
+    """A value of a unique column (项目编码) used by two or more departments: a finding on each of its cells,
+    naming the other departments' files.
 
-    by_path = {e.path: e for e in entries}
-    for t in ed.tables:
-        if t.kind != "list":
-            continue
-        lay = table_layout(ed, t.id)
-        for c in t.columns:
-            if not c.unique:
+    Per unique column each distinct value gets a rank, the order in which it is first met (input by input, row
+    by row); only a value of several departments keeps the list of its inputs. An input's findings are its
+    cells holding such values, by rank and then row: the order of one pass over the whole county."""
+
+    def __init__(self, ed: Edition, entries: list[InputEntry], seen: _Seen) -> None:
+        self.columns = [(t, c, table_layout(ed, t.id)) for t, c in _unique_columns(ed)]
+        self.entries = entries
+        self.ranks: list[dict[Any, int]] = []
+        self.firsts: list[list[Any]] = []  # by rank: the value as first met (the finding quotes it)
+        self.where: list[dict[int, list[int]]] = []  # rank of a value of several departments -> its inputs
+        for u in range(len(self.columns)):
+            rank: dict[Any, int] = {}
+            firsts: list[Any] = []
+            first_unit: list[str] = []
+            several = bytearray()
+            for e in entries:
+                me = _unit(e)
+                for v in seen.pairs(e.key, u)[1::2]:
+                    r = rank.get(v)
+                    if r is None:
+                        rank[v] = len(firsts)
+                        firsts.append(v)
+                        first_unit.append(me)
+                        several.append(0)
+                    elif not several[r] and first_unit[r] != me:
+                        several[r] = 1
+            del first_unit
+            where: dict[int, list[int]] = {}
+            if any(several):
+                for i, e in enumerate(entries):
+                    for v in seen.pairs(e.key, u)[1::2]:
+                        r = rank[v]
+                        if several[r]:
+                            got = where.setdefault(r, [])
+                            if not got or got[-1] != i:
+                                got.append(i)
+            self.ranks.append(rank)
+            self.firsts.append(firsts)
+            self.where.append(where)
+
+    def of(self, e: InputEntry, seen: _Seen) -> Iterator[Finding]:
+        from ..rules.labels import quoted
+
+        for u, (t, c, lay) in enumerate(self.columns):
+            where, rank = self.where[u], self.ranks[u]
+            if not where:
                 continue
-            seen: dict[Any, list[tuple[InputEntry, str]]] = defaultdict(list)
-            for path, part in uniques.get((t.id, c.key), {}).items():
-                for row, (v,) in part.rows:
-                    seen[v].append((by_path[path], row))
-            for v, where in seen.items():
-                units = {e.unit_code or e.path for e, _ in where}
-                if len(units) < 2:
-                    continue
-                for e, row in where:
-                    others = sorted(
-                        {
-                            _other(o.unit_name or o.unit_code, o.path)
-                            for o, _ in where
-                            if (o.unit_code or o.path) != (e.unit_code or e.path)
-                        }
-                    )
-                    yield (
-                        e,
-                        finding(
-                            "county.shared-value",
-                            WARNING,
-                            t.sheet,
-                            lay.cell(row, c.key),
-                            table=t.id,
-                            label=quoted(c.title),
-                            raw=str(v),
-                            others=others,
-                        ),
-                    )
+            pairs = seen.pairs(e.key, u)
+            mine = sorted(((rank[v], n) for n, v in enumerate(pairs[1::2]) if rank[v] in where), key=lambda rn: rn[0])
+            me = _unit(e)
+            for r, n in mine:
+                others = {
+                    _other(o.unit_name or o.unit_code, o.path)
+                    for o in map(self.entries.__getitem__, where[r])
+                    if _unit(o) != me
+                }
+                yield finding(
+                    "county.shared-value",
+                    WARNING,
+                    t.sheet,
+                    lay.cell(pairs[2 * n], c.key),
+                    table=t.id,
+                    label=quoted(c.title),
+                    raw=str(self.firsts[u][r]),
+                    others=sorted(others),
+                )
 
 
 def _anchor(ed: Edition, side: Any) -> tuple[str, str, str]:
@@ -163,43 +219,47 @@ def _anchor(ed: Edition, side: Any) -> tuple[str, str, str]:
         return t.sheet, "A1", t.id
 
 
-def _magnitude(
-    ed: Edition, entries: list[InputEntry], figures: dict[str, dict[str, str | None]]
-) -> Iterator[tuple[InputEntry, Finding]]:
-    from . import spec
+class _Magnitude:
+    """A department whose key figure is about 10,000 times the county's median of it (or 1/10,000): per figure
+    the median and count of the non-zero values over the county (one figure at a time, so only one figure's
+    values are ever held), then each input's own figures against them."""
 
-    low, high, _ = ed.magnitude
-    by_path = {e.path: e for e in entries}
-    for fig in spec.figures(ed):
-        values = {
-            p: Decimal(f[fig.id])
-            for p, f in figures.items()
-            if f.get(fig.id) not in (None, "") and Decimal(f[fig.id]) != 0
-        }  # type: ignore[arg-type]
-        if len(values) < 3:
-            continue  # a median of one or two departments says nothing
-        mid = median(abs(v) for v in values.values())
-        sheet, a1, table = _anchor(ed, fig.side)
-        for path, v in values.items():
+    def __init__(self, ed: Edition, entries: list[InputEntry], seen: _Seen) -> None:
+        from . import spec
+
+        self.ed = ed
+        self.low, self.high, _ = ed.magnitude
+        self.stats: list[tuple[int, Any, Decimal, int, tuple[str, str, str]]] = []  # (index, figure, median, n, cell)
+        for j, fig in enumerate(spec.figures(ed)):
+            values = [abs(Decimal(v)) for e in entries if (v := seen.figure(e.key, j))]
+            if len(values) < 3:
+                continue  # a median of one or two departments says nothing
+            self.stats.append((j, fig, median(values), len(values), _anchor(ed, fig.side)))
+
+    def of(self, e: InputEntry, seen: _Seen) -> Iterator[Finding]:
+        if not self.stats:
+            return
+        mine = seen.figures(e.key)
+        for j, fig, mid, count, (sheet, a1, table) in self.stats:
+            if not mine[j]:
+                continue
+            v = Decimal(mine[j])
             ratio = abs(v) / mid
             big = ratio if ratio >= 1 else 1 / ratio
-            if low <= big <= high:
+            if self.low <= big <= self.high:
                 shown = f"{ratio:.0f}" if ratio >= 1 else f"1/{1 / ratio:.0f}"
-                yield (
-                    by_path[path],
-                    finding(
-                        "county.unit-magnitude",
-                        WARNING,
-                        sheet,
-                        a1,
-                        table=table,
-                        label=fig.label,
-                        actual=v,
-                        expected=mid,
-                        ratio=shown,
-                        unit=ed.money_unit,
-                        count=len(values),
-                    ),
+                yield finding(
+                    "county.unit-magnitude",
+                    WARNING,
+                    sheet,
+                    a1,
+                    table=table,
+                    label=fig.label,
+                    actual=v,
+                    expected=mid,
+                    ratio=shown,
+                    unit=self.ed.money_unit,
+                    count=count,
                 )
 
 
@@ -208,84 +268,117 @@ LIVE_CHUNK = 250  # the process started before the workers checks the spooled de
 # (pandera costs ~25 ms a table and call whatever the rows: 100 departments a call cost twice the CPU of 250)
 POLL = 0.25  # seconds between its looks at the spool
 LIVE_NAME = "xltools-county"  # the live county process's multiprocessing name
+SEP = "\x1f"  # between a department's key figures in its one text (decimal texts never hold it)
+NO_PAIRS: tuple[Any, ...] = ()
 
 
 class _Seen:
-    """What the county checks need of each department, per spool id: its stacked column findings (table by
-    table), its key figures, and the non-blank values of each unique column (per (table, column))."""
+    """What the county checks need of each department, per spool id, kept small (~0.3 KB a department, where
+    dicts of its figures and CheckedRows of its unique columns cost ~5 KB): its stacked column findings, when
+    it has any; its key figures as one text (the non-zero amounts, blank for zero or none: the magnitude check
+    leaves those out); and per unique column its non-blank cells, flat (row, value, row, value …)."""
 
     def __init__(self) -> None:
         self.notes: dict[int, list[FindingNote]] = {}
-        self.figures: dict[int, dict[str, str | None]] = {}
-        self.uniques: dict[int, dict[tuple[str, str], CheckedRows]] = {}
+        self.kept: dict[int, tuple[str, tuple[tuple[Any, ...], ...]]] = {}
 
     def take(self, ed: Edition, rows: list[tuple[int, str, dict[str, CheckedRows], dict[str, str | None]]]) -> None:
         """rows: (spool id, path, list tables, key figures) of departments of one edition."""
+        from . import spec
+
         lists_tables = [t for t in ed.tables if t.kind == "list"]
         chunk = [(path, lists) for _key, path, lists, _figs in rows]
         by_path: dict[str, list[FindingNote]] = defaultdict(list)
         for t in lists_tables:
             for path, f in stacked_findings(ed, t, stack(t, chunk), FILE, ROW):
-                by_path[path].append(FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint))
-        unique_cols = [(t.id, c.key) for t in lists_tables for c in t.columns if c.unique]
+                by_path[path].append(_note(f))
+        unique_cols = [(t.id, c.key) for t, c in _unique_columns(ed)]
+        fig_ids = [f.id for f in spec.figures(ed)]
+        intern = sys.intern
         for key, path, lists, figs in rows:
-            self.notes[key] = by_path.get(path, [])
-            self.figures[key] = figs
-            mine = {}
+            if by_path.get(path):
+                self.notes[key] = by_path[path]
+            texts_ = [figs.get(k) or "" for k in fig_ids]
+            text = SEP.join(v if v and Decimal(v) != 0 else "" for v in texts_)
+            mine = []
             for tid, col in unique_cols:
                 part = lists.get(tid)
+                flat: list[Any] = []
                 if part is not None and col in part.cols:
                     i = part.cols.index(col)
-                    mine[(tid, col)] = CheckedRows(
-                        (col,), tuple((r, (v[i],)) for r, v in part.rows if v[i] is not None)
-                    )
-            self.uniques[key] = mine
+                    for r, v in part.rows:
+                        if v[i] is not None:
+                            flat += (intern(r), v[i])
+                mine.append(tuple(flat) if flat else NO_PAIRS)
+            self.kept[key] = (text, tuple(mine))
 
     def read(self, ed: Edition, spool: Spool, entries: list[InputEntry]) -> None:
         """Take the departments of `entries` not seen yet, from the spool, CHUNK at a time."""
-        todo = [e for e in entries if e.key and e.key not in self.notes]
+        todo = [e for e in entries if e.key and e.key not in self.kept]
         for at in range(0, len(todo), CHUNK):
             part = todo[at : at + CHUNK]
             self.take(ed, [(e.key, e.path, spool.lists(e.key), spool.sums(e.key).figures) for e in part])
 
+    def has(self, key: int) -> bool:
+        return key in self.kept
 
-def _findings(ed: Edition, entries: list[InputEntry], seen: _Seen | Spool) -> list[tuple[int, FindingNote]]:
-    """Every county finding over the included inputs as (index of the input, note), in a fixed order: per input,
-    its stacked column findings table by table, then the county checks. `seen`: what a live county process
-    took from the spool while the workers ran (anything missing is read now), or the spool itself.
+    def pairs(self, key: int, u: int) -> tuple[Any, ...]:
+        """The department's non-blank cells of unique column u, flat (row, value, …); none when not seen."""
+        got = self.kept.get(key)
+        return got[1][u] if got is not None else NO_PAIRS
 
-    The stacked column checks run on a chunk of departments at a time (a workbook's own checks never look at
-    another workbook); only the key figures and the values of the unique columns are kept for the checks over
-    the whole county, so memory stays flat in N."""
-    if not isinstance(seen, _Seen):
-        spool, seen = seen, _Seen()
-        seen.read(ed, spool, entries)
-    keyed = [(i, e) for i, e in enumerate(entries) if e.key in seen.notes]
-    out = [(i, note) for i, e in keyed for note in seen.notes[e.key]]
-    index = {e.path: i for i, e in enumerate(entries)}
-    uniques: dict[tuple[str, str], dict[str, CheckedRows]] = defaultdict(dict)
-    for _i, e in keyed:
-        for tc, part in seen.uniques[e.key].items():
-            uniques[tc][e.path] = part
-    figures = {e.path: seen.figures[e.key] for _i, e in keyed}
-    found: list[tuple[str, Finding]] = []
-    found.extend((e.path, f) for e, f in _unit_codes(ed, entries))
-    found.extend((e.path, f) for e, f in _shared_values(ed, entries, uniques))
-    found.extend((e.path, f) for e, f in _magnitude(ed, entries, figures))
-    out.extend((index[p], FindingNote(f.rule, f.severity, f.sheet, f.cell, f.message, f.hint)) for p, f in found)
-    return out
+    def figures(self, key: int) -> list[str]:
+        """The department's key figures in the edition's order (blank: zero or none)."""
+        return self.kept[key][0].split(SEP)
+
+    def figure(self, key: int, j: int) -> str:
+        got = self.kept.get(key)
+        return got[0].split(SEP)[j] if got is not None else ""
 
 
 Grouped = list[tuple[int, list[FindingNote]]]  # (index of the input, its county findings in order)
+
+
+def _findings(ed: Edition, entries: list[InputEntry], seen: _Seen | Spool) -> Iterator[tuple[int, list[FindingNote]]]:
+    """Every county finding over the included inputs, input by input (index of the input, its notes in order:
+    its stacked column findings table by table, then the county checks'); inputs without any are left out.
+    `seen`: what a live county process took from the spool while the workers ran (anything missing is read
+    now), or the spool itself.
+
+    The stacked column checks ran on a chunk of departments at a time (a workbook's own checks never look at
+    another workbook); only a few figures and the values of the unique columns are kept for the checks over
+    the whole county, and each input's findings are made when its turn comes (a 项目编码 shared by many
+    departments gives each a finding naming all the others: held all at once, they grew with N²)."""
+    if not isinstance(seen, _Seen):
+        spool, seen = seen, _Seen()
+        seen.read(ed, spool, entries)
+    codes = _UnitCodes(ed, entries)
+    shared = _SharedValues(ed, entries, seen)
+    magnitude = _Magnitude(ed, entries, seen)
+    for i, e in enumerate(entries):
+        keyed = seen.has(e.key)
+        notes = list(seen.notes.get(e.key, ())) if keyed else []
+        notes.extend(_note(f) for f in codes.of(e))
+        if keyed:
+            notes.extend(_note(f) for f in shared.of(e, seen))
+            notes.extend(_note(f) for f in magnitude.of(e, seen))
+        if notes:
+            yield i, notes
+
+
 ANSWER_BATCH = 200  # inputs' findings per message from the live process: the main process never holds them all
 ASK_BATCH = 1000  # included inputs (path, spool id, 单位编码, 单位名称) per message to it, for the same reason
 
 
-def _grouped(notes: list[tuple[int, FindingNote]]) -> Grouped:
-    extra: dict[int, list[FindingNote]] = defaultdict(list)
-    for i, note in notes:
-        extra[i].append(note)
-    return list(extra.items())
+def _batches(found: Iterable[tuple[int, list[FindingNote]]]) -> Iterator[Grouped]:
+    part: Grouped = []
+    for item in found:
+        part.append(item)
+        if len(part) == ANSWER_BATCH:
+            yield part
+            part = []
+    if part:
+        yield part
 
 
 def _counts(entries: list[InputEntry]) -> array[int]:
@@ -302,10 +395,12 @@ def _spool_part(entries: list[InputEntry], part: Grouped, spool: Spool, counts: 
     spool.put_county((entries[i].key, more) for i, more in part)
 
 
-def _add(entries: list[InputEntry], notes: list[tuple[int, FindingNote]], spool: Spool) -> None:
+def _spool_all(ed: Edition, entries: list[InputEntry], spool: Spool) -> array[int]:
+    """The county checks in this process, their findings spooled batch by batch; their tallies."""
     counts = _counts(entries)
-    _spool_part(entries, _grouped(notes), spool, counts)
-    _count(entries, counts)
+    for part in _batches(_findings(ed, entries, spool)):
+        _spool_part(entries, part, spool, counts)
+    return counts
 
 
 def _count(entries: list[InputEntry], counts: array[int]) -> None:
@@ -349,9 +444,8 @@ def _live(conn: Any, folder: Any, parent: int) -> None:
                     entries.extend(InputEntry(p, key=k, unit_code=c, unit_name=n) for p, k, c, n in light)
                 ed = load_edition(edition, year)
                 seen.read(ed, spool, entries)
-                grouped = _grouped(_findings(ed, entries, seen))
-                for at in range(0, len(grouped), ANSWER_BATCH):
-                    conn.send(("part", grouped[at : at + ANSWER_BATCH]))
+                for part in _batches(_findings(ed, entries, seen)):
+                    conn.send(("part", part))
                 conn.send(("ok", None))
                 return
             (count,) = spool.db.execute(
@@ -452,13 +546,13 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
     list tables (its memory stays flat in N), and with a live process never imports pandas."""
     done = False
     if live is None:
-        notes = _findings(ed, entries, spool)
+        counts = _spool_all(ed, entries, spool)
 
         def finish_inline() -> None:
             nonlocal done
             if not done:
                 done = True
-                _add(entries, notes, spool)
+                _count(entries, counts)
 
         return finish_inline
 
@@ -474,8 +568,7 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
         if not asked:
             live.stop()
         if not (asked and live.receive(lambda part: _spool_part(entries, part, spool, counts))):
-            counts = _counts(entries)  # the process failed: the checks run here (its spooled findings are replaced)
-            _spool_part(entries, _grouped(_findings(ed, entries, spool)), spool, counts)
+            counts = _spool_all(ed, entries, spool)  # the process failed: the checks run here (its findings replaced)
         _count(entries, counts)
 
     return finish
@@ -483,6 +576,6 @@ def start(ed: Edition, entries: list[InputEntry], spool: Spool, live: Live | Non
 
 def apply(ed: Edition, entries: list[InputEntry], spool: Spool) -> int:
     """The county checks in this process, their findings added to the inputs; their number."""
-    notes = _findings(ed, entries, spool)
-    _add(entries, notes, spool)
-    return len(notes)
+    counts = _spool_all(ed, entries, spool)
+    _count(entries, counts)
+    return sum(counts)
