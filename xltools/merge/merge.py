@@ -152,7 +152,7 @@ def merge(
                 todo.append(path)
             else:
                 reused += 1
-                arrived(entry_of(hit[1], hit[0]))
+                arrived(entry_of(hit[1], hit[0], prefer_latest))
         found.files = []  # each path lives on in its input's record only (one copy per input, not two)
         from . import county
 
@@ -165,7 +165,7 @@ def merge(
             outcomes = run_workers(todo, effective_jobs(jobs, len(todo)), with_csv)
         todo = []  # the workers' loop holds the paths, and lets each go when its result is in
         for res, packed in outcomes:
-            arrived(entry_of(res, spool.put(res, packed, with_csv)))
+            arrived(entry_of(res, spool.put(res, packed, with_csv), prefer_latest))
         spool.commit()
         lap("read_validate")
         entries.sort(key=lambda e: e.sort_key)

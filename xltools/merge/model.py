@@ -145,7 +145,7 @@ class InputEntry:
     edition_title: str = ""
     version: str = ""
     year: int | None = None
-    mtime_ns: int | None = None
+    mtime_ns: int | None = None  # only with prefer_latest (statuses.entry_of): the outputs read it from the spool
     errors: int = 0
     warnings: int = 0
     note: str = ""  # the reason, when it is not worded from `duplicates`

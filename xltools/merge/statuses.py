@@ -30,10 +30,11 @@ from .roster import Roster, RosterEntry
 _YEARS: dict[int, int] = {}  # one int object per 预算年度, not one per input
 
 
-def entry_of(res: FileResult, key: int) -> InputEntry:
+def entry_of(res: FileResult, key: int, keep_mtime: bool = True) -> InputEntry:
     """The input entry of a worker's record (spooled under `key`), with its first status (the worker's verdict).
     Strings and numbers every input shares are shared, not unpickled once per input: the main process keeps
-    only this entry per input."""
+    only this entry per input. `keep_mtime`: only prefer_latest reads the file's time (an int object an input
+    otherwise; the outputs read the times from the spool)."""
     e = InputEntry(
         res.path,
         verdict=sys.intern(res.verdict),
@@ -43,7 +44,7 @@ def entry_of(res: FileResult, key: int) -> InputEntry:
         edition_title=sys.intern(res.edition_title),
         version=sys.intern(res.version),
         year=res.year if res.year is None else _YEARS.setdefault(res.year, res.year),
-        mtime_ns=res.facts.mtime_ns,
+        mtime_ns=res.facts.mtime_ns if keep_mtime else None,
         errors=res.errors,
         warnings=res.warnings,
         key=key,
