@@ -175,3 +175,41 @@ def test_county_checks_in_the_merged_workbook_and_the_json(
     text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
     assert f"{code_cell[0]}!{code_cell[1]}" in text and f"{proj_cell[0]}!{proj_cell[1]}" in text
     assert "约为全县 5 个单位中位数" in text
+
+
+def test_shared_values_in_the_order_of_one_pass_over_the_county(tmp_path: Path) -> None:
+    """The county findings are made input by input (never all held at once); an input's shared-value findings
+    still come in the order of one pass over the county: by the value first met (input by input, row by row),
+    then by row. Department 1 uses department 0's 2nd and 1st project codes in its rows 1 and 2, so its
+    findings name row 2 (department 0's first code) before row 1; department 2 uses the first code only."""
+    ed = corpus.edition()
+    datas = [department(ed, s) for s in (0, 1, 3)]
+    first, second = datas[0]["proj"][0]["code"], datas[0]["proj"][1]["code"]
+    for d, codes in ((datas[1], [second, first]), (datas[2], [first])):
+        for rec, code in zip(d["proj"], codes, strict=False):
+            for ind in d.get("ind", []):
+                if ind.get("project") == rec["code"]:
+                    ind["project"] = code
+            rec["code"] = code
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, d in enumerate(datas):
+        write_template(ed, folder / f"dept{i}.xlsx", d)
+    js = tmp_path / "county.json"
+    result = merge([folder], tmp_path / "county.xlsx", jobs=1, json_path=js)
+    assert len(result.included) == 3
+    found = {
+        Path(e["path"]).name: [(f["cell"], f["message"]) for f in e["findings"] if f["rule"] == "county.shared-value"]
+        for e in json.loads(js.read_text(encoding="utf-8"))["inputs"]
+    }
+    lay = table_layout(ed, "proj")
+    r0, r1 = lay.cell("r0", "code"), lay.cell("r1", "code")
+    assert [c for c, _ in found["dept0.xlsx"]] == [r0, r1]
+    assert [c for c, _ in found["dept1.xlsx"]] == [r1, r0]  # by value first met, not by its own rows
+    assert [c for c, _ in found["dept2.xlsx"]] == [r0]
+    (m00, m01), (m10, m11), (m20,) = (found[f"dept{i}.xlsx"] for i in range(3))
+    assert first in m00[1] and "dept1.xlsx" in m00[1] and "dept2.xlsx" in m00[1]
+    assert second in m01[1] and "dept1.xlsx" in m01[1] and "dept2.xlsx" not in m01[1]
+    assert first in m10[1] and "dept0.xlsx" in m10[1] and "dept2.xlsx" in m10[1]
+    assert second in m11[1] and "dept0.xlsx" in m11[1] and "dept2.xlsx" not in m11[1]
+    assert first in m20[1] and "dept0.xlsx" in m20[1] and "dept1.xlsx" in m20[1]
