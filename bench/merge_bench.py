@@ -23,7 +23,8 @@ Each measurement runs in a fresh Python process, so its memory is its own:
 
 Peak memory: ru_maxrss of the main process (RUSAGE_SELF), and the sampled peak of the sum of RSS over the
 whole process tree (/proc, every 20 ms; pages shared between forked processes are counted in each, so this
-sum is an upper bound). Instructions: valgrind --tool=cachegrind on one process, the difference between a run
+sum is an upper bound); each process's own peak RSS by role (main, county, worker), a timeline of each role's
+RSS once a second, and the tree's summed PSS at those ticks (a page shared by a fork counts once). Instructions: valgrind --tool=cachegrind on one process, the difference between a run
 over K books and one over 0 books (start-up and imports cancel out), divided by K; stable on a busy machine.
 Goals on a 2-core machine: merge ≤ 3× (a), (b) ≥ 10× merge, peak ≤ 400 MB and flat in N.
 """
