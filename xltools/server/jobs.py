@@ -159,8 +159,9 @@ class Checker:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
     def stop(self) -> None:
-        """The server is stopping: the running checks finish, the queued ones are left to `resume`."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """The server is stopping: the running checks finish (the pool's threads are joined before the interpreter
+        ends: left running, they raised in its teardown), the queued ones are left to `resume`."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 _checker: Checker | None = None
