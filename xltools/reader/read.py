@@ -284,7 +284,31 @@ class _Reader:
     def _values(self, t: Table, grid: list[list[Any]], formulas: dict[str, bytes]) -> None:
         lay = table_layout(self.ed, t.id)
         if t.kind == "fixed":
-            for r, c, key, excel_row, col, a, formula in _fixed_plan(self.ed, t.id):
+            if not QUICK_CELLS:
+                for r, c, key, excel_row, col, a, formula, _, _ in _fixed_plan(self.ed, t.id):
+                    self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
+                return
+            # The usual cell without the call to _cell: an intact template formula (the bytes xlsxwriter wrote) or
+            # a plain input (normalise.plain); anything else, or a cell the scan flagged, goes through _cell.
+            cells, errors, strings, tid, sheet = self.book.cells, self.errors, self.strings, t.id, t.sheet
+            decimals, n = self.ed.money_decimals, len(grid)
+            for r, c, key, excel_row, col, a, formula, ctype, expected in _fixed_plan(self.ed, t.id):
+                if a not in strings and a not in errors:
+                    line = grid[excel_row - 1] if 0 < excel_row <= n else ()
+                    raw = line[col] if col < len(line) else ""
+                    if formula:
+                        got = formulas.get(a)
+                        if got is not None and (not got or got == expected):
+                            cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
+                            continue
+                    elif a not in formulas:
+                        if raw == "" or raw is None:
+                            cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
+                            continue
+                        value = plain(raw, ctype, decimals)
+                        if value is not SLOW:
+                            cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
+                            continue
                 self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
             return
         rows: list[str] = []
@@ -301,6 +325,8 @@ class _Reader:
         pick = itemgetter(*typed) if len(typed) > 1 else None
         need = max(typed, default=0) + 1
         n = len(grid)
+        quick, ed, cells, errors, strings = QUICK_CELLS, self.ed, self.book.cells, self.errors, self.strings
+        tid, sheet, decimals = t.id, t.sheet, self.ed.money_decimals
         for i, excel_row in enumerate(lay.input_rows()):
             if excel_row > n:
                 break
@@ -320,7 +346,23 @@ class _Reader:
                 key = f"r{i}"
                 rows.append(key)
                 for c, col, letter, formula in columns:
-                    self._cell(t, None, c, key, excel_row, col, f"{letter}{excel_row}", formula, grid, formulas)
+                    a = f"{letter}{excel_row}"
+                    if quick and a not in strings and a not in errors:  # as in a fixed table (above)
+                        raw = line[col] if col < width else ""
+                        if formula:
+                            got = formulas.get(a)
+                            if got is not None and (not got or got == _expected_xml(ed, tid, key, c.key)):
+                                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
+                                continue
+                        elif a not in formulas:
+                            if raw == "" or raw is None:
+                                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
+                                continue
+                            value = plain(raw, c.type, decimals)
+                            if value is not SLOW:
+                                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
+                                continue
+                    self._cell(t, None, c, key, excel_row, col, a, formula, grid, formulas)
         self.book.list_rows[t.id] = rows
 
     def _cell(
@@ -465,15 +507,23 @@ def _label_plan(ed: Edition, table_id: str) -> tuple[tuple[str, int, int], ...]:
 
 
 @lru_cache(maxsize=256)
-def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int, int, str, bool], ...]:
-    """Every value cell of a fixed table with its position and whether it is a formula (computed once)."""
+def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int, int, str, bool, str, bytes], ...]:
+    """Every value cell of a fixed table (computed once): its row and column, position, whether it is a formula,
+    its type (t.cell_type) and, for a formula, the template's formula as stored in the sheet XML."""
     t, lay = ed.table(table_id), table_layout(ed, table_id)
-    return tuple(
-        (r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], lay.cell(r.id, c.key), is_formula(ed, t, r.id, c.key))
-        for r in t.rows
-        for c in t.value_columns(r.side)
-        if c.key not in r.na
-    )
+    out = []
+    for r in t.rows:
+        for c in t.value_columns(r.side):
+            if c.key in r.na:
+                continue
+            formula = is_formula(ed, t, r.id, c.key)
+            expected = _expected_xml(ed, table_id, r.id, c.key) if formula else b""
+            a = lay.cell(r.id, c.key)
+            out.append((r, c, r.id, lay.excel_row(r.id), lay.col_index[c.key], a, formula, r.type or c.type, expected))
+    return tuple(out)
+
+
+QUICK_CELLS = True  # the usual fixed-table cell read without _cell (a test reads with it off and compares)
 
 
 @lru_cache(maxsize=256)

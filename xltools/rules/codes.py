@@ -93,6 +93,12 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                 )
     cols = total_columns(t)
     for codes in by_unit.values():
+        # Each code's children listed once (one pass over the unit's codes, not one per parent code).
+        kids: dict[str, list[str]] = defaultdict(list)
+        for c in codes:
+            lvl = cl.level_of(c)
+            if lvl > 1:
+                kids[c[: cl.levels[lvl - 2]]].append(c)
         for code, rows in codes.items():
             if len(rows) > 1:
                 cells = [book.cell(t.id, r, "code") for r in rows]
@@ -107,7 +113,7 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                 )
             level = cl.level_of(code)
             if level > 1:
-                parent = cl.parent(code)
+                parent = code[: cl.levels[level - 2]]  # cl.parent(code)
                 if parent not in codes:
                     pe = cl.entries.get(parent)
                     cell = book.cell(t.id, rows[0], "code")
@@ -122,7 +128,7 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                         parent_name=pe.name if pe else "",
                     )
             if 0 < level < len(cl.levels):
-                children = sorted(c for c in codes if cl.level_of(c) == level + 1 and cl.parent(c) == code)
+                children = sorted(c for c in kids.get(code, ()) if cl.level_of(c) == level + 1)
                 if not children:
                     continue
                 for col in cols:
