@@ -100,7 +100,7 @@ class Book:
         else:
             t = self.edition.table(table)
             if is_formula(self.edition, t, row, col):
-                out = self.computed(table, row, col)
+                out = self._computed(t, table, row, col)
             else:
                 out = c.value if c is not None and isinstance(c.value, Decimal) else None
         if out is None and not (c is not None and isinstance(c.value, str)):
@@ -112,7 +112,9 @@ class Book:
 
     def computed(self, table: str, row: str, col: str) -> Decimal:
         """What a formula cell should hold, from its inputs (never from a cached value)."""
-        t = self.edition.table(table)
+        return self._computed(self.edition.table(table), table, row, col)
+
+    def _computed(self, t: Table, table: str, row: str, col: str) -> Decimal:
         if t.kind == "list" and row == "total":
             return sum((self.amount(table, r, col) or ZERO for r in self.top_rows(table)), ZERO)
         spec = formula_spec(self.edition, table, row, col)
@@ -163,7 +165,10 @@ class Book:
     def eval_side(self, side: Side, row: str = "") -> Decimal:
         total = ZERO
         for sign, term in side.terms:
-            total += sign * (term.value if isinstance(term, Const) else self.eval_ref(term, row))
+            value = term.value if isinstance(term, Const) else self.eval_ref(term, row)
+            # Added or subtracted, not multiplied by the sign: the same exact result (amounts have far fewer
+            # than the context's 28 digits) without converting the sign to a Decimal for every term.
+            total = total + value if sign > 0 else total - value
         return total
 
     def is_blank(self, ref: Ref, row: str = "") -> bool:
