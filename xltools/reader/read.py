@@ -523,7 +523,7 @@ def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int
     return tuple(out)
 
 
-QUICK_CELLS = True  # the usual fixed-table cell read without _cell (a test reads with it off and compares)
+QUICK_CELLS = True  # the usual cell of a table read without _cell (a test reads with it off and compares)
 
 
 @lru_cache(maxsize=256)
