@@ -23,9 +23,18 @@ from typing import Any
 from ..findings import Finding
 from ..validate import FileReport, dedupe
 
+
 # The checker processes run a little below the server's priority: the request threads (a clerk's page, the
 # hand-off of the next upload to an idle checker) are never queued behind a check; the checks take the rest.
-CHECKER_NICE = int(os.environ.get("XLTOOLS_CHECKER_NICE", "5"))
+def _nice_setting(default: int = 5) -> int:
+    raw = os.environ.get("XLTOOLS_CHECKER_NICE", "")
+    try:
+        return max(0, min(19, int(raw))) if raw.strip() else default
+    except ValueError:  # not a number: the default, rather than a server that cannot start
+        return default
+
+
+CHECKER_NICE = _nice_setting()
 
 
 def background() -> None:
