@@ -167,6 +167,14 @@ def test_a_port_in_use_or_an_address_not_here_is_said_plainly(tmp_path: Path) ->
     assert r.returncode == 2, r.stderr
     assert f"端口 {port} 已被占用" in r.stderr and "内部错误" not in r.stderr and "Traceback" not in r.stderr
     assert "已启动" not in r.stdout
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:  # the demo too: no address or accounts printed for a server that never started
+        r = _xltools("serve", "demo", "--port", str(taken.getsockname()[1]))
+    finally:
+        taken.close()
+    assert r.returncode == 2 and "已被占用" in r.stderr and "演示账户" not in r.stdout, (r.stdout, r.stderr)
     r = _xltools("serve", "run", str(home), "--host", "192.0.2.1", "--port", str(_free_port()))  # TEST-NET-1
     assert r.returncode == 2 and "本机没有地址 192.0.2.1" in r.stderr, r.stderr
     for command in (("run",), ("backup", str(tmp_path / "备份"))):  # a folder that is not there: in Chinese too

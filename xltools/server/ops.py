@@ -123,7 +123,9 @@ def run(
     threads: int = 32,
     workers: int = 2,
     echo: Callable[[str], None] = print,
+    ready: Callable[[], None] | None = None,
 ) -> None:
+    """ready: called once the port is bound (the demo then says where to log in), never before a refusal."""
     from django.conf import settings
 
     if not config_path(home).exists():
@@ -136,6 +138,8 @@ def run(
         if host not in LOOPBACK:
             echo(_t("non_loopback", host=host))
         echo(_t("running", host=host, port=port))
+        if ready is not None:
+            ready()
         _stop_on_terminate()
         server.run()
     finally:
@@ -221,11 +225,14 @@ def demo(port: int, echo: Callable[[str], None] = print) -> None:
         clerk_name = f"clerk{rows[0][0]}"
         clerk = User.objects.create_user(clerk_name, password=password)
         Profile.objects.create(user=clerk, role=ROLE_CLERK, department=Department.objects.get(code=rows[0][0]))
-        echo(_t("demo_running", host="127.0.0.1", port=port, home=home))
-        echo(_t("demo_accounts", password=password, clerk=clerk_name))
-        if example.exists():
-            echo(str(example))
-        run(home, "127.0.0.1", port, echo=lambda _s: None)
+
+        def ready() -> None:
+            echo(_t("demo_running", host="127.0.0.1", port=port, home=home))
+            echo(_t("demo_accounts", password=password, clerk=clerk_name))
+            if example.exists():
+                echo(str(example))
+
+        run(home, "127.0.0.1", port, echo=lambda _s: None, ready=ready)
 
 
 def backup(home: Path, out: Path) -> tuple[str, int]:
