@@ -288,27 +288,25 @@ class _Reader:
                 for r, c, key, excel_row, col, a, formula, _, _ in _fixed_plan(self.ed, t.id):
                     self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
                 return
-            # The usual cell without the call to _cell: an intact template formula (the bytes xlsxwriter wrote) or
-            # a plain input (normalise.plain); anything else, or a cell the scan flagged, goes through _cell.
-            cells, errors, strings, tid, sheet = self.book.cells, self.errors, self.strings, t.id, t.sheet
-            decimals, n = self.ed.money_decimals, len(grid)
-            for r, c, key, excel_row, col, a, formula, ctype, expected in _fixed_plan(self.ed, t.id):
+            # The usual cell without the call to _cell (_quick_cell); anything else, or a cell the scan flagged,
+            # goes through _cell.
+            ed, cells, errors, strings, tid, sheet, n = (
+                self.ed,
+                self.book.cells,
+                self.errors,
+                self.strings,
+                t.id,
+                t.sheet,
+                len(grid),
+            )
+            for r, c, key, excel_row, col, a, formula, ctype, expected in _fixed_plan(ed, t.id):
                 if a not in strings and a not in errors:
                     line = grid[excel_row - 1] if 0 < excel_row <= n else ()
                     raw = line[col] if col < len(line) else ""
-                    if formula:
-                        got = formulas.get(a)
-                        if got is not None and (not got or got == expected):
-                            cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
-                            continue
-                    elif a not in formulas:
-                        if raw == "" or raw is None:
-                            cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
-                            continue
-                        value = plain(raw, ctype, decimals)
-                        if value is not SLOW:
-                            cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
-                            continue
+                    cell = _quick_cell(ed, tid, key, c.key, sheet, a, raw, formula, formulas.get(a), expected, ctype)
+                    if cell is not None:
+                        cells[(tid, key, c.key)] = cell
+                        continue
                 self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
             return
         rows: list[str] = []
@@ -326,7 +324,7 @@ class _Reader:
         need = max(typed, default=0) + 1
         n = len(grid)
         quick, ed, cells, errors, strings = QUICK_CELLS, self.ed, self.book.cells, self.errors, self.strings
-        tid, sheet, decimals = t.id, t.sheet, self.ed.money_decimals
+        tid, sheet = t.id, t.sheet
         for i, excel_row in enumerate(lay.input_rows()):
             if excel_row > n:
                 break
@@ -349,19 +347,10 @@ class _Reader:
                     a = f"{letter}{excel_row}"
                     if quick and a not in strings and a not in errors:  # as in a fixed table (above)
                         raw = line[col] if col < width else ""
-                        if formula:
-                            got = formulas.get(a)
-                            if got is not None and (not got or got == _expected_xml(ed, tid, key, c.key)):
-                                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
-                                continue
-                        elif a not in formulas:
-                            if raw == "" or raw is None:
-                                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
-                                continue
-                            value = plain(raw, c.type, decimals)
-                            if value is not SLOW:
-                                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
-                                continue
+                        cell = _quick_cell(ed, tid, key, c.key, sheet, a, raw, formula, formulas.get(a), None, c.type)
+                        if cell is not None:
+                            cells[(tid, key, c.key)] = cell
+                            continue
                     self._cell(t, None, c, key, excel_row, col, a, formula, grid, formulas)
         self.book.list_rows[t.id] = rows
 
@@ -524,6 +513,36 @@ def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int
 
 
 QUICK_CELLS = True  # the usual cell of a table read without _cell (a test reads with it off and compares)
+
+
+def _quick_cell(
+    ed: Edition,
+    tid: str,
+    key: str,
+    ckey: str,
+    sheet: str,
+    a: str,
+    raw: Any,
+    formula: bool,
+    got: bytes | None,
+    expected: bytes | None,
+    ctype: str,
+) -> Cell | None:
+    """The usual cell, as _cell would read it: an intact template formula (the bytes xlsxwriter wrote) or a
+    plain input (normalise.plain); None sends the cell to _cell. got: the formula stored at the cell (None:
+    none); expected: the template's formula bytes (None: looked up, for a list table's rows)."""
+    if formula:
+        if got is not None and (
+            not got or got == (expected if expected is not None else _expected_xml(ed, tid, key, ckey))
+        ):
+            return Cell(tid, key, ckey, sheet, a, None, raw, FORMULA)
+        return None
+    if got is not None:  # a formula typed into an input cell
+        return None
+    if raw == "" or raw is None:
+        return Cell(tid, key, ckey, sheet, a, None, raw, INPUT)
+    value = plain(raw, ctype, ed.money_decimals)
+    return None if value is SLOW else Cell(tid, key, ckey, sheet, a, value, raw, INPUT)
 
 
 @lru_cache(maxsize=256)
