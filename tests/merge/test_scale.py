@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from tests.procs import alive
 from xltools.merge import merge, pool
 from xltools.merge.county import LIVE_NAME
 from xltools.merge.render import ROW, num_cell, str_cell
@@ -45,14 +46,6 @@ def _children(pid: int) -> list[int]:
             except (OSError, IndexError, ValueError):
                 pass
     return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 _KILLED_AT = """
@@ -106,7 +99,7 @@ def test_resume_2000_files_killed_at_random_points(county: County, tmp_path: Pat
     kill_and_resume(folder, tmp_path, sorted(rng.sample(range(17, 2000), 3)))
 
 
-def test_kill_9_leaves_no_worker_alive(county: County, tmp_path: Path) -> None:
+def test_kill_9_leaves_no_workeralive(county: County, tmp_path: Path) -> None:
     folder = tmp_path / "收件"
     folder.mkdir()
     for i in range(4):  # long enough to be killed while the workers run
@@ -118,15 +111,15 @@ def test_kill_9_leaves_no_worker_alive(county: County, tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        workers = [k for k in _children(proc.pid) if _alive(k)]
+        workers = [k for k in _children(proc.pid) if alive(k)]
         time.sleep(0.01)
     assert len(workers) >= 2, "the merge ended before its workers could be seen"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [w for w in workers if _alive(w)]
+    assert not [w for w in workers if alive(w)]
 
 
 def test_jobs_are_capped_at_the_inputs(county: County, tmp_path: Path) -> None:

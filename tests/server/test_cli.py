@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.procs import alive, descendants
+
 pytest.importorskip("django")
 pytest.importorskip("waitress")
 
@@ -56,6 +58,16 @@ def _get(url: str, deadline: float) -> tuple[int, str, str]:
             time.sleep(0.2)
 
 
+def _initialised(tmp_path: Path) -> Path:
+    """An intake folder made by `serve init` (the roster above)."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    home = tmp_path / "收件"
+    init = ["serve", "init", str(home), "--roster", str(roster), "--edition", "hebei-county-2020", "--year", "2020"]
+    assert _xltools(*init, XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret").returncode == 0
+    return home
+
+
 def test_init_run_backup(tmp_path: Path) -> None:
     roster = tmp_path / "名单.csv"
     roster.write_text(ROSTER, encoding="utf-8")
@@ -96,35 +108,11 @@ def test_init_run_backup(tmp_path: Path) -> None:
     assert _xltools("serve", "backup", str(home), str(tmp_path / "备份")).returncode != 0
 
 
-def _descendants(pid: int) -> set[int]:
-    out, todo = set(), [pid]
-    while todo:
-        p = todo.pop()
-        for tid in os.listdir(f"/proc/{p}/task"):
-            with open(f"/proc/{p}/task/{tid}/children") as fh:
-                kids = [int(x) for x in fh.read().split()]
-            out.update(kids)
-            todo.extend(kids)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
 @pytest.mark.parametrize("how", ["terminate", "kill"])
 def test_checking_processes_end_with_the_server(tmp_path: Path, how: str) -> None:
     """A service manager's stop ends the server cleanly (exit 0); a kill leaves no checking process behind."""
-    roster = tmp_path / "名单.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    home = tmp_path / "收件"
-    init = ["serve", "init", str(home), "--roster", str(roster), "--edition", "hebei-county-2020", "--year", "2020"]
-    assert _xltools(*init, XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret").returncode == 0
+    home = _initialised(tmp_path)
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "xltools", "serve", "run", str(home), "--port", str(port)],
@@ -135,7 +123,7 @@ def test_checking_processes_end_with_the_server(tmp_path: Path, how: str) -> Non
     )
     try:
         assert _get(f"http://127.0.0.1:{port}/login/", time.monotonic() + 60)[0] == 200
-        kids = _descendants(proc.pid)
+        kids = descendants(proc.pid)
         assert len(kids) >= 2  # the two checking processes (and multiprocessing's resource tracker)
     finally:
         getattr(proc, how)()
@@ -143,19 +131,15 @@ def test_checking_processes_end_with_the_server(tmp_path: Path, how: str) -> Non
     if how == "terminate":
         assert code == 0 and "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
     deadline = time.monotonic() + 20
-    while any(_alive(p) for p in kids) and time.monotonic() < deadline:
+    while any(alive(p) for p in kids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [p for p in kids if _alive(p)]
+    assert not [p for p in kids if alive(p)]
 
 
 def test_a_port_in_use_or_an_address_not_here_is_said_plainly(tmp_path: Path) -> None:
     """The machine's state, for the bureau to change: exit 2 with the reason, not 内部错误 (exit 4), and no
     「已启动」 before it."""
-    roster = tmp_path / "名单.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    home = tmp_path / "收件"
-    init = ["serve", "init", str(home), "--roster", str(roster), "--edition", "hebei-county-2020", "--year", "2020"]
-    assert _xltools(*init, XLTOOLS_ADMIN_PASSWORD="a-long-admin-secret").returncode == 0
+    home = _initialised(tmp_path)
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
