@@ -217,7 +217,7 @@ class Package:
         """How many shared strings the workbook has (an index must be below it)."""
         if self._sst_count is None:
             part = self.related(self.workbook_part, "sharedStrings")
-            self._sst_count = len(_SI.findall(self.part(part))) if part and self.has(part) else 0
+            self._sst_count = _count_si(self.part(part)) if part and self.has(part) else 0
         return self._sst_count
 
     def valid_string_index(self, raw: str | None) -> bool:
@@ -264,6 +264,15 @@ class Package:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+
+
+def _count_si(data: bytes) -> int:
+    """How many <si> elements a shared-strings part has (any prefix): what _SI finds. In the usual part every
+    '<si' is '<si>' and no tag has a prefix, and three byte counts give the number without the pattern."""
+    plain = data.count(b"<si>")
+    if plain == data.count(b"<si") and b":si" not in data:
+        return plain
+    return len(_SI.findall(data))
 
 
 def formula_text(raw: bytes) -> str:

@@ -93,16 +93,17 @@ def _start_tags(prefix: bytes) -> re.Pattern[bytes]:
 @lru_cache(maxsize=16)
 def _quick_cells(prefix: bytes) -> re.Pattern[bytes]:
     """In one search: a tag named c… that is not a cell with its r first and within Z9999 (all groups empty),
-    or a formula cell (the cell's attributes, the formula tag's, the formula's text)."""
+    or a formula cell (its reference without the quotes, the formula tag's attributes, the formula's text). The
+    lookahead has already checked the quoted reference, so the second branch only steps over the quotes."""
     p, q = re.escape(prefix), _P.encode()
     return re.compile(
         rb"<"
         + p
         + rb"c(?:(?! r="
         + _NEAR_NC
-        + rb"[\s/>])|(\s[^>]*"
+        + rb"[\s/>])| r=.([A-Z][1-9][0-9]{0,3}).[^>]*"
         + q
-        + rb")>\s*"
+        + rb">\s*"
         + q
         + rb"<"
         + p
@@ -346,11 +347,17 @@ def scan_sheet(data: bytes) -> SheetScan:
     region, prefix = _region(data)
     if not region:
         return SheetScan()
-    if b"<!" not in region and b"<?" not in region and _one_prefix(region, prefix):
+    if _no_markup(region) and _one_prefix(region, prefix):
         got = _fast(region, prefix)
         if got is not None:
             return got
     return _exact(region)
+
+
+def _no_markup(region: bytes) -> bool:
+    """No comment, CDATA section or processing instruction ('<!', '<?'). The rare second byte is looked for
+    first (a one-byte search is a memchr; many sheets have no '?' and some no '!')."""
+    return (b"!" not in region or b"<!" not in region) and (b"?" not in region or b"<?" not in region)
 
 
 def _one_prefix(region: bytes, prefix: bytes) -> bool:
@@ -377,14 +384,18 @@ def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
     if len(found) != region.count(f_tag):
         return None  # an <f> not at a cell's start (or a longer name such as <family>): the general path reads it
     out = SheetScan(_region=region, _prefix=prefix)
-    attribute_list = _attribute_list(prefix).fullmatch
-    formulas = out.formulas
-    for attrs, f_attrs, text in found:
-        if not attrs:
+    if found:
+        refs, f_attrs, texts_ = zip(*found, strict=True)
+        if b"" in refs:
             return None  # a cell written otherwise (r not first, beyond Z9999, or a name such as <color>)
-        if f_attrs and (f_attrs[:1] not in _TAG_END or attribute_list(f_attrs) is None):
-            return None  # a longer name than f, or a '>' inside the formula tag's quoted values
-        formulas[attrs[4 : attrs.index(attrs[3:4], 4)].decode()] = b"" if f_attrs[-1:] == b"/" else text
+        if any(f_attrs):  # attributes on a formula tag (a shared or array formula): checked one by one
+            attribute_list = _attribute_list(prefix).fullmatch
+            for f_attr in f_attrs:
+                if f_attr and (f_attr[:1] not in _TAG_END or attribute_list(f_attr) is None):
+                    return None  # a longer name than f, or a '>' inside the formula tag's quoted values
+            texts_ = tuple(b"" if f[-1:] == b"/" else t for f, t in zip(f_attrs, texts_, strict=True))
+        # The references are ASCII (the pattern's [A-Z][0-9]): the dict is built without a Python loop.
+        out.formulas = dict(zip(map(bytes.decode, refs), texts_, strict=True))
     out.string_values = _string_values(region, prefix)
     _errors(out, region)
     out.rows, out.cols, out.bound = 9999, 26, True  # every cell within Z9999: far below any grid limit
@@ -392,16 +403,8 @@ def _quick(region: bytes, prefix: bytes) -> SheetScan | None:
 
 
 def _quoted_e(region: bytes) -> bool:
-    """Whether any attribute holds the value e (t="e": an error cell), in either quote. The search runs on
-    the quote and the letter (the closing quote, frequent in XML, would make it slower), then checks the quote."""
-    for quote in (b'"', b"'"):
-        needle = quote + b"e"
-        at = region.find(needle)
-        while at >= 0:
-            if region[at + 2 : at + 3] == quote:
-                return True
-            at = region.find(needle, at + 2)
-    return False
+    """Whether any attribute holds the value e (t="e": an error cell), in either quote."""
+    return b'"e"' in region or b"'e'" in region
 
 
 def _errors(out: SheetScan, region: bytes) -> None:

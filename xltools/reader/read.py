@@ -288,6 +288,10 @@ class _Reader:
                 for r, c, key, excel_row, col, a, formula, _, _ in _fixed_plan(self.ed, t.id):
                     self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
                 return
+            plan = _fixed_plan(self.ed, t.id)
+            if not self.strings and not self.errors and _intact(_fixed_formulas(self.ed, t.id), formulas):
+                self._intact_fixed(t, grid, plan, formulas)
+                return
             # The usual cell without the call to _cell (_quick_cell); anything else, or a cell the scan flagged,
             # goes through _cell.
             ed, cells, errors, strings, tid, sheet, n = (
@@ -324,7 +328,8 @@ class _Reader:
         need = max(typed, default=0) + 1
         n = len(grid)
         quick, ed, cells, errors, strings = QUICK_CELLS, self.ed, self.book.cells, self.errors, self.strings
-        tid, sheet = t.id, t.sheet
+        tid, sheet, decimals, built = t.id, t.sheet, ed.money_decimals, _list_rows(ed, t.id)
+        flagged = bool(strings or errors)
         for i, excel_row in enumerate(lay.input_rows()):
             if excel_row > n:
                 break
@@ -341,18 +346,47 @@ class _Reader:
                     for col, letter in named
                 )
             if filled:
-                key = f"r{i}"
+                key, row_plan = built.get(i) or _list_row(built, ed, tid, i, excel_row)
                 rows.append(key)
-                for c, col, letter, formula in columns:
-                    a = f"{letter}{excel_row}"
-                    if quick and a not in strings and a not in errors:  # as in a fixed table (above)
+                for c, col, a, formula, expected, where, is_name in row_plan:
+                    if quick and (not flagged or (a not in strings and a not in errors)):  # as in _quick_cell
                         raw = line[col] if col < width else ""
-                        cell = _quick_cell(ed, tid, key, c.key, sheet, a, raw, formula, formulas.get(a), None, c.type)
-                        if cell is not None:
-                            cells[(tid, key, c.key)] = cell
+                        got = formulas.get(a)
+                        if formula:
+                            if got is not None and (not got or got == expected):
+                                cells[where] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
+                                continue
+                        elif got is None:
+                            if raw == "" or raw is None:
+                                cells[where] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
+                                continue
+                            value = plain(raw, c.type, decimals)
+                            if value is not SLOW:
+                                cells[where] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
+                                continue
+                        elif is_name:  # the template's auto name: we look the code up ourselves (as _cell)
+                            cells[where] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
                             continue
                     self._cell(t, None, c, key, excel_row, col, a, formula, grid, formulas)
         self.book.list_rows[t.id] = rows
+
+    def _intact_fixed(self, t: Table, grid: list[list[Any]], plan: tuple[Any, ...], formulas: dict[str, bytes]) -> None:
+        """A fixed table whose every formula is the template's and whose input cells hold none (checked for the
+        whole sheet at once by _intact): what _quick_cell gives, without its per-cell formula tests."""
+        cells, tid, sheet, n, decimals = self.book.cells, t.id, t.sheet, len(grid), self.ed.money_decimals
+        for r, c, key, excel_row, col, a, formula, ctype, _ in plan:
+            line = grid[excel_row - 1] if 0 < excel_row <= n else ()
+            raw = line[col] if col < len(line) else ""
+            if formula:
+                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
+            elif raw == "" or raw is None:
+                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
+            else:
+                value = plain(raw, ctype, decimals)
+                if value is SLOW:
+                    self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
+                else:
+                    cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
 
     def _cell(
         self,
@@ -512,6 +546,24 @@ def _fixed_plan(ed: Edition, table_id: str) -> tuple[tuple[Row, Column, str, int
     return tuple(out)
 
 
+@lru_cache(maxsize=256)
+def _fixed_formulas(ed: Edition, table_id: str) -> tuple[tuple[str, ...], tuple[bytes, ...], frozenset[str]]:
+    """A fixed table's formula cells, the template's formula bytes at each, and its input cells (A1)."""
+    plan = _fixed_plan(ed, table_id)
+    return (
+        tuple(a for *_, a, formula, _c, _e in plan if formula),
+        tuple(expected for *_, formula, _c, expected in plan if formula),
+        frozenset(a for *_, a, formula, _c, _e in plan if not formula),
+    )
+
+
+def _intact(expect: tuple[tuple[str, ...], tuple[bytes, ...], frozenset[str]], formulas: dict[str, bytes]) -> bool:
+    """Whether every formula cell holds the template's formula bytes and no input cell holds a formula, in two
+    C-level comparisons for the whole sheet (a shared formula's follower, stored as '', is not intact here)."""
+    refs, expected, inputs = expect
+    return formulas.keys().isdisjoint(inputs) and tuple(map(formulas.get, refs)) == expected
+
+
 QUICK_CELLS = True  # the usual cell of a table read without _cell (a test reads with it off and compares)
 
 
@@ -550,6 +602,34 @@ def _list_plan(ed: Edition, table_id: str) -> tuple[tuple[Column, int, str, bool
     """Every column of a list table: (column, index, letters, per-row formula)."""
     t, lay = ed.table(table_id), table_layout(ed, table_id)
     return tuple((c, lay.col_index[c.key], lay.col_letters[c.key], is_formula(ed, t, "r0", c.key)) for c in t.columns)
+
+
+@lru_cache(maxsize=256)
+def _list_rows(ed: Edition, table_id: str) -> dict[int, tuple[str, tuple[Any, ...]]]:
+    """The per-edition facts of a list table's input rows, filled in as rows are first met (see _list_row)."""
+    return {}
+
+
+def _list_row(
+    built: dict[int, tuple[str, tuple[Any, ...]]], ed: Edition, table_id: str, i: int, excel_row: int
+) -> tuple[str, tuple[Any, ...]]:
+    """Row i of a list table: its key and, per column, (column, index, A1, per-row formula, the template's
+    formula bytes or None, the book's cell key, whether it is the name column). Made once per edition."""
+    key = f"r{i}"
+    out = tuple(
+        (
+            c,
+            col,
+            f"{letter}{excel_row}",
+            formula,
+            _expected_xml(ed, table_id, key, c.key) if formula else None,
+            (table_id, key, c.key),
+            c.type == "name",
+        )
+        for c, col, letter, formula in _list_plan(ed, table_id)
+    )
+    built[i] = (key, out)
+    return built[i]
 
 
 def _sheet_error(e: BaseException) -> str:
