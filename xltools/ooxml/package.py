@@ -128,20 +128,26 @@ class Package:
             rels_part = rels_part_of(source)
             out: list[Relationship] = []
             if self.has(rels_part):
-                root = _parse_xml(self, rels_part)
-                for rel in root.iter():  # type: ignore[attr-defined]
-                    if N.local(rel.tag) != "Relationship":
-                        continue
-                    external = rel.get("TargetMode") == "External"
-                    target = rel.get("Target", "")
-                    out.append(
+                data = self.part(rels_part)
+                # Every workbook made from one template has the same relationships part: parsed once per
+                # process for those bytes (only a parse that succeeded is kept; a bad part is refused each time).
+                known = _PARSED_RELS.get((source, data))
+                if known is None:
+                    root = _parse_xml(self, rels_part)
+                    known = tuple(
                         Relationship(
                             rel.get("Id", ""),
                             rel.get("Type", ""),
-                            target if external else resolve(source, target),
-                            external,
+                            rel.get("Target", "")
+                            if rel.get("TargetMode") == "External"
+                            else resolve(source, rel.get("Target", "")),
+                            rel.get("TargetMode") == "External",
                         )
+                        for rel in root.iter()  # type: ignore[attr-defined]
+                        if N.local(rel.tag) == "Relationship"
                     )
+                    _remember(_PARSED_RELS, (source, data), known)
+                out = list(known)
             self._rels[source] = out
         return self._rels[source]
 
@@ -273,6 +279,19 @@ def _count_si(data: bytes) -> int:
     if plain == data.count(b"<si") and b":si" not in data:
         return plain
     return len(_SI.findall(data))
+
+
+# Parts that are the same in every workbook of a template, keyed by their bytes: what they gave once checked.
+_PARSED_RELS: dict[tuple[str, bytes], tuple[Relationship, ...]] = {}
+_INFLATED: dict[tuple[str, int, int, int, bytes], bytes] = {}
+_HEADERS: dict[tuple[str, int, int, int], bool] = {}  # (name, CRC, sizes) of the small parts met so far
+_KNOWN_MAX = 64  # entries of each (a template's few parts; a folder of many templates just parses again)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = _KNOWN_MAX) -> None:
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
 
 
 def formula_text(raw: bytes) -> str:
@@ -495,9 +514,23 @@ def _check_sizes(path: Path, data: bytes, infos: list[zipfile.ZipInfo]) -> dict[
             if info.compress_size != info.file_size:
                 raise unreadable("read.corrupt", path, detail=_t("zip.bad_size", part=info.filename))
             continue
+        keep = info.file_size <= KEEP_PART and info.filename.endswith((".xml", ".rels"))
+        # A small part the same as one already inflated and verified (same name, sizes, CRC and deflated bytes:
+        # the outcome cannot differ) is those bytes again, without inflating it a second time. Only a part whose
+        # header was met before is remembered: a template's theme, styles, workbook…, never each book's sheets.
+        header = (info.filename, info.CRC, info.file_size, info.compress_size)
+        small = keep and info.file_size <= _SMALL_PART
+        if small and header in _HEADERS:
+            key = (*header, data[start : start + info.compress_size])
+            seen = _INFLATED.get(key)
+            if seen is not None:
+                kept[info.filename] = seen
+                continue
+        elif small:
+            _remember(_HEADERS, header, True, limit=4096)
+            small = False
         inflater = zlib.decompressobj(-15)
         out, crc = 0, 0
-        keep = info.file_size <= KEEP_PART and info.filename.endswith((".xml", ".rels"))
         pieces: list[bytes] = []
         pos, stop = start, min(start + info.compress_size, len(data))
         while pos < stop:
@@ -521,7 +554,12 @@ def _check_sizes(path: Path, data: bytes, infos: list[zipfile.ZipInfo]) -> dict[
             raise unreadable("read.corrupt", path, detail=_t("zip.bad_crc", part=info.filename))
         if keep:
             kept[info.filename] = b"".join(pieces)
+            if small:
+                _remember(_INFLATED, key, kept[info.filename])
     return kept
+
+
+_SMALL_PART = 64 * 1024  # inflated size up to which a part's bytes may be remembered
 
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
@@ -622,7 +660,7 @@ _PROLOG_CHECKED = (".xml", ".rels", ".vml")
 
 def _parse_xml(pkg: Package, name: str) -> Any:
     data = pkg.part(name)
-    if _ENTITY.search(data[:4096]) or _ENTITY.search(data):
+    if _ENTITY.search(data):
         raise unreadable("read.unsafe-xml", pkg.path, part=name)
     try:
         if pkg._prologs_checked and name in pkg._names and name.lower().endswith(_PROLOG_CHECKED):
@@ -634,6 +672,32 @@ def _parse_xml(pkg: Package, name: str) -> Any:
         raise unreadable("read.unsafe-xml", pkg.path, part=name) from None
     except Exception as e:  # malformed XML inside a well-formed zip
         raise unreadable("read.corrupt", pkg.path, detail=_t("xml.bad", part=name, error=type(e).__name__)) from None
+
+
+_WORKBOOKS: dict[tuple[str, bytes], tuple[tuple[tuple[str, str, str], ...], bool]] = {}
+
+
+def _workbook_facts(pkg: Package, workbook: str) -> tuple[tuple[tuple[str, str, str], ...], bool]:
+    """(name, relationship id, state) of every sheet, and fullCalcOnLoad, of the workbook part; parsed once per
+    process for the same bytes (every workbook of a template has them), a refusal raised each time."""
+    data = pkg.part(workbook)
+    known = _WORKBOOKS.get((workbook, data))
+    if known is None:
+        wb = _parse_xml(pkg, workbook)
+        ns = N.namespace(wb.tag) if N.namespace(wb.tag) in N.MAINS else N.MAIN  # transitional or strict
+        rel_ids = [f"{{{r}}}id" for r in N.RELS]
+        sheets = tuple(
+            (
+                el.get("name", ""),
+                next((el.get(k) for k in rel_ids if el.get(k) is not None), ""),
+                el.get("state", "visible"),
+            )
+            for el in wb.iter(f"{{{ns}}}sheet")  # type: ignore[attr-defined]
+        )
+        calc = wb.find(f"{{{ns}}}calcPr")  # type: ignore[attr-defined]
+        known = (sheets, calc is not None and calc.get("fullCalcOnLoad") in ("1", "true"))
+        _remember(_WORKBOOKS, (workbook, data), known)
+    return known
 
 
 def _office_document(pkg: Package) -> str:
@@ -701,19 +765,13 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
                 if _xml_declares_dtd(fh):
                     raise unreadable("read.unsafe-xml", path, part=info.filename)
     pkg._prologs_checked = True
-    wb = _parse_xml(pkg, workbook)
+    sheets, pkg.full_calc_on_load = _workbook_facts(pkg, workbook)
     targets = {r.id: r.target for r in pkg.rels(workbook) if not r.external}
-    ns = N.namespace(wb.tag) if N.namespace(wb.tag) in N.MAINS else N.MAIN  # transitional or strict
-    rel_ids = [f"{{{r}}}id" for r in N.RELS]
-    for el in wb.iter(f"{{{ns}}}sheet"):  # type: ignore[attr-defined]
-        name = el.get("name", "")
-        rid = next((el.get(k) for k in rel_ids if el.get(k) is not None), "")
+    for name, rid, state in sheets:
         part = targets.get(rid, "")
         if part in names:
             pkg.sheets[name] = part
-        pkg.hidden[name] = el.get("state", "visible")
-    calc = wb.find(f"{{{ns}}}calcPr")  # type: ignore[attr-defined]
-    pkg.full_calc_on_load = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
+        pkg.hidden[name] = state
     pkg.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     if "docProps/custom.xml" in names:
         for prop in _parse_xml(pkg, "docProps/custom.xml").iter():  # type: ignore[attr-defined]
