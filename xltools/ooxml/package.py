@@ -288,6 +288,13 @@ _HEADERS: dict[tuple[str, int, int, int], bool] = {}  # (name, CRC, sizes) of th
 _KNOWN_MAX = 64  # entries of each (a template's few parts; a folder of many templates just parses again)
 
 
+def forget_known_parts() -> None:
+    """Empty the caches above: the next read of any file is a first read (bench/validate_instructions.py reads one
+    file K times, and a clerk's validate reads its file once, in its own process)."""
+    for cache in (_PARSED_RELS, _INFLATED, _HEADERS, _WORKBOOKS):
+        cache.clear()
+
+
 def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = _KNOWN_MAX) -> None:
     if len(cache) >= limit:
         cache.clear()
