@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .edition.expr import Const, Ref, Side
-from .edition.formulas import formula_spec, is_formula, row_ids, total_columns
+from .edition.formulas import _formula_sets, formula_cells, formula_spec, is_formula, row_ids, total_columns
 from .edition.layout import table_layout
 from .edition.model import Edition, Table
 from .money import ZERO
@@ -24,6 +25,85 @@ Key = tuple[str, str, str]
 INPUT, FORMULA, CHANGED, OVERWRITTEN = "input", "formula", "formula-changed", "overwritten"
 REFUSED = "refused"  # an input cell whose content the reader refused, with a finding there: blank to every check
 _UNSET = object()  # not yet in the memo (None is a memoised amount)
+
+
+_TOP = object()  # a list table's 合计 row: the sum of its top rows
+_CONST, _ONE, _CUR, _MANY, _CODE = range(5)  # the kinds of a side's compiled terms (_program)
+
+
+@dataclass(frozen=True)
+class _EvalPlan:
+    """What `Book.amount` needs to know about the edition's cells, worked out once per edition: the formula of
+    each formula cell (its right-hand side, or _TOP), the per-row formulas of list tables by (table, column),
+    and where a blank number cell means zero."""
+
+    fixed: dict[Key, Any]
+    per_row: dict[tuple[str, str], Side]
+    zero_tables: frozenset[str]
+    zero_numeric: frozenset[tuple[str, str]]
+
+
+@lru_cache(maxsize=16)
+def _plan(ed: Edition) -> _EvalPlan:
+    fixed: dict[Key, Any] = {}
+    per_row: dict[tuple[str, str], Side] = {}
+    cells = formula_cells(ed)
+    for t in ed.tables:
+        rows_cols, per_row_cols = _formula_sets(ed, t.id)
+        for r, c in rows_cols:
+            if t.kind == "list" and r == "total":
+                fixed[(t.id, r, c)] = _TOP
+            else:
+                spec = formula_spec(ed, t.id, r, c)
+                if spec is not None:
+                    fixed[(t.id, r, c)] = spec[1]
+        if t.kind == "list":
+            for c in per_row_cols:
+                per_row[(t.id, c)] = cells[(t.id, "*", c)][1]
+    zero = [t for t in ed.tables if t.blank == "zero"]
+    return _EvalPlan(
+        fixed,
+        per_row,
+        frozenset(t.id for t in zero),
+        frozenset((t.id, c.key) for t in zero for c in t.columns if c.is_numeric),
+    )
+
+
+_ROWS: dict[tuple[int, int], tuple[Edition, Ref, tuple[str, ...]]] = {}
+
+
+def _static_rows(ed: Edition, ref: Ref) -> tuple[str, ...]:
+    """The fixed rows of a range or prefix reference (row_ids), once per edition and reference. Keyed by
+    identity (hashing a Ref hashes its fields); both are kept in the entry so a recycled id() is never mistaken."""
+    hit = _ROWS.get((id(ed), id(ref)))
+    if hit is None or hit[0] is not ed or hit[1] is not ref:
+        hit = _ROWS[(id(ed), id(ref))] = (ed, ref, tuple(row_ids(ed.table(ref.table), ref)))
+    return hit[2]
+
+
+_PROGRAMS: dict[tuple[int, int], tuple[Edition, Side, tuple[tuple[int, int, Any], ...]]] = {}
+
+
+def _program(ed: Edition, side: Side) -> tuple[tuple[int, int, Any], ...]:
+    """A side as (sign, kind, data) terms: a constant, one cell's key, the current row's (table, column), the
+    keys of a range or prefix of fixed rows, or a code's (table, code, column). Once per edition and side."""
+    hit = _PROGRAMS.get((id(ed), id(side)))
+    if hit is None or hit[0] is not ed or hit[1] is not side:
+        terms: list[tuple[int, int, Any]] = []
+        for sign, term in side.terms:
+            if isinstance(term, Const):
+                terms.append((sign, _CONST, term.value))
+            elif term.kind == "cell":
+                terms.append((sign, _ONE, (term.table, term.row, term.col)))
+            elif term.kind == "current":
+                terms.append((sign, _CUR, (term.table, term.col)))
+            elif term.kind == "code":
+                terms.append((sign, _CODE, (term.table, term.row, term.col)))
+            else:
+                keys = tuple((term.table, r, term.col) for r in _static_rows(ed, term))
+                terms.append((sign, _MANY, keys))
+        hit = _PROGRAMS[(id(ed), id(side))] = (ed, side, tuple(terms))
+    return hit[2]
 
 
 @dataclass(slots=True)
@@ -92,21 +172,25 @@ class Book:
         if out is not _UNSET:
             return out  # type: ignore[return-value]
         c = self.cells.get(key)
-        t = None
         if c is not None and (
             c.state == INPUT or c.state == OVERWRITTEN or (c.state == CHANGED and isinstance(c.value, Decimal))
         ):
             out = c.value if isinstance(c.value, Decimal) else None
+            if out is not None:  # a typed amount: the common case, no look at the edition
+                self._memo[key] = out
+                return out
+            plan = _plan(self.edition)
         else:
-            t = self.edition.table(table)
-            if is_formula(self.edition, t, row, col):
-                out = self._computed(t, table, row, col)
+            plan = _plan(self.edition)
+            spec = plan.fixed.get(key)
+            if spec is None and row != "total":
+                spec = plan.per_row.get((table, col))
+            if spec is not None:
+                out = self._computed_by(spec, table, row, col)
             else:
                 out = c.value if c is not None and isinstance(c.value, Decimal) else None
-        if out is None and not (c is not None and isinstance(c.value, str)):
-            t = t or self.edition.table(table)
-            if t.blank == "zero":
-                out = ZERO if t.column(col).is_numeric else None
+        if out is None and not (c is not None and isinstance(c.value, str)) and table in plan.zero_tables:
+            out = ZERO if (table, col) in plan.zero_numeric else None
         self._memo[key] = out
         return out
 
@@ -116,11 +200,19 @@ class Book:
 
     def _computed(self, t: Table, table: str, row: str, col: str) -> Decimal:
         if t.kind == "list" and row == "total":
-            return sum((self.amount(table, r, col) or ZERO for r in self.top_rows(table)), ZERO)
+            return self._computed_by(_TOP, table, row, col)
         spec = formula_spec(self.edition, table, row, col)
         if spec is None:
             return self.amount(table, row, col) or ZERO
         return self.eval_side(spec[1], row)
+
+    def _computed_by(self, spec: Side | object, table: str, row: str, col: str) -> Decimal:
+        if spec is _TOP:
+            total = ZERO
+            for r in self.top_rows(table):
+                total = total + (self.amount(table, r, col) or ZERO)
+            return total
+        return self.eval_side(spec, row)  # type: ignore[arg-type]
 
     def top_rows(self, table: str) -> list[str]:
         """Rows summed into the 合计 row: the 类 rows of a coded table, else every row."""
@@ -151,7 +243,7 @@ class Book:
             return [ref.row]
         if ref.kind == "code":
             return self.rows_with_code(ref.table, ref.row)
-        return row_ids(self.edition.table(ref.table), ref)
+        return list(_static_rows(self.edition, ref))
 
     def eval_ref(self, ref: Ref, row: str = "") -> Decimal:
         kind = ref.kind
@@ -163,9 +255,31 @@ class Book:
         return sum((self.amount(ref.table, r, ref.col) or ZERO for r in rows), ZERO)
 
     def eval_side(self, side: Side, row: str = "") -> Decimal:
+        """The side's value: its program (_program, once per edition and side) read over the memo. The very
+        Decimal operations of summing each reference from zero, in order, then adding or subtracting it."""
+        memo, amount = self._memo, self.amount
         total = ZERO
-        for sign, term in side.terms:
-            value = term.value if isinstance(term, Const) else self.eval_ref(term, row)
+        for sign, kind, data in _program(self.edition, side):
+            if kind == _CONST:
+                value = data
+            elif kind == _ONE or kind == _CUR:
+                key = data if kind == _ONE else (data[0], row, data[1])
+                a = memo.get(key, _UNSET)
+                if a is _UNSET:
+                    a = amount(*key)
+                value = ZERO + (a or ZERO)
+            else:
+                if kind == _CODE:
+                    table, code, col = data
+                    keys = [(table, r, col) for r in self.rows_with_code(table, code)]
+                else:
+                    keys = data
+                value = ZERO
+                for key in keys:
+                    a = memo.get(key, _UNSET)
+                    if a is _UNSET:
+                        a = amount(*key)
+                    value = value + (a or ZERO)
             # Added or subtracted, not multiplied by the sign: the same exact result (amounts have far fewer
             # than the context's 28 digits) without converting the sign to a Decimal for every term.
             total = total + value if sign > 0 else total - value
