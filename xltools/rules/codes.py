@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from functools import lru_cache
 
 from ..book import FORMULA, INPUT, Book
@@ -92,11 +93,25 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                     actual=name_cell.value,
                 )
     cols = total_columns(t)
+    # the level of each code, by its length (once per length, not per code and use)
+    by_len: dict[int, int] = {}
+    for i, n in enumerate(cl.levels):
+        by_len.setdefault(n, i + 1)  # level_of: the first level of that length
+    # each row's amounts, (amount or 0) per total column, read once: a row is summed as a parent and as a child
+    amounts: dict[str, list[Decimal]] = {}
+    amount, tid = book.amount, t.id
+
+    def row_amounts(r: str) -> list[Decimal]:
+        got = amounts.get(r)
+        if got is None:
+            got = amounts[r] = [amount(tid, r, col) or ZERO for col in cols]
+        return got
+
     for codes in by_unit.values():
         # Each code's children listed once (one pass over the unit's codes, not one per parent code).
         kids: dict[str, list[str]] = defaultdict(list)
         for c in codes:
-            lvl = cl.level_of(c)
+            lvl = by_len.get(len(c), 0)
             if lvl > 1:
                 kids[c[: cl.levels[lvl - 2]]].append(c)
         for code, rows in codes.items():
@@ -111,7 +126,7 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                     code=code,
                     rows="、".join(str(parse_a1(c.a1)[0]) for c in cells if c is not None),
                 )
-            level = cl.level_of(code)
+            level = by_len.get(len(code), 0)
             if level > 1:
                 parent = code[: cl.levels[level - 2]]  # cl.parent(code)
                 if parent not in codes:
@@ -128,14 +143,22 @@ def check_codes(book: Book, t: Table) -> Iterator[Finding]:
                         parent_name=pe.name if pe else "",
                     )
             if 0 < level < len(cl.levels):
-                children = sorted(c for c in kids.get(code, ()) if cl.level_of(c) == level + 1)
+                children = sorted(c for c in kids.get(code, ()) if by_len.get(len(c), 0) == level + 1)
                 if not children:
                     continue
-                for col in cols:
-                    actual = sum((book.amount(t.id, r, col) or ZERO for r in rows), ZERO)
-                    expected = sum((book.amount(t.id, r, col) or ZERO for c in children for r in codes[c]), ZERO)
-                    figures = len(rows) + sum(len(codes[c]) for c in children)
-                    if differs(ed, actual, expected, ed.tolerance_for(figures)):
+                parts = [row_amounts(r) for r in rows]
+                kid_parts = [row_amounts(r) for c in children for r in codes[c]]
+                figures = len(rows) + len(kid_parts)
+                tolerance = ed.tolerance_for(figures)
+                for i, col in enumerate(cols):
+                    # summed from zero in order, as sum() would: the same Decimal results
+                    actual = ZERO
+                    for v in parts:
+                        actual = actual + v[i]
+                    expected = ZERO
+                    for v in kid_parts:
+                        expected = expected + v[i]
+                    if differs(ed, actual, expected, tolerance):
                         cell = book.cell(t.id, rows[0], col)
                         entry = cl.entries.get(code)
                         yield finding(
