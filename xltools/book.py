@@ -34,11 +34,11 @@ _CONST, _ONE, _CUR, _MANY, _CODE = range(5)  # the kinds of a side's compiled te
 @dataclass(frozen=True)
 class _EvalPlan:
     """What `Book.amount` needs to know about the edition's cells, worked out once per edition: the formula of
-    each formula cell (its right-hand side, or _TOP), the per-row formulas of list tables by (table, column),
-    and where a blank number cell means zero."""
+    each formula cell (its right-hand side's program, or _TOP), the per-row formulas of list tables by (table,
+    column), and where a blank number cell means zero."""
 
     fixed: dict[Key, Any]
-    per_row: dict[tuple[str, str], Side]
+    per_row: dict[tuple[str, str], Program]
     zero_tables: frozenset[str]
     zero_numeric: frozenset[tuple[str, str]]
 
@@ -46,7 +46,7 @@ class _EvalPlan:
 @lru_cache(maxsize=16)
 def _plan(ed: Edition) -> _EvalPlan:
     fixed: dict[Key, Any] = {}
-    per_row: dict[tuple[str, str], Side] = {}
+    per_row: dict[tuple[str, str], Program] = {}
     cells = formula_cells(ed)
     for t in ed.tables:
         rows_cols, per_row_cols = _formula_sets(ed, t.id)
@@ -56,10 +56,10 @@ def _plan(ed: Edition) -> _EvalPlan:
             else:
                 spec = formula_spec(ed, t.id, r, c)
                 if spec is not None:
-                    fixed[(t.id, r, c)] = spec[1]
+                    fixed[(t.id, r, c)] = _program(ed, spec[1])
         if t.kind == "list":
             for c in per_row_cols:
-                per_row[(t.id, c)] = cells[(t.id, "*", c)][1]
+                per_row[(t.id, c)] = _program(ed, cells[(t.id, "*", c)][1])
     zero = [t for t in ed.tables if t.blank == "zero"]
     return _EvalPlan(
         fixed,
@@ -81,10 +81,11 @@ def _static_rows(ed: Edition, ref: Ref) -> tuple[str, ...]:
     return hit[2]
 
 
-_PROGRAMS: dict[tuple[int, int], tuple[Edition, Side, tuple[tuple[int, int, Any], ...]]] = {}
+Program = tuple[tuple[int, int, Any], ...]
+_PROGRAMS: dict[tuple[int, int], tuple[Edition, Side, Program]] = {}
 
 
-def _program(ed: Edition, side: Side) -> tuple[tuple[int, int, Any], ...]:
+def _program(ed: Edition, side: Side) -> Program:
     """A side as (sign, kind, data) terms: a constant, one cell's key, the current row's (table, column), the
     keys of a range or prefix of fixed rows, or a code's (table, code, column). Once per edition and side."""
     hit = _PROGRAMS.get((id(ed), id(side)))
@@ -185,8 +186,10 @@ class Book:
             spec = plan.fixed.get(key)
             if spec is None and row != "total":
                 spec = plan.per_row.get((table, col))
-            if spec is not None:
-                out = self._computed_by(spec, table, row, col)
+            if spec is _TOP:
+                out = self._top_sum(table, col)
+            elif spec is not None:
+                out = self._run(spec, row)
             else:
                 out = c.value if c is not None and isinstance(c.value, Decimal) else None
         if out is None and not (c is not None and isinstance(c.value, str)) and table in plan.zero_tables:
@@ -200,19 +203,17 @@ class Book:
 
     def _computed(self, t: Table, table: str, row: str, col: str) -> Decimal:
         if t.kind == "list" and row == "total":
-            return self._computed_by(_TOP, table, row, col)
+            return self._top_sum(table, col)
         spec = formula_spec(self.edition, table, row, col)
         if spec is None:
             return self.amount(table, row, col) or ZERO
         return self.eval_side(spec[1], row)
 
-    def _computed_by(self, spec: Side | object, table: str, row: str, col: str) -> Decimal:
-        if spec is _TOP:
-            total = ZERO
-            for r in self.top_rows(table):
-                total = total + (self.amount(table, r, col) or ZERO)
-            return total
-        return self.eval_side(spec, row)  # type: ignore[arg-type]
+    def _top_sum(self, table: str, col: str) -> Decimal:
+        total = ZERO  # summed from zero in order, as sum() would
+        for r in self.top_rows(table):
+            total = total + (self.amount(table, r, col) or ZERO)
+        return total
 
     def top_rows(self, table: str) -> list[str]:
         """Rows summed into the 合计 row: the 类 rows of a coded table, else every row."""
@@ -257,9 +258,12 @@ class Book:
     def eval_side(self, side: Side, row: str = "") -> Decimal:
         """The side's value: its program (_program, once per edition and side) read over the memo. The very
         Decimal operations of summing each reference from zero, in order, then adding or subtracting it."""
+        return self._run(_program(self.edition, side), row)
+
+    def _run(self, program: Program, row: str) -> Decimal:
         memo, amount = self._memo, self.amount
         total = ZERO
-        for sign, kind, data in _program(self.edition, side):
+        for sign, kind, data in program:
             if kind == _CONST:
                 value = data
             elif kind == _ONE or kind == _CUR:
