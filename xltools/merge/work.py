@@ -96,10 +96,12 @@ class _TablePlan:
     sent: tuple[tuple[str, int], ...]  # (key, NUM/NAME/TEXT) of each of cols
     rows: tuple[tuple[str, tuple[bool, ...]], ...]  # fixed tables: (row id, which of cols the row has)
     checked: tuple[tuple[str, bool], ...] = ()  # list tables: (key, numeric) of every column (county.checked_rows)
+    # list tables: (key, numeric, NUM/NAME/TEXT or -1 when not sent) of every column, in the table's order
+    row_cols: tuple[tuple[str, bool, int], ...] = ()
 
 
 @lru_cache(maxsize=16)
-def _plan(ed: Edition) -> tuple[tuple[_TablePlan, ...], tuple[Table, ...]]:
+def _plan(ed: Edition) -> tuple[tuple[_TablePlan, ...], tuple[_TablePlan, ...]]:
     """What `extract` sends for each stacked table, worked out once per edition (not once per file); and the
     list tables that are not stacked (their column checks' view is sent all the same)."""
     from . import spec
@@ -115,14 +117,38 @@ def _plan(ed: Edition) -> tuple[tuple[_TablePlan, ...], tuple[Table, ...]]:
                 mine = {c.key for c in t.value_columns(r.side)} - set(r.na)
                 rows.append((r.id, tuple(c.key in mine for c in cols)))
         checked = tuple((c.key, c.is_numeric) for c in t.columns) if t.kind == "list" else ()
-        out.append(_TablePlan(t, cols, _kinds(t, cols), tuple(rows), checked))
+        sent = dict(_kinds(t, cols))
+        row_cols = tuple((c.key, c.is_numeric, sent.get(c.key, -1)) for c in t.columns) if t.kind == "list" else ()
+        out.append(_TablePlan(t, cols, _kinds(t, cols), tuple(rows), checked, row_cols))
     ids = {t.id for t in stacked}
-    return tuple(out), tuple(t for t in ed.tables if t.kind == "list" and t.id not in ids)
+    others = tuple(
+        _TablePlan(t, (), (), (), tuple((c.key, c.is_numeric) for c in t.columns))
+        for t in ed.tables
+        if t.kind == "list" and t.id not in ids
+    )
+    return tuple(out), others
+
+
+def _checked(book: Book, p: _TablePlan) -> CheckedRows:
+    """A list table that is not stacked, as its column checks see it (county.checked_rows, rules/columns.py
+    `value`), with the plan's columns."""
+    tid, cells, amount = p.table.id, book.cells, book.amount
+    seen = []
+    for r in book.rows(tid):
+        view: list[Decimal | str | None] = []
+        for key, numeric in p.checked:
+            c = cells.get((tid, r, key))
+            view.append(None if c is None else amount(tid, r, key) if numeric and c.state != INPUT else c.value)
+        seen.append((r, tuple(view)))
+    return CheckedRows(tuple(k for k, _ in p.checked), tuple(seen))
 
 
 def _text(book: Book, tid: str, row: str, key: str, kind: int, names: Any) -> str | None:
     """A sent cell that is not an amount: the typed text; an auto name falls back to the code list's name."""
-    c = book.cells.get((tid, row, key))
+    return _text_of(book.cells.get((tid, row, key)), book, tid, row, kind, names)
+
+
+def _text_of(c: Any, book: Book, tid: str, row: str, kind: int, names: Any) -> str | None:
     v = c.value if c is not None else None
     if kind == NAME:
         if c is not None and c.state == INPUT and isinstance(v, str):
@@ -139,7 +165,6 @@ def extract(book: Book) -> BookData:
     recomputed, as exact text) and every list table as its column checks see it (county.checked_rows), read in
     one pass over each list table's cells."""
     from . import spec
-    from .county import checked_rows
 
     ed = book.edition
     figures = {f.id: dec_str(book.eval_side(f.side)) for f in spec.figures(ed)}
@@ -158,22 +183,22 @@ def extract(book: Book) -> BookData:
             seen: list[tuple[str, tuple[Decimal | str | None, ...]]] = []
             for r in book.rows(tid):
                 vals: list[str | None] = []
-                for key, kind in p.sent:
-                    if kind == NUM:
-                        a = amount(tid, r, key)
-                        vals.append(None if a is None else format(a, "f"))
-                    else:
-                        vals.append(_text(book, tid, r, key, kind, names))
-                rows.append((r, tuple(vals)))
                 view: list[Decimal | str | None] = []
-                for key, numeric in p.checked:  # rules/columns.py `value`
+                for key, numeric, kind in p.row_cols:  # one read of each cell for both views
                     c = cells.get((tid, r, key))
                     if c is None:
-                        view.append(None)
+                        v = None
                     elif numeric and c.state != INPUT:
-                        view.append(amount(tid, r, key))
+                        v = amount(tid, r, key)  # rules/columns.py `value`
                     else:
-                        view.append(c.value)
+                        v = c.value
+                    view.append(v)
+                    if kind == NUM:
+                        a = v if c is not None and c.state != INPUT else amount(tid, r, key)
+                        vals.append(None if a is None else format(a, "f"))
+                    elif kind >= 0:
+                        vals.append(_text_of(c, book, tid, r, kind, names))
+                rows.append((r, tuple(vals)))
                 seen.append((r, tuple(view)))
             lists[tid] = CheckedRows(tuple(k for k, _ in p.checked), tuple(seen))
         else:
@@ -197,8 +222,9 @@ def extract(book: Book) -> BookData:
                 if keep:
                     rows.append((rid, tuple(vals)))
         tables[tid] = TableRows(tuple(c.key for c in p.cols), tuple(rows))
-    if other_lists:
-        lists.update(checked_rows(book, other_lists))
+    for p in other_lists:
+        if p.table.id not in book.missing_tables:
+            lists[p.table.id] = _checked(book, p)
     return BookData(figures, tables, {t.id: lists[t.id] for t in ed.tables if t.id in lists})
 
 

@@ -97,22 +97,22 @@ def _value(book: Book, t: Table, row: str, col: str) -> Any:
 
 
 def failures(book: Book, t: Table) -> list[tuple[str, str, str]]:
-    """(rule, row, column) of every failing cell, plain-Python backend."""
+    """(rule, row, column) of every failing cell, plain-Python backend (check_columns sorts them)."""
     rows = book.rows(t.id)
-    required, checks, unique = _failure_plan(book.edition, t.id)
+    plan, unique = _row_plan(book.edition, t.id)
     cells, tid, amount = book.cells, t.id, book.amount
     out: list[tuple[str, str, str]] = []
     for row in rows:
-        for key, numeric in required:  # _value, inlined: the checks visit every cell of every present row
+        for key, numeric, required, checks in plan:  # _value, inlined: each checked cell of each row read once
             cell = cells.get((tid, row, key))
             v = None if cell is None else amount(tid, row, key) if numeric and cell.state != INPUT else cell.value
             if v is None:
-                out.append(("cell.required", row, key))
-        for key, numeric, ok, rule in checks:
-            cell = cells.get((tid, row, key))
-            v = None if cell is None else amount(tid, row, key) if numeric and cell.state != INPUT else cell.value
-            if v is not None and not ok(v):
-                out.append((rule, row, key))
+                if required:
+                    out.append(("cell.required", row, key))
+                continue
+            for ok, rule in checks:
+                if not ok(v):
+                    out.append((rule, row, key))
     for key in unique:
         seen: set[Any] = set()
         for row in rows:
@@ -121,6 +121,23 @@ def failures(book: Book, t: Table) -> list[tuple[str, str, str]]:
                 out.append(("cell.duplicate", row, key))
             seen.add(v)
     return out
+
+
+@lru_cache(maxsize=128)
+def _row_plan(
+    ed: Edition, table_id: str
+) -> tuple[tuple[tuple[str, bool, bool, tuple[tuple[Callable[[Any], bool], str], ...]], ...], tuple[str, ...]]:
+    """(column, numeric?, required?, its (check, rule) pairs) of each column a present row is checked on, and the
+    unique columns: _failure_plan by column, once per edition."""
+    required, checks, unique = _failure_plan(ed, table_id)
+    t = ed.table(table_id)
+    need = {key for key, _ in required}
+    out = []
+    for c in t.columns:
+        mine = tuple((ok, rule) for key, _numeric, ok, rule in checks if key == c.key)
+        if c.key in need or mine:
+            out.append((c.key, c.is_numeric, c.key in need, mine))
+    return tuple(out), unique
 
 
 @lru_cache(maxsize=128)
