@@ -86,6 +86,17 @@ def xml_text(text: str) -> str:
     return f"<t>{text}</t>"
 
 
+@lru_cache(maxsize=8192)
+def _short_xml_text(text: str) -> str:
+    return xml_text(text)
+
+
+def _cell_text(text: str) -> str:
+    """xml_text of a stacked cell: the names and labels of the code lists recur in every department, so a short
+    text is escaped once per worker (a long one, rare, each time: the cache stays small)."""
+    return _short_xml_text(text) if len(text) <= 80 else xml_text(text)
+
+
 def str_cell(col: str, text: str) -> str:
     return f'<c r="{col}{ROW}" t="inlineStr"><is>{xml_text(text)}</is></c>'
 
@@ -146,7 +157,7 @@ def _stacked_xml(plan: _Plan, head: str, rows: tuple[tuple[str, tuple[str | None
                 if f:  # zero amounts are left blank (stated on the 说明 sheet); as num_cell writes them
                     parts += (start, format(f, ".16G"), "</v></c>")
             else:
-                parts += (start, xml_text(v), "</is></c>")  # as str_cell
+                parts += (start, _cell_text(v), "</is></c>")  # as str_cell
         parts.append("</row>")
         out.append("".join(parts))
     return NEXT.join(out)
