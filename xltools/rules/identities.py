@@ -13,7 +13,7 @@ from ..edition import expr as ex
 from ..edition.expr import Expr, Ref
 from ..edition.formulas import source_tables, total_columns
 from ..edition.layout import table_layout
-from ..edition.model import Identity, Table
+from ..edition.model import Edition, Identity, Table
 from ..findings import ERROR, WARNING, Finding, finding
 from ..money import ZERO
 from .labels import cell_label, quoted, relation, side_label
@@ -85,7 +85,20 @@ def _applies(book: Book, ident: Identity, e: Expr, row: str) -> bool:
             return False
         if not ex.compare(book.eval_side(ident.when.lhs), ident.when.op, book.eval_side(ident.when.rhs), Decimal(0)):
             return False
-    return not any(book.is_blank(r, row) for r in _refs(e))
+    return not any(book.is_blank(r, row) for r in _maybe_blank(book.edition, e))
+
+
+_MAYBE_BLANK: dict[tuple[int, int], tuple[Edition, Expr, tuple[Ref, ...]]] = {}
+
+
+def _maybe_blank(ed: Edition, e: Expr) -> tuple[Ref, ...]:
+    """The references of an expression into tables where a blank means 'not provided' (Book.is_blank is False
+    for every other), once per edition and expression; both kept in the entry, as in _plan."""
+    hit = _MAYBE_BLANK.get((id(ed), id(e)))
+    if hit is None or hit[0] is not ed or hit[1] is not e:
+        refs = tuple(r for r in _refs(e) if ed.table(r.table).blank == "none")
+        hit = _MAYBE_BLANK[(id(ed), id(e))] = (ed, e, refs)
+    return hit[2]
 
 
 def _figures(book: Book, e: Expr, row: str) -> int:
@@ -178,24 +191,55 @@ def _each_code(template: str, code: str) -> Expr:
     return ex.parse(template.replace("{code}", code))
 
 
-def check_identities(book: Book) -> Iterator[Finding]:
-    ed = book.edition
+_MONOTONE, _EACH_ROWS, _PER_ROW, _ONE = range(4)
+
+
+@lru_cache(maxsize=16)
+def _schedule(ed: Edition) -> tuple[tuple[int, Identity, Expr | None, tuple[str, str, str] | None], ...]:
+    """The edition's identity checks in order, worked out once per edition: (what, identity, expression, the
+    left-hand cell of a formula identity checked once, whose intact formula ends the check)."""
+    out: list[tuple[int, Identity, Expr | None, tuple[str, str, str] | None]] = []
     for ident in ed.identities:
         if ident.kind == "monotone":
+            out.append((_MONOTONE, ident, None, None))
+        elif ident.each_rows:
+            out.append((_EACH_ROWS, ident, None, None))
+        elif ident.expr is not None:
+            e = ident.expr
+            if ident.per_row:
+                out.append((_PER_ROW, ident, e, None))
+                continue
+            lhs = _plan(e)[1]
+            key = None
+            if ident.formula and lhs and lhs[0].kind != "current":
+                key = (lhs[0].table, lhs[0].row, lhs[0].col)
+            out.append((_ONE, ident, e, key))
+    return tuple(out)
+
+
+def check_identities(book: Book) -> Iterator[Finding]:
+    cells = book.cells
+    for what, ident, e, key in _schedule(book.edition):
+        if what == _ONE:
+            if key is not None:
+                cell = cells.get(key)  # _intact, inlined: most checks of a valid workbook end here
+                if cell is None or cell.state == FORMULA or (cell.state == CHANGED and cell.amount is None):
+                    continue
+            elif _intact(book, ident, e, ""):  # type: ignore[arg-type]
+                continue
+            yield from _check_one(book, ident, e)  # type: ignore[arg-type]
+        elif what == _PER_ROW:
+            yield from _per_row(book, ident, e)  # type: ignore[arg-type]
+        elif what == _MONOTONE:
             yield from check_monotone(book, ident)
-            continue
-        exprs: list[Expr] = []
-        if ident.each_rows:
+        else:
             table = ident.each_rows.split(":", 1)[1]
             codes = sorted(c for c in {book.code(table, r) for r in book.rows(table)} if c.isdigit())
-            exprs = [_each_code(ident.template, c) for c in codes]
-        elif ident.expr is not None:
-            exprs = [ident.expr]
-        for e in exprs:
-            if ident.per_row:
-                yield from _per_row(book, ident, e)
-            elif not _intact(book, ident, e, ""):
-                yield from _check_one(book, ident, e)
+            for e in [_each_code(ident.template, c) for c in codes]:
+                if ident.per_row:
+                    yield from _per_row(book, ident, e)
+                elif not _intact(book, ident, e, ""):
+                    yield from _check_one(book, ident, e)
 
 
 def _intact(book: Book, ident: Identity, e: Expr, row: str) -> bool:
