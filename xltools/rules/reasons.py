@@ -6,10 +6,12 @@ left unedited is to be checked when its figures changed. Each finding is at the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from .. import reasons as rs
 from ..book import Book
 from ..edition.layout import table_layout
+from ..edition.model import Edition, Table, TextCell
 from ..findings import WARNING, Finding, finding
 from ..texts import text as tr
 
@@ -18,16 +20,12 @@ RULES = ("text.reason-missing", "text.reason-contradicts", "text.carried-over")
 
 def check(book: Book) -> Iterator[Finding]:
     ed = book.edition
-    s = rs.spec(ed)
+    s = _spec(ed)
     stamp = getattr(book, "stamp", {}) or {}
-    for reason in s.reasons:
-        tc = ed.text_cell(reason.text)
+    for reason, tc, t, a1, label in _places(ed):
         if tc.table in book.missing_tables:
             continue
-        t = ed.table(tc.table)
-        a1 = table_layout(ed, tc.table).cell(tc.row, tc.col)
-        label = t.row(tc.row).label if t.kind == "fixed" else tc.name
-        value = book.text_cell(reason.text)
+        value = book.text(tc.table, tc.row, tc.col).strip()  # book.text_cell(reason.text)
         place = {"table": t.id, "label": label}
         if not value:
             changes = rs.needed(book, reason, s)
@@ -73,6 +71,24 @@ def check(book: Book) -> Iterator[Finding]:
                         actual=_describe(book, c),
                     )
                     break
+
+
+@lru_cache(maxsize=16)
+def _spec(ed: Edition) -> rs.Spec:
+    """The edition's reasons, found and checked once per edition (rs.spec), not once per workbook."""
+    return rs.spec(ed)
+
+
+@lru_cache(maxsize=16)
+def _places(ed: Edition) -> tuple[tuple[rs.Reason, TextCell, Table, str, str], ...]:
+    """(reason, its text cell, table, A1 and label) of each reason of the edition, once per edition."""
+    out = []
+    for reason in _spec(ed).reasons:
+        tc = ed.text_cell(reason.text)
+        t = ed.table(tc.table)
+        label = t.row(tc.row).label if t.kind == "fixed" else tc.name
+        out.append((reason, tc, t, table_layout(ed, tc.table).cell(tc.row, tc.col), label))
+    return tuple(out)
 
 
 def _contradiction(c: rs.Change, spoken: set[str]) -> str:
