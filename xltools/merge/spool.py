@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import queue
 import shutil
 import sqlite3
+import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,43 @@ class Spool:
         blob = self.db.execute("SELECT xml FROM results WHERE id = ?", (key,)).fetchone()[0]
         out: dict[str, str] = pickle.loads(zlib.decompress(blob))
         return out
+
+    def xml_all(self, keys: list[int]) -> Iterator[dict[str, str]]:
+        """`xml(key)` of each key in turn, read and inflated ahead on a second thread with its own connection
+        (SQLite and zlib release the GIL: that work runs beside the main thread's)."""
+        ahead: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=32)
+        stop = threading.Event()
+
+        def read() -> None:
+            db = sqlite3.connect(self.folder / "spool.sqlite", isolation_level=None)
+            try:
+                for key in keys:
+                    if stop.is_set():
+                        break
+                    blob = db.execute("SELECT xml FROM results WHERE id = ?", (key,)).fetchone()[0]
+                    ahead.put(zlib.decompress(blob))
+                ahead.put(None)
+            except BaseException as e:  # raised on the main thread
+                ahead.put(e)
+            finally:
+                db.close()
+
+        thread = threading.Thread(target=read, daemon=True, name="xltools-spool-read")
+        thread.start()
+        try:
+            while (item := ahead.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                out: dict[str, str] = pickle.loads(item)
+                yield out
+        finally:
+            stop.set()
+            while thread.is_alive():  # let a reader blocked on a full queue see the stop
+                try:
+                    ahead.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            thread.join()
 
     def csv(self, key: int) -> str:
         blob = self.db.execute("SELECT csv FROM results WHERE id = ?", (key,)).fetchone()[0]

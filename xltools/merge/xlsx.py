@@ -39,6 +39,7 @@ from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
 from .render import NEXT, ROW, STYLE_MONEY, first_value_col, num_cell, str_cell, table_columns, xml_text
 from .spool import Spool
+from .zipout import Deflated, Deflater, add_deflated, raw_copy
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
 MONEY = "#,##0.00"
@@ -477,78 +478,106 @@ def _input_rows(w: _Writer) -> Iterator[str]:
 
 def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
     """Copy the package, putting each streamed sheet's rendered rows in place of its placeholder row: the
-    stacked sheets' (rendered by the workers) and 汇总's."""
+    stacked sheets' (rendered by the workers), 汇总's and 校验结果's. Those parts are deflated on a second
+    thread while their rows are rendered here (zipout.py); every other part is copied still deflated."""
     parts = {f"xl/worksheets/sheet{index + 1}.xml": tid for tid, index in w.streamed.items()}
     summary = f"xl/worksheets/sheet{w.summary_index + 1}.xml" if w.summary_index >= 0 else ""
     if (parts or summary) and w.f_money.xf_index != STYLE_MONEY:  # the rendered rows name the money format by its index
         raise RuntimeError(f"money format has xf index {w.f_money.xf_index}, rendered rows say {STYLE_MONEY}")
-    with zipfile.ZipFile(skeleton) as zin:
-        pieces: dict[str, tuple[bytes, bytes]] = {}
-        files: dict[str, Any] = {}
-        try:
-            for name, tid in parts.items():
-                xml = zin.read(name)
-                a, b = _placeholder(xml, w.stacked_rows[tid] + 1)
-                pieces[tid] = (xml[:a], xml[b:])
-                files[tid] = open(work / f"{tid}.xml", "wb")  # noqa: SIM115 (all open during the one pass)
-                files[tid].write(xml[:a])
-            y = dict.fromkeys(files, 1)  # last row written per sheet (the header is row 1)
-            for e in w.r.included if files else ():
-                for tid, block in w.spool.xml(e.key).items():
-                    fh = files.get(tid)
-                    if fh is None:
-                        continue
-                    n = y[tid]
-                    out_rows = []
-                    for row in block.split(NEXT):
-                        n += 1
-                        out_rows.append(str(n).join(row.split(ROW)))
-                    fh.write("".join(out_rows).encode("utf-8"))
-                    y[tid] = n
-            for tid, fh in files.items():
-                fh.write(pieces[tid][1])
-        finally:
-            for fh in files.values():
-                fh.close()
-        for tid, n in y.items() if files else ():
-            if n - 1 != w.stacked_rows[tid]:
-                raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
-        # (part, placeholder row and first row replaced, its rows, temporary file name: no table id starts with _)
-        streamed: list[tuple[str, int, int | None, Callable[[], Iterator[str]], str]] = []
-        if summary:
-            streamed.append((summary, 2, None, lambda: _summary_rows(w), "_summary"))
-        if w.inputs_index >= 0:
-            part = f"xl/worksheets/sheet{w.inputs_index + 1}.xml"
-            streamed.append((part, len(w.r.inputs) + 1, 2, lambda: _input_rows(w), "_inputs"))
-        waited = False
-        for part, at, first, rendered, name in streamed:
-            if name == "_inputs" and w.before_inputs is not None:
-                w.before_inputs()  # the county checks' findings: they ran while the sheets above were written
-                waited = True
-            xml = zin.read(part)
-            a, b = _placeholder(xml, at, first)
-            with open(work / f"{name}.xml", "wb") as fh:
-                fh.write(xml[:a])
-                for row in rendered():
-                    fh.write(row.encode("utf-8"))
-                fh.write(xml[b:])
-            parts[part] = name
-        if not waited and w.before_inputs is not None:
-            w.before_inputs()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
-            for info in zin.infolist():
-                # each part keeps the name, date and attributes xlsxwriter gave it
-                copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.external_attr, copy.compress_type = info.external_attr, info.compress_type
-                if info.filename in parts:
-                    tmp = work / f"{parts[info.filename]}.xml"
-                    copy.file_size = tmp.stat().st_size
-                    with tmp.open("rb") as src, zout.open(copy, "w") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-                else:  # streamed too: memory must not grow with the parts
-                    copy.file_size = info.file_size
-                    with zin.open(info) as src, zout.open(copy, "w") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
+    deflater = Deflater()
+    done: dict[str, Deflated] = {}  # part name -> its deflated bytes
+    try:
+        with zipfile.ZipFile(skeleton) as zin:
+            _stream_rows(w, zin, parts, summary, deflater, done, work)
+            deflater.finish()
+            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
+                for info in zin.infolist():
+                    # each part keeps the name, date and attributes xlsxwriter gave it
+                    copy = zipfile.ZipInfo(info.filename, info.date_time)
+                    copy.external_attr = info.external_attr
+                    d = done.get(info.filename)
+                    if d is not None:
+                        copy.compress_type = zipfile.ZIP_DEFLATED
+
+                        def deflated(fp: Any, d: Deflated = d) -> None:
+                            with d.path.open("rb") as src:
+                                shutil.copyfileobj(src, fp, 1 << 20)
+
+                        add_deflated(zout, copy, d.crc, d.size, d.compress_size, deflated)
+                    else:  # as xlsxwriter deflated it (zipfile's settings: the same bytes as deflating it again)
+                        copy.compress_type = info.compress_type
+                        add_deflated(
+                            zout,
+                            copy,
+                            info.CRC,
+                            info.file_size,
+                            info.compress_size,
+                            lambda fp, info=info: raw_copy(zin, info, fp),
+                        )
+    finally:
+        if deflater.thread.is_alive():
+            deflater.finish_quietly()
+
+
+def _stream_rows(
+    w: _Writer,
+    zin: zipfile.ZipFile,
+    parts: dict[str, str],
+    summary: str,
+    deflater: Deflater,
+    done: dict[str, Deflated],
+    work: Path,
+) -> None:
+    """Render every streamed part into its Deflated file, in one pass over the included departments."""
+    pieces: dict[str, tuple[bytes, bytes]] = {}
+    files: dict[str, Deflated] = {}
+    for name, tid in parts.items():
+        xml = zin.read(name)
+        a, b = _placeholder(xml, w.stacked_rows[tid] + 1)
+        pieces[tid] = (xml[:a], xml[b:])
+        files[tid] = done[name] = deflater.part(work / f"{tid}.xml.deflated")
+        files[tid].write(xml[:a])
+    y = dict.fromkeys(files, 1)  # last row written per sheet (the header is row 1)
+    for blocks in w.spool.xml_all([e.key for e in w.r.included]) if files else ():
+        for tid, block in blocks.items():
+            fh = files.get(tid)
+            if fh is None:
+                continue
+            n = y[tid]
+            out_rows = []
+            for row in block.split(NEXT):
+                n += 1
+                out_rows.append(row.replace(ROW, str(n)))
+            fh.write("".join(out_rows).encode("utf-8"))
+            y[tid] = n
+    for tid, fh in files.items():
+        fh.write(pieces[tid][1])
+        fh.close()
+    for tid, n in y.items() if files else ():
+        if n - 1 != w.stacked_rows[tid]:
+            raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
+    # (part, placeholder row and first row replaced, its rows, temporary file name: no table id starts with _)
+    streamed: list[tuple[str, int, int | None, Callable[[], Iterator[str]], str]] = []
+    if summary:
+        streamed.append((summary, 2, None, lambda: _summary_rows(w), "_summary"))
+    if w.inputs_index >= 0:
+        part = f"xl/worksheets/sheet{w.inputs_index + 1}.xml"
+        streamed.append((part, len(w.r.inputs) + 1, 2, lambda: _input_rows(w), "_inputs"))
+    waited = False
+    for part, at, first, rendered, name in streamed:
+        if name == "_inputs" and w.before_inputs is not None:
+            w.before_inputs()  # the county checks' findings: they ran while the sheets above were written
+            waited = True
+        xml = zin.read(part)
+        a, b = _placeholder(xml, at, first)
+        d = done[part] = deflater.part(work / f"{name}.xml.deflated")
+        d.write(xml[:a])
+        for row in rendered():
+            d.write(row.encode("utf-8"))
+        d.write(xml[b:])
+        d.close()
+    if not waited and w.before_inputs is not None:
+        w.before_inputs()
 
 
 def write_xlsx(
