@@ -21,7 +21,7 @@ from typing import Any
 from .. import texts
 from ..errors import EXIT_USAGE, XltoolsError
 from .model import INTERNAL, FileFacts, FileResult
-from .work import Outcome
+from .spool import Spooled, spooled
 
 BATCH = 32
 RETRIES = 2  # for a task that raised (a worker's death is retried by the scheduler itself)
@@ -35,11 +35,11 @@ class SchedulerError(XltoolsError):
     exit_code = EXIT_USAGE
 
 
-def run_batch(items: list[Item], with_csv: bool) -> list[Outcome]:
-    """The task: one batch of files, on a worker."""
+def run_batch(items: list[Item], with_csv: bool) -> list[Spooled]:
+    """The task: one batch of files, on a worker (each record pickled there, as the local pool's workers do)."""
     from . import work
 
-    return [work.prepare_bytes(path, content, facts, with_csv) for path, content, facts in items]
+    return [spooled(work.prepare_bytes(path, content, facts, with_csv)) for path, content, facts in items]
 
 
 def _read(path: str) -> Item | None:
@@ -53,10 +53,10 @@ def _read(path: str) -> Item | None:
     return path, content, facts
 
 
-def _failed(path: str, detail: str, crashed: bool) -> Outcome:
+def _failed(path: str, detail: str, crashed: bool) -> list[Spooled]:
     from .work import file_facts
 
-    return FileResult(path, file_facts(path), INTERNAL, detail=detail, crashed=crashed), None
+    return [spooled((FileResult(path, file_facts(path), INTERNAL, detail=detail, crashed=crashed), None))]
 
 
 def connect(address: str) -> Any:
@@ -71,8 +71,9 @@ def connect(address: str) -> Any:
         raise SchedulerError(texts.text("merge.dask_unreachable", address=address, error=error)) from None
 
 
-def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int = BATCH) -> Iterator[Outcome]:
-    """Outcomes in completion order. `scheduler`: an address, or a connected Client (tests)."""
+def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int = BATCH) -> Iterator[list[Spooled]]:
+    """Results in completion order, a batch at a time, as the local pool gives them. `scheduler`: an address, or
+    a connected Client (tests)."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -87,15 +88,15 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
         batches: dict[Any, list[str]] = {}
         queue = as_completed([], with_results=False)
 
-        def submit_next() -> list[Outcome]:
+        def submit_next() -> list[list[Spooled]]:
             """Submit one batch; files the client cannot read are done here and returned."""
             items: list[Item] = []
-            local: list[Outcome] = []
+            local: list[list[Spooled]] = []
             while todo and len(items) < batch:
                 path = todo.pop()
                 item = _read(path)
                 if item is None:
-                    local.append(prepare(path, with_csv))
+                    local.append([spooled(prepare(path, with_csv))])
                 else:
                     items.append(item)
             if items:
@@ -109,7 +110,7 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
         for fut in queue:
             paths = batches.pop(fut)
             try:
-                yield from fut.result()
+                yield fut.result()
             except KilledWorker as e:
                 if len(paths) == 1:  # this file kills every worker that reads it
                     yield _failed(paths[0], type(e).__name__, crashed=True)
@@ -117,7 +118,7 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
                     for p in paths:
                         item = _read(p)
                         if item is None:
-                            yield prepare(p, with_csv)
+                            yield [spooled(prepare(p, with_csv))]
                             continue
                         single = client.submit(run_batch, [item], with_csv, pure=False, retries=RETRIES)
                         batches[single] = [p]

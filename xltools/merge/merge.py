@@ -164,8 +164,10 @@ def merge(
         else:
             outcomes = run_workers(todo, effective_jobs(jobs, len(todo)), with_csv)
         todo = []  # the workers' loop holds the paths, and lets each go when its result is in
-        for res, packed in outcomes:
-            arrived(entry_of(res, spool.put(res, packed, with_csv), prefer_latest))
+        for batch in outcomes:
+            for (res, _, _), key in zip(batch, spool.put_many(batch, with_csv), strict=True):
+                arrived(entry_of(res, key, prefer_latest))
+            del batch
         spool.commit()
         lap("read_validate")
         entries.sort(key=lambda e: e.sort_key)

@@ -31,6 +31,22 @@ COMMIT_EVERY = 1.0  # seconds, or COMMIT_ROWS results: what a crash can cost
 COMMIT_ROWS = 16
 
 
+# A result as a worker hands it over: the record without its findings (what the main process reads: statuses.entry_of),
+# the whole record pickled by the worker (the main process stores it as it is), and the rendered rows.
+Spooled = tuple[FileResult, bytes, "Packed | None"]
+_NO_ROWS = (None, None, None, None)
+
+
+def spooled(outcome: tuple[FileResult, Packed | None]) -> Spooled:
+    """What a worker returns for one file: its findings travel pickled once, and are never unpickled by the
+    main process (only the outputs read them back, one input at a time)."""
+    res, packed = outcome
+    if res.data is not None:
+        res = replace(res, data=None)
+    record = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
+    return (replace(res, findings=()) if res.findings else res), record, packed
+
+
 def spool_dir(out: Path) -> Path:
     return out.with_name(out.name + ".xltools-spool")
 
@@ -67,6 +83,7 @@ class Spool:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (stamp,))
         self.db.execute("BEGIN")
         self._last_commit, self._pending = time.monotonic(), 0
+        self._next_id = int(self.db.execute("SELECT coalesce(max(id), 0) FROM results").fetchone()[0]) + 1
 
     @classmethod
     def reader(cls, folder: Path) -> Spool:
@@ -78,18 +95,22 @@ class Spool:
         return self
 
     # ---- writing ----
-    def put(self, res: FileResult, packed: Packed | None, with_csv: bool) -> int:
-        record = pickle.dumps(replace(res, data=None), protocol=pickle.HIGHEST_PROTOCOL)
-        sums, xml, csv, lists = packed if packed is not None else (None, None, None, None)
-        cur = self.db.execute(
-            "INSERT OR REPLACE INTO results (path, sha256, with_csv, record, sums, xml, csv, lists)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (res.path, res.facts.sha256, int(with_csv), record, sums, xml, csv, lists),
+    def put_many(self, items: list[Spooled], with_csv: bool) -> list[int]:
+        """Spool a batch of results (one statement); their ids, in order."""
+        first = self._next_id
+        self._next_id += len(items)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO results (id, path, sha256, with_csv, record, sums, xml, csv, lists)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (first + i, res.path, res.facts.sha256, int(with_csv), record, *(packed or _NO_ROWS))
+                for i, (res, record, packed) in enumerate(items)
+            ],
         )
-        self._pending += 1
+        self._pending += len(items)
         if self._pending >= COMMIT_ROWS or time.monotonic() - self._last_commit > COMMIT_EVERY:
             self.commit()
-        return int(cur.lastrowid or 0)
+        return list(range(first, first + len(items)))
 
     def put_county(self, notes: Iterable[tuple[int, list[FindingNote]]]) -> None:
         """The county checks' findings on each input (by its result id)."""
