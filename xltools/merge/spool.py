@@ -166,11 +166,12 @@ class Spool:
     def xml_all(self, keys: list[int]) -> Iterator[dict[str, str]]:
         """`xml(key)` of each key in turn, read and inflated ahead on a second thread with its own connection
         (SQLite and zlib release the GIL: that work runs beside the main thread's)."""
-        ahead: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=32)
+        ahead: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
         stop = threading.Event()
 
         def read() -> None:
             db = sqlite3.connect(self.folder / "spool.sqlite", isolation_level=None)
+            db.execute("PRAGMA cache_size = -256")  # each blob is read once: no cache worth its memory
             try:
                 for key in keys:
                     if stop.is_set():

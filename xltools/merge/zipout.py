@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-CHUNK = 1 << 18  # bytes handed to the deflating thread at a time
+CHUNK = 1 << 17  # bytes handed to the deflating thread at a time
 _LOCAL = struct.Struct("<4s5H3L2H")  # a member's local header, before its name and extra field
 
 
@@ -68,7 +68,7 @@ class Deflater:
     bounded (a few pieces queued); an error there (a full disk) is raised here, at finish()."""
 
     def __init__(self) -> None:
-        self.q: queue.Queue[tuple[Deflated, bytes | None] | None] = queue.Queue(maxsize=8)
+        self.q: queue.Queue[tuple[Deflated, bytes | None] | None] = queue.Queue(maxsize=4)
         self.parts: list[Deflated] = []
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True, name="xltools-deflate")
