@@ -503,7 +503,8 @@ def run_icount(kind: str, files: list[Path]) -> int:
     lst.write_text("\n".join(map(str, files)), encoding="utf-8")
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     cmd += [sys.executable, __file__, "--measure", f"icount-{kind}", "--files-from", str(lst), "--jobs", "1"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict layouts in the K-book and the 0-book runs
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     m = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
     if proc.returncode != 0 or m is None:
         raise SystemExit(f"cachegrind {kind} failed:\n{proc.stderr[-2000:]}")
