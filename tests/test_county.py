@@ -213,3 +213,34 @@ def test_shared_values_in_the_order_of_one_pass_over_the_county(tmp_path: Path) 
     assert first in m10[1] and "dept0.xlsx" in m10[1] and "dept2.xlsx" in m10[1]
     assert second in m11[1] and "dept0.xlsx" in m11[1] and "dept2.xlsx" not in m11[1]
     assert first in m20[1] and "dept0.xlsx" in m20[1] and "dept1.xlsx" in m20[1]
+
+
+def test_a_much_copied_code_names_a_few_of_its_departments_and_counts_them_all(tmp_path: Path) -> None:
+    """Seven departments use one 项目编码: each gets the finding, which counts the six others but names only the
+    first NAMED_OTHERS of them (else the county's findings grow with the square of the code's users)."""
+    from xltools.merge.county import NAMED_OTHERS
+
+    ed = corpus.edition()
+    datas = [department(ed, s) for s in range(7)]
+    code = datas[0]["proj"][0]["code"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, d in enumerate(datas):
+        old = d["proj"][0]["code"]
+        for ind in d.get("ind", []):
+            if ind.get("project") == old:
+                ind["project"] = code
+        d["proj"][0]["code"] = code
+        write_template(ed, folder / f"dept{i}.xlsx", d)
+    js = tmp_path / "county.json"
+    result = merge([folder], tmp_path / "county.xlsx", jobs=1, json_path=js)
+    assert len(result.included) == 7
+    cell = table_layout(ed, "proj").cell("r0", "code")
+    for e in json.loads(js.read_text(encoding="utf-8"))["inputs"]:
+        mine = [f for f in e["findings"] if f["rule"] == "county.shared-value" and code in f["message"]]
+        assert [f["cell"] for f in mine] == [cell], e["path"]
+        msg = mine[0]["message"]
+        assert "其他 6 个单位" in msg and "等（" in msg
+        me = Path(e["path"]).name
+        named = [f"dept{i}.xlsx" for i in range(7) if f"dept{i}.xlsx" in msg]
+        assert me not in named and len(named) == NAMED_OTHERS == 5

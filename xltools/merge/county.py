@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .spool import Spool
 
 RULES = ("county.unit-codes", "county.shared-value", "county.unit-magnitude")
+# Departments a shared-value finding names: each of them has the finding too, so naming every one would make
+# the county's findings grow with the square of a much-copied code's users and no cell readable.
+NAMED_OTHERS = 5
 FILE, ROW = "_file", "_row"  # the stacked frame's own columns: which workbook, which row of its table
 
 
@@ -193,11 +196,13 @@ class _SharedValues:
             mine = sorted(((rank[v], n) for n, v in enumerate(pairs[1::2]) if rank[v] in where), key=lambda rn: rn[0])
             me = _unit(e)
             for r, n in mine:
-                others = {
-                    _other(o.unit_name or o.unit_code, o.path)
-                    for o in map(self.entries.__getitem__, where[r])
-                    if _unit(o) != me
-                }
+                others = sorted(
+                    {
+                        _other(o.unit_name or o.unit_code, o.path)
+                        for o in map(self.entries.__getitem__, where[r])
+                        if _unit(o) != me
+                    }
+                )
                 yield finding(
                     "county.shared-value",
                     WARNING,
@@ -206,7 +211,9 @@ class _SharedValues:
                     table=t.id,
                     label=quoted(c.title),
                     raw=str(self.firsts[u][r]),
-                    others=sorted(others),
+                    count=len(others),
+                    others=others[:NAMED_OTHERS],
+                    more="cut" if len(others) > NAMED_OTHERS else "default",
                 )
 
 
