@@ -240,7 +240,7 @@ def test_a_much_copied_code_names_a_few_of_its_departments_and_counts_them_all(t
         mine = [f for f in e["findings"] if f["rule"] == "county.shared-value" and code in f["message"]]
         assert [f["cell"] for f in mine] == [cell], e["path"]
         msg = mine[0]["message"]
-        assert "其他 6 个单位" in msg and "等（" in msg
+        assert "其他 6 个单位" in msg and msg.endswith("等。")
         me = Path(e["path"]).name
         named = [f"dept{i}.xlsx" for i in range(7) if f"dept{i}.xlsx" in msg]
         assert me not in named and len(named) == NAMED_OTHERS == 5
