@@ -328,7 +328,7 @@ class _Reader:
         need = max(typed, default=0) + 1
         n = len(grid)
         quick, ed, cells, errors, strings = QUICK_CELLS, self.ed, self.book.cells, self.errors, self.strings
-        tid, sheet, decimals, built = t.id, t.sheet, ed.money_decimals, _list_rows(ed, t.id)
+        tid, sheet, built = t.id, t.sheet, _list_rows(ed, t.id)
         flagged = bool(strings or errors)
         for i, excel_row in enumerate(lay.input_rows()):
             if excel_row > n:
@@ -349,23 +349,13 @@ class _Reader:
                 key, row_plan = built.get(i) or _list_row(built, ed, tid, i, excel_row)
                 rows.append(key)
                 for c, col, a, formula, expected, where, is_name in row_plan:
-                    if quick and (not flagged or (a not in strings and a not in errors)):  # as in _quick_cell
+                    if quick and (not flagged or (a not in strings and a not in errors)):
                         raw = line[col] if col < width else ""
-                        got = formulas.get(a)
-                        if formula:
-                            if got is not None and (not got or got == expected):
-                                cells[where] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
-                                continue
-                        elif got is None:
-                            if raw == "" or raw is None:
-                                cells[where] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
-                                continue
-                            value = plain(raw, c.type, decimals)
-                            if value is not SLOW:
-                                cells[where] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
-                                continue
-                        elif is_name:  # the template's auto name: we look the code up ourselves (as _cell)
-                            cells[where] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
+                        cell = _quick_cell(
+                            ed, tid, key, c.key, sheet, a, raw, formula, formulas.get(a), expected, c.type, is_name
+                        )
+                        if cell is not None:
+                            cells[where] = cell
                             continue
                     self._cell(t, None, c, key, excel_row, col, a, formula, grid, formulas)
         self.book.list_rows[t.id] = rows
@@ -373,20 +363,18 @@ class _Reader:
     def _intact_fixed(self, t: Table, grid: list[list[Any]], plan: tuple[Any, ...], formulas: dict[str, bytes]) -> None:
         """A fixed table whose every formula is the template's and whose input cells hold none (checked for the
         whole sheet at once by _intact): what _quick_cell gives, without its per-cell formula tests."""
-        cells, tid, sheet, n, decimals = self.book.cells, t.id, t.sheet, len(grid), self.ed.money_decimals
-        for r, c, key, excel_row, col, a, formula, ctype, _ in plan:
+        ed, cells, tid, sheet, n = self.ed, self.book.cells, t.id, t.sheet, len(grid)
+        for r, c, key, excel_row, col, a, formula, ctype, expected in plan:
             line = grid[excel_row - 1] if 0 < excel_row <= n else ()
             raw = line[col] if col < len(line) else ""
-            if formula:
-                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, FORMULA)
-            elif raw == "" or raw is None:
-                cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, None, raw, INPUT)
+            # _intact found the template's bytes at every formula cell and none at an input cell
+            cell = _quick_cell(
+                ed, tid, key, c.key, sheet, a, raw, formula, expected if formula else None, expected, ctype
+            )
+            if cell is None:
+                self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
             else:
-                value = plain(raw, ctype, decimals)
-                if value is SLOW:
-                    self._cell(t, r, c, key, excel_row, col, a, formula, grid, formulas)
-                else:
-                    cells[(tid, key, c.key)] = Cell(tid, key, c.key, sheet, a, value, raw, INPUT)
+                cells[(tid, key, c.key)] = cell
 
     def _cell(
         self,
@@ -579,18 +567,17 @@ def _quick_cell(
     got: bytes | None,
     expected: bytes | None,
     ctype: str,
+    is_name: bool = False,
 ) -> Cell | None:
-    """The usual cell, as _cell would read it: an intact template formula (the bytes xlsxwriter wrote) or a
-    plain input (normalise.plain); None sends the cell to _cell. got: the formula stored at the cell (None:
-    none); expected: the template's formula bytes (None: looked up, for a list table's rows)."""
+    """The usual cell, as _cell would read it: an intact template formula (the bytes xlsxwriter wrote), a list
+    table's auto name (the code is looked up by us, as in _cell) or a plain input (normalise.plain); None sends
+    the cell to _cell. got: the formula stored at the cell (None: none); expected: the template's formula bytes."""
     if formula:
-        if got is not None and (
-            not got or got == (expected if expected is not None else _expected_xml(ed, tid, key, ckey))
-        ):
+        if got is not None and (not got or got == expected):
             return Cell(tid, key, ckey, sheet, a, None, raw, FORMULA)
         return None
-    if got is not None:  # a formula typed into an input cell
-        return None
+    if got is not None:  # a formula in an input cell: the template's auto name, else one typed there
+        return Cell(tid, key, ckey, sheet, a, None, raw, FORMULA) if is_name else None
     if raw == "" or raw is None:
         return Cell(tid, key, ckey, sheet, a, None, raw, INPUT)
     value = plain(raw, ctype, ed.money_decimals)
