@@ -158,13 +158,8 @@ class Spool:
         out: dict[str, Any] = pickle.loads(blob) if blob else {}
         return out
 
-    def xml(self, key: int) -> dict[str, str]:
-        blob = self.db.execute("SELECT xml FROM results WHERE id = ?", (key,)).fetchone()[0]
-        out: dict[str, str] = pickle.loads(zlib.decompress(blob))
-        return out
-
     def xml_all(self, keys: list[int]) -> Iterator[dict[str, str]]:
-        """`xml(key)` of each key in turn, read and inflated ahead on a second thread with its own connection
+        """Each key's rendered stacked rows in turn, read and inflated ahead on a second thread with its own connection
         (SQLite and zlib release the GIL: that work runs beside the main thread's)."""
         ahead: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
         stop = threading.Event()
