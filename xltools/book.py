@@ -199,10 +199,7 @@ class Book:
 
     def computed(self, table: str, row: str, col: str) -> Decimal:
         """What a formula cell should hold, from its inputs (never from a cached value)."""
-        return self._computed(self.edition.table(table), table, row, col)
-
-    def _computed(self, t: Table, table: str, row: str, col: str) -> Decimal:
-        if t.kind == "list" and row == "total":
+        if self.edition.table(table).kind == "list" and row == "total":
             return self._top_sum(table, col)
         spec = formula_spec(self.edition, table, row, col)
         if spec is None:
