@@ -30,6 +30,8 @@ from ..findings import ERROR, Finding, finding
 from . import names as N
 from .scan import SheetScan, attributes, scan_sheet, unescape
 from .styles import Styles
+from .values import forget as forget_values
+from .values import plain_styles, shared_strings, sheet_values
 
 # The rule ids this module emits (the registry, xltools/rules/registry.py, lists them).
 RULES = (
@@ -108,6 +110,8 @@ class Package:
     _styles: Styles | None = None
     _sst_count: int | None = None
     _values: bytes | None = None  # value_bytes(), built once
+    sheet_count: int = 0  # the sheets the workbook part names (some may name no part)
+    _quick: tuple[list[str], frozenset[bytes]] | None | bool = False  # quick_book(), False: not looked at yet
 
     # ---- parts and relationships ----
     def has(self, part: str) -> bool:
@@ -231,6 +235,48 @@ class Package:
         raw = (raw or "").strip()
         return _INDEX.fullmatch(raw) is not None and int(raw) < self.shared_strings
 
+    # ---- the one-pass read of values (values.py) ----
+    def quick_book(self) -> tuple[list[str], frozenset[bytes]] | None:
+        """(the shared strings, the styles whose numbers are plain) when this workbook's sheets may be read in
+        one pass, as calamine would read them: every sheet a worksheet part of its own, the shared strings and
+        styles where calamine looks for them (xl/…), plain strings and a styles part that parses. None: every
+        sheet is read with calamine."""
+        if self._quick is False:
+            self._quick = self._quick_facts()
+        return self._quick  # type: ignore[return-value]
+
+    def _quick_facts(self) -> tuple[list[str], frozenset[bytes]] | None:
+        wb = self.workbook_part
+        if (
+            wb != "xl/workbook.xml"
+            or self._zip is None
+            or len(self.sheets) != self.sheet_count
+            or self._usual_targets()
+        ):
+            return None
+        if not all(p.startswith("xl/worksheets/") for p in self.sheets.values()):
+            return None  # a chart sheet or a part elsewhere: calamine's own view of the sheets
+        found = {}
+        for kind, usual in (("styles", "xl/styles.xml"), ("sharedStrings", "xl/sharedStrings.xml")):
+            part = self.related(wb, kind)
+            if part is None and self.has(usual) or part is not None and (part != usual or not self.has(part)):
+                return None  # calamine reads the usual part name whatever the relationships say
+            found[kind] = self.part(part) if part is not None else None
+        plain = plain_styles(found["styles"])
+        sst = shared_strings(found["sharedStrings"])
+        if plain is None or sst is None or len(sst) != self.shared_strings:
+            return None
+        return sst, plain
+
+    def quick_values(self, sheet: str) -> tuple[list[list[Any]], dict[str, bytes], dict[str, str]] | None:
+        """values.sheet_values of a sheet: (calamine's grid, formulas, constant error cells), or None: read it
+        with calamine and `scan`."""
+        book = self.quick_book()
+        part = self.sheets.get(sheet)
+        if book is None or part is None:
+            return None
+        return sheet_values(self.part(part), *book)
+
     def value_bytes(self) -> bytes:
         """The bytes a value reader (python-calamine) should read: the same package with every part verified and
         kept at open stored uncompressed (its bytes are the ones checked, and no reader inflates them a second
@@ -266,6 +312,7 @@ class Package:
     def close(self) -> None:
         self._parts = {}
         self._values = None
+        self._quick = False
         self._scans = {}
         if self._zip is not None:
             self._zip.close()
@@ -293,6 +340,7 @@ def forget_known_parts() -> None:
     file K times, and a clerk's validate reads its file once, in its own process)."""
     for cache in (_PARSED_RELS, _INFLATED, _HEADERS, _WORKBOOKS):
         cache.clear()
+    forget_values()
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = _KNOWN_MAX) -> None:
@@ -773,6 +821,7 @@ def _read_directory(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
                     raise unreadable("read.unsafe-xml", path, part=info.filename)
     pkg._prologs_checked = True
     sheets, pkg.full_calc_on_load = _workbook_facts(pkg, workbook)
+    pkg.sheet_count = len(sheets)
     targets = {r.id: r.target for r in pkg.rels(workbook) if not r.external}
     for name, rid, state in sheets:
         part = targets.get(rid, "")

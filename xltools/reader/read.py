@@ -1,6 +1,8 @@
-"""read_workbook(path or bytes) -> ReadResult(Book, …): values through python-calamine (fast), formulas and
-error cells from the one scan of each sheet's XML (xltools.ooxml), positions from edition.layout. The file's
-bytes are read once; calamine and the scan read the same bytes. Never trusts a cached formula value."""
+"""read_workbook(path or bytes) -> ReadResult(Book, …): a sheet in the writers' own form gives its values,
+formulas and error cells in one pass over its XML (ooxml/values.py, which gives python-calamine's grid); any
+other sheet's values come through python-calamine and its formulas and error cells from the scan of its XML
+(ooxml/scan.py). Positions come from edition.layout. The file's bytes are read once; every reader reads the
+same bytes. Never trusts a cached formula value."""
 
 from __future__ import annotations
 
@@ -83,16 +85,54 @@ def _too_big(pkg: Package, sheet: str) -> tuple[int, int, str] | None:
     return (rows, cols, far) if rows * cols > MAX_GRID else None
 
 
-def _stamp(pkg: Package, wb: Any) -> dict[str, str]:
+QUICK_VALUES = True  # sheets in the writers' own form read in one pass (a test reads with it off and compares)
+
+
+class _Workbook:
+    """The workbook's values: each sheet read in one pass when it is in the writers' own form
+    (Package.quick_values), else by python-calamine, opened on first need (keep_grids: always, for the merged
+    areas the report draws)."""
+
+    def __init__(self, pkg: Package, path: Path, keep_grids: bool) -> None:
+        self.pkg, self.path = pkg, path
+        self.quick = QUICK_VALUES and not keep_grids and pkg.quick_book() is not None
+        self._wb: Any = None
+        if not self.quick:
+            self.calamine()  # a workbook calamine cannot open is refused before anything else, as it always was
+
+    def calamine(self) -> Any:
+        if self._wb is None:
+            from python_calamine import CalamineWorkbook
+
+            try:
+                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(self.pkg.value_bytes()))
+            except Exception as e:  # calamine raises its own error types for damaged content
+                raise unreadable("read.corrupt", self.path, detail=_sheet_error(e)) from None
+        return self._wb
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.pkg.sheets) if self.quick else list(self.calamine().sheet_names)
+
+    def values(self, sheet: str) -> tuple[list[list[Any]], dict[str, bytes], dict[str, str]] | None:
+        return self.pkg.quick_values(sheet) if self.quick else None
+
+
+def _stamp(pkg: Package, wb: _Workbook) -> dict[str, str]:
     stamp: dict[str, str] = {}
-    if STAMP_SHEET in wb.sheet_names and not _too_big(pkg, STAMP_SHEET):
+    quick = wb.values(STAMP_SHEET) if STAMP_SHEET in wb.sheet_names else None
+    if quick is not None:
+        rows = quick[0]
+    elif STAMP_SHEET in wb.sheet_names and not _too_big(pkg, STAMP_SHEET):
         try:
-            rows = wb.get_sheet_by_name(STAMP_SHEET).to_python(skip_empty_area=False)
+            rows = wb.calamine().get_sheet_by_name(STAMP_SHEET).to_python(skip_empty_area=False)
         except CALAMINE_ERRORS:  # a damaged stamp sheet: the document properties still carry the stamp
             rows = []
-        for row in rows:
-            if len(row) >= 2 and isinstance(row[0], str) and row[0]:
-                stamp[row[0]] = str(row[1])
+    else:
+        rows = []
+    for row in rows:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0]:
+            stamp[row[0]] = str(row[1])
     for k, v in pkg.custom.items():
         if k.startswith("xltools_"):
             stamp.setdefault(k[len("xltools_") :], v)
@@ -157,7 +197,7 @@ def _grid_get(grid: list[list[Any]], row: int, col: int) -> Any:
 
 
 class _Reader:
-    def __init__(self, ed: Edition, pkg: Package, wb: Any, path: Path, keep_grids: bool = False) -> None:
+    def __init__(self, ed: Edition, pkg: Package, wb: _Workbook, path: Path, keep_grids: bool = False) -> None:
         self.ed, self.pkg, self.wb, self.path = ed, pkg, wb, path
         self.grids: dict[str, tuple[list[list[Any]], list[Any]]] | None = {} if keep_grids else None
         self.book = Book(ed, str(path))
@@ -188,12 +228,11 @@ class _Reader:
         self.findings.append(finding(rule, severity, t.sheet, ref, table=t.id, **params))
 
     def run(self) -> None:
-        present = set(self.wb.sheet_names)
+        names = self.wb.sheet_names
+        present = set(names)
         expected = {t.sheet for t in self.ed.tables}
         extra = [
-            s
-            for s in self.wb.sheet_names
-            if s not in expected and s not in (STAMP_SHEET, CODE_SHEET, GUIDE_SHEET, FINDINGS_SHEET)
+            s for s in names if s not in expected and s not in (STAMP_SHEET, CODE_SHEET, GUIDE_SHEET, FINDINGS_SHEET)
         ]
         for t in self.ed.tables:
             if t.sheet not in present:
@@ -211,6 +250,15 @@ class _Reader:
                     )
                 )
                 self.book.missing_tables.add(t.id)
+                continue
+            quick = self.wb.values(t.sheet)
+            if quick is not None:  # values, formulas and error cells in one pass (ooxml/values.py)
+                grid, formulas, self.errors = quick
+                self.strings = {}  # every shared-string index was found to name a string
+                if self._structure_ok(t, grid):
+                    self._values(t, grid, formulas)
+                else:
+                    self.book.missing_tables.add(t.id)
                 continue
             try:
                 big = _too_big(self.pkg, t.sheet)
@@ -231,7 +279,7 @@ class _Reader:
                     )
                     self.book.missing_tables.add(t.id)
                     continue
-                ws = self.wb.get_sheet_by_name(t.sheet)
+                ws = self.wb.calamine().get_sheet_by_name(t.sheet)
                 grid = ws.to_python(skip_empty_area=False)
                 scan = self.pkg.scan(t.sheet)
                 formulas = scan.formulas
@@ -640,15 +688,10 @@ def read_workbook(
     """Read and normalise a workbook: a path, or the file's bytes already read (`name` is then the path shown
     in messages). Raises UnreadableError (exit 3) when it cannot be used at all. keep_grids: keep each table
     sheet's values for a report to draw (ReadResult.grids)."""
-    from python_calamine import CalamineWorkbook
-
     pkg = open_package(source, name)
     path = pkg.path
     try:
-        try:
-            wb = CalamineWorkbook.from_filelike(io.BytesIO(pkg.value_bytes()))
-        except Exception as e:  # calamine raises its own error types for damaged content
-            raise unreadable("read.corrupt", path, detail=_sheet_error(e)) from None
+        wb = _Workbook(pkg, path, keep_grids)
         stamp = _stamp(pkg, wb)
         ed = _edition_for(pkg, stamp, path, edition)
         reader = _Reader(ed, pkg, wb, path, keep_grids)

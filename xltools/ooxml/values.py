@@ -1,0 +1,292 @@
+"""A sheet's values, formulas and error cells in one pass over its XML, as python-calamine would give the values,
+for a sheet in the writers' own form (what xlsxwriter and Excel write); None for anything else, which the
+caller then reads with calamine and the sheet scan (scan.py), as before.
+
+python-calamine parses the sheet for its values and the scan parses it again for the formulas (a cached value
+is never trusted): in a template's workbook both are most of a merge worker's time. The one pass here costs
+about half of the two. It only answers where it is sure to give calamine's grid:
+
+- the package: every sheet a worksheet part, the shared strings each a plain `<si><t>…</t></si>` (no rich
+  text, no phonetic run, no `_xHHHH_` escape, no carriage return), a styles part that parses;
+- the sheet: UTF-8, its XML well formed outside <sheetData> (checked once per distinct head and tail), and
+  every '<' inside it is a row tag or a cell written `<c r="A1" s="…" t="…">` with at most `<f>…</f>` (or
+  `<f/>`) and `<v>…</v>`: the '<' are counted, so a comment, CDATA, a prefix, an inline string, a shared
+  formula or any other form sends the sheet to calamine;
+- each value: a number in the plain decimal form Rust parses the same way, in a style whose number format
+  calamine never reads as a date; a shared-string index that names a string; TRUE/FALSE as 1/0; text whose
+  entities are XML's own.
+
+tests/test_values.py compares every grid this gives with calamine's, value and type, over the bench corpus,
+the examples, the robustness corpus and generated sheets; and the reader's findings with and without it.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from .scan import _no_value
+
+# A cell with content in the writers' own form. Groups: reference, style, type, the <f> element, the <v>
+# element. Possessive: a token that cannot give back is never retried (a third less time than without).
+_CELL = re.compile(
+    rb'<c r="([A-Z][1-9][0-9]{0,3})"(?: s="([0-9]{1,6})")?+(?: t="([A-Za-z]{1,9})")?+>'
+    rb"(<f>[^<]*+</f>|<f/>)?+(<v>[^<]*+</v>)?+</c>"
+)
+_ATTRS = rb'(?: [A-Za-z_][\w.:-]{0,40}="[^"<>]*")*'  # attributes in double quotes, one blank before each
+_ROW = re.compile(rb"<row[^<>]*+>")  # a row's start tag (its attributes are not read)
+# A number as both Python's float() and Rust's f64 parser read it (no blank, '_', inf or nan: calamine then
+# gives the text, or Python and Rust may differ).
+_NUMBER = re.compile(rb"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_ENTITY = re.compile(rb"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_NAMED = {b"amp": "&", b"lt": "<", b"gt": ">", b"quot": '"', b"apos": "'"}
+_SST_HEAD = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?\s*<sst" + _ATTRS + rb">")
+# A plain shared string, with the phonetic properties Excel adds to CJK text (calamine ignores them)
+_PHONETIC = rb"(?:<phoneticPr" + _ATTRS + rb"/>)?"
+_SST_BODY = re.compile(rb'(?:<si>(?:<t(?: xml:space="preserve")?>[^<]*</t>|<t/>)' + _PHONETIC + rb"</si>)*")
+_SI = re.compile(rb'<si>(?:<t( xml:space="preserve")?>([^<]*)</t>|<t/>)' + _PHONETIC + rb"</si>")
+_DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_BLANKS = b" \t\n"  # what calamine trims from a shared string without xml:space="preserve" ('\r' is refused)
+
+# Number formats calamine never reads as a date (its built-in date formats are 14–22, 27–36, 45–47, 50–58):
+# General, 0, 0.00, #,##0, #,##0.00, the currency, percent, scientific, fraction and accounting forms, text.
+_PLAIN_BUILTIN = frozenset(range(0, 14)) | frozenset(range(37, 45)) | {48, 49}
+_COLOUR = re.compile(r"\[(?:black|blue|cyan|green|magenta|red|white|yellow|color\s*[0-9]{1,2})\]", re.I)
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+_KNOWN_MAX = 64
+_STYLES: dict[bytes, frozenset[bytes] | None] = {}
+_SKELETONS: set[bytes] = set()  # a sheet part's XML outside <sheetData>, head and tail: checked well formed
+
+
+def _remember(key: bytes, value: frozenset[bytes] | None) -> None:
+    if len(_STYLES) >= _KNOWN_MAX:
+        _STYLES.clear()
+    _STYLES[key] = value
+
+
+def forget() -> None:
+    """Empty the per-process memos (bench/validate_instructions.py measures first reads)."""
+    _STYLES.clear()
+    _SKELETONS.clear()
+
+
+def _plain_code(code: str) -> bool:
+    """Whether a custom number format shows a number as a number: no letter outside quoted text and
+    colours (calamine reads d, m, y, h, s … and [h] as a date or a duration)."""
+    rest = _COLOUR.sub("", _QUOTED.sub("", code))
+    return "[" not in rest and not any("a" <= ch.lower() <= "z" for ch in rest)
+
+
+def plain_styles(styles: bytes | None) -> frozenset[bytes] | None:
+    """The style indexes (as the s attribute writes them; b"" for none) whose numbers calamine gives as
+    floats; None when the styles part does not parse (calamine then decides). Once per distinct part."""
+    key = styles or b""
+    if key in _STYLES:
+        return _STYLES[key]
+    out: frozenset[bytes] | None
+    if styles is None:
+        out = frozenset({b"", b"0"})
+    else:
+        try:
+            root = ET.fromstring(styles)
+        except ET.ParseError:
+            out = None
+        else:
+            codes: dict[int, str] = {}
+            formats: list[int] = []
+            for el in root:
+                tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+                if tag == "numFmts":
+                    for nf in el:
+                        fid = nf.get("numFmtId", "")
+                        if fid.isdigit():
+                            codes[int(fid)] = nf.get("formatCode", "")
+                elif tag == "cellXfs":
+                    for xf in el:
+                        fid = xf.get("numFmtId", "0")
+                        formats.append(int(fid) if fid.isdigit() else -1)
+            plain = {
+                str(i).encode()
+                for i, fid in enumerate(formats)
+                if (_plain_code(codes[fid]) if fid in codes else fid in _PLAIN_BUILTIN)
+            }
+            if b"0" in plain or not formats:
+                plain.add(b"")  # no s attribute: the first format
+            out = frozenset(plain)
+    _remember(key, out)
+    return out
+
+
+def _text(raw: bytes) -> str | None:
+    """XML text as calamine gives it, or None where it may differ (a carriage return, an _xHHHH_ escape, an
+    entity XML does not define, bytes that are not UTF-8)."""
+    if b"\r" in raw or b"_x" in raw:
+        return None
+    if b"&" in raw:
+        parts: list[bytes] = []
+        at = 0
+        for m in _ENTITY.finditer(raw):
+            parts.append(raw[at : m.start()])
+            named, dec, hexa = m.groups()
+            if named:
+                parts.append(_NAMED[named].encode())
+            else:
+                code = int(dec) if dec else int(hexa, 16)
+                if not (
+                    code in (9, 10) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+                ):
+                    return None  # a character XML does not allow, or a carriage return
+                parts.append(chr(code).encode("utf-8"))
+            at = m.end()
+        parts.append(raw[at:])
+        if any(b"&" in p for p in parts[::2]):  # the text between entities (parts alternate text, entity)
+            return None  # an '&' that opens no known entity
+        raw = b"".join(parts)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def shared_strings(data: bytes | None) -> list[str] | None:
+    """Every shared string as calamine reads it, when all are plain; [] without the part; None otherwise."""
+    if data is None:
+        return []
+    head = _SST_HEAD.match(data)
+    if head is None:
+        return None
+    end = data.rfind(b"</sst>")
+    if end < 0 or data[end + 6 :].strip() or _SST_BODY.fullmatch(data, head.end(), end) is None:
+        return None
+    found = _SI.findall(data, head.end(), end)
+    if b"&" not in data and b"\r" not in data and b"_x" not in data:  # the usual part: no text needs _text
+        try:
+            return [(raw if keep else raw.strip(_BLANKS)).decode() for keep, raw in found]
+        except UnicodeDecodeError:
+            return None
+    out: list[str] = []
+    for keep, raw in found:
+        if not keep:
+            raw = raw.strip(_BLANKS)
+        text = _text(raw)
+        if text is None:
+            return None
+        out.append(text)
+    return out
+
+
+def _utf8(data: bytes) -> bool:
+    m = _DECLARED.match(data)
+    return m is None or m.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _well_formed_outside(data: bytes, start: int, end: int) -> bool:
+    """Whether the part parses with its <sheetData> emptied (once per distinct head and tail)."""
+    skeleton = data[:start] + b"<sheetData>" + data[end:]
+    if skeleton in _SKELETONS:
+        return True
+    try:
+        ET.fromstring(skeleton)
+    except ET.ParseError:
+        return False
+    if len(_SKELETONS) >= _KNOWN_MAX:
+        _SKELETONS.clear()
+    _SKELETONS.add(skeleton)
+    return True
+
+
+def _no_markup(data: bytes, start: int, end: int) -> bool:
+    """No comment, CDATA section or processing instruction: the rare byte is looked for first (a memchr)."""
+    return (data.find(b"!", start, end) < 0 or data.find(b"<!", start, end) < 0) and (
+        data.find(b"?", start, end) < 0 or data.find(b"<?", start, end) < 0
+    )
+
+
+def sheet_values(
+    data: bytes, sst: list[str], plain: frozenset[bytes]
+) -> tuple[list[list[Any]], dict[str, bytes], dict[str, str]] | None:
+    """(calamine's grid from A1, A1 -> formula XML text as the scan gives it, A1 -> error value of each constant
+    error cell), or None when the sheet is not in the writers' own form."""
+    start = data.find(b"<sheetData>")
+    end = data.find(b"</sheetData>", start)
+    if start < 0 or end < 0 or data.count(b"sheetData") != 2 or not _utf8(data) or not _no_markup(data, start, end):
+        return None
+    if not _well_formed_outside(data, start, end):
+        return None
+    row_tags = _ROW.findall(data, start, end)
+    if len(row_tags) != data.count(b"<row", start, end):
+        return None
+    # Every '<' must be accounted for: <sheetData>, the row tags, a cell with content as _CELL reads it, or a
+    # self-closing tag (an empty cell, in any form: it holds no value and no formula).
+    lt = 1 + len(row_tags) + data.count(b"</row>", start, end) + data.count(b"/>", start, end)
+    lt -= sum(1 for tag in row_tags if tag[-2:] == b"/>")  # already counted as a row tag
+    rows: dict[int, list[tuple[int, Any]]] = {}
+    formulas: dict[str, bytes] = {}
+    errors: dict[str, str] = {}
+    width = 0
+    n_sst = len(sst)
+    for ref, s, t, f, v in _CELL.findall(data, start, end):
+        lt += 2
+        if f:
+            if f[2:3] == b">":
+                lt += 2
+                formulas[ref.decode()] = f[3:-4]
+            else:
+                formulas[ref.decode()] = b""  # <f/>: its '<' was counted with the self-closing tags
+        if not v:
+            if t == b"e" and not f:
+                errors[ref.decode()] = _no_value()
+            continue  # no value: calamine gives nothing (a formula's result not cached)
+        lt += 2
+        raw = v[3:-4]
+        if not raw and t != b"str":  # <v></v>: calamine gives nothing, except the empty text of a formula
+            if t == b"e" and not f:
+                errors[ref.decode()] = _no_value()
+            continue
+        value: Any
+        if t == b"s":
+            if not raw.isdigit() or int(raw) >= n_sst:
+                return None
+            value = sst[int(raw)]
+        elif not t or t == b"n":
+            if s not in plain or not _NUMBER.fullmatch(raw):
+                return None
+            value = float(raw)
+        elif t == b"str":
+            value = _text(raw)
+            if value is None:
+                return None
+        elif t == b"b":
+            if raw not in (b"0", b"1"):
+                return None
+            value = raw == b"1"
+        elif t == b"e":
+            value = ""  # calamine gives an error value as a blank (the reader takes it from `errors`)
+            if not f:
+                shown = _text(raw)
+                if shown is None:
+                    return None
+                errors[ref.decode()] = shown
+        else:
+            return None  # a date (t="d"), an inline string or an unknown type
+        r = int(ref[1:])
+        c = ref[0] - 65
+        got = rows.get(r)
+        if got is None:
+            rows[r] = [(c, value)]
+        else:
+            got.append((c, value))
+        if c >= width:
+            width = c + 1
+    if lt != data.count(b"<", start, end):
+        return None  # a '<' that opens something else: a prefixed tag or another form of cell
+    if not rows:
+        return [], formulas, errors
+    grid = [[""] * width for _ in range(max(rows))]
+    for r, cells in rows.items():
+        line = grid[r - 1]
+        for c, value in cells:
+            line[c] = value
+    return grid, formulas, errors
