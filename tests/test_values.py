@@ -289,6 +289,9 @@ def test_styles_and_strings_parts() -> None:
     assert plain_styles(_STYLES.encode()) == frozenset({b"", b"0", b"1", b"5"})
     assert plain_styles(b"<styleSheet") is None  # does not parse: calamine decides
     assert shared_strings(None) == []
+    sst = shared_strings(b'<sst xmlns="m"><si><t> a </t></si><si><t>&#20013;</t></si></sst>')
+    assert sst is not None and [sst.text(i) for i in range(2)] == ["a", "中"]
+    assert shared_strings(b'<sst xmlns="m"><si><t>a&nbsp;</t></si></sst>') is None  # an entity XML lacks
     assert shared_strings(b'<sst xmlns="m"><si><t>a</t></si> <si><t>b</t></si></sst>') is None  # a blank between
 
 

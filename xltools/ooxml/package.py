@@ -30,8 +30,8 @@ from ..findings import ERROR, Finding, finding
 from . import names as N
 from .scan import SheetScan, attributes, scan_sheet, unescape
 from .styles import Styles
+from .values import Strings, plain_styles, shared_strings, sheet_values
 from .values import forget as forget_values
-from .values import plain_styles, shared_strings, sheet_values
 
 # The rule ids this module emits (the registry, xltools/rules/registry.py, lists them).
 RULES = (
@@ -111,7 +111,7 @@ class Package:
     _sst_count: int | None = None
     _values: bytes | None = None  # value_bytes(), built once
     sheet_count: int = 0  # the sheets the workbook part names (some may name no part)
-    _quick: tuple[list[str], frozenset[bytes]] | None | bool = False  # quick_book(), False: not looked at yet
+    _quick: tuple[Strings, frozenset[bytes]] | None | bool = False  # quick_book(), False: not looked at yet
 
     # ---- parts and relationships ----
     def has(self, part: str) -> bool:
@@ -236,7 +236,7 @@ class Package:
         return _INDEX.fullmatch(raw) is not None and int(raw) < self.shared_strings
 
     # ---- the one-pass read of values (values.py) ----
-    def quick_book(self) -> tuple[list[str], frozenset[bytes]] | None:
+    def quick_book(self) -> tuple[Strings, frozenset[bytes]] | None:
         """(the shared strings, the styles whose numbers are plain) when this workbook's sheets may be read in
         one pass, as calamine would read them: every sheet a worksheet part of its own, the shared strings and
         styles where calamine looks for them (xl/…), plain strings and a styles part that parses. None: every
@@ -245,7 +245,7 @@ class Package:
             self._quick = self._quick_facts()
         return self._quick  # type: ignore[return-value]
 
-    def _quick_facts(self) -> tuple[list[str], frozenset[bytes]] | None:
+    def _quick_facts(self) -> tuple[Strings, frozenset[bytes]] | None:
         wb = self.workbook_part
         if (
             wb != "xl/workbook.xml"

@@ -36,9 +36,7 @@ _CELL = re.compile(
 )
 _ATTRS = rb'(?: [A-Za-z_][\w.:-]{0,40}="[^"<>]*")*'  # attributes in double quotes, one blank before each
 _ROW = re.compile(rb"<row[^<>]*+>")  # a row's start tag (its attributes are not read)
-# A number as both Python's float() and Rust's f64 parser read it (no blank, '_', inf or nan: calamine then
-# gives the text, or Python and Rust may differ).
-_NUMBER = re.compile(rb"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_NUMBER_BYTES = b"0123456789.+-eE"
 _ENTITY = re.compile(rb"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _NAMED = {b"amp": "&", b"lt": "<", b"gt": ">", b"quot": '"', b"apos": "'"}
 _SST_HEAD = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?\s*<sst" + _ATTRS + rb">")
@@ -150,30 +148,47 @@ def _text(raw: bytes) -> str | None:
         return None
 
 
-def shared_strings(data: bytes | None) -> list[str] | None:
-    """Every shared string as calamine reads it, when all are plain; [] without the part; None otherwise."""
+class Strings(list):  # type: ignore[type-arg]
+    """The shared strings, each decoded when a cell first names it (None until then): a template's workbook
+    holds the code list's names too, which no table cell names."""
+
+    def __init__(self, raws: list[bytes]) -> None:
+        super().__init__([None] * len(raws))
+        self.raws = raws
+
+    def text(self, i: int) -> str | None:
+        """String i as calamine reads it, or None where it may differ (see _text)."""
+        got = self[i]
+        if got is None:
+            got = self[i] = _text(self.raws[i])
+        return got
+
+
+def shared_strings(data: bytes | None) -> Strings | None:
+    """Every shared string as calamine reads it (decoded on first use), when all are plain; none without the
+    part; None otherwise."""
     if data is None:
-        return []
+        return Strings([])
     head = _SST_HEAD.match(data)
     if head is None:
         return None
     end = data.rfind(b"</sst>")
     if end < 0 or data[end + 6 :].strip() or _SST_BODY.fullmatch(data, head.end(), end) is None:
         return None
-    found = _SI.findall(data, head.end(), end)
-    if b"&" not in data and b"\r" not in data and b"_x" not in data:  # the usual part: no text needs _text
+    if b"\r" in data or b"_x" in data:
+        return None  # a carriage return or an _xHHHH_ escape somewhere: calamine's own reading
+    out = Strings([raw if keep else raw.strip(_BLANKS) for keep, raw in _SI.findall(data, head.end(), end)])
+    # calamine reads every string when it opens the workbook, and refuses the workbook for one it cannot
+    # read: so is every one checked here, the usual part (UTF-8, no entity) with one decode of all its bytes.
+    if b"&" in data:
+        for i in range(len(out)):
+            if out.text(i) is None:
+                return None
+    else:
         try:
-            return [(raw if keep else raw.strip(_BLANKS)).decode() for keep, raw in found]
+            data.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    out: list[str] = []
-    for keep, raw in found:
-        if not keep:
-            raw = raw.strip(_BLANKS)
-        text = _text(raw)
-        if text is None:
-            return None
-        out.append(text)
     return out
 
 
@@ -205,7 +220,7 @@ def _no_markup(data: bytes, start: int, end: int) -> bool:
 
 
 def sheet_values(
-    data: bytes, sst: list[str], plain: frozenset[bytes]
+    data: bytes, sst: Strings, plain: frozenset[bytes]
 ) -> tuple[list[list[Any]], dict[str, bytes], dict[str, str]] | None:
     """(calamine's grid from A1, A1 -> formula XML text as the scan gives it, A1 -> error value of each constant
     error cell), or None when the sheet is not in the writers' own form."""
@@ -250,10 +265,19 @@ def sheet_values(
             if not raw.isdigit() or int(raw) >= n_sst:
                 return None
             value = sst[int(raw)]
+            if value is None:
+                value = sst.text(int(raw))
+                if value is None:
+                    return None
         elif not t or t == b"n":
-            if s not in plain or not _NUMBER.fullmatch(raw):
+            # Only digits, '.', sign and exponent: there Python's float() and Rust's f64 read the same grammar
+            # (a blank, '_', inf or nan is left to calamine, which gives the text or may differ).
+            if s not in plain or raw.translate(None, _NUMBER_BYTES):
                 return None
-            value = float(raw)
+            try:
+                value = float(raw)
+            except ValueError:
+                return None  # '1-2', '.', 'e5': calamine gives the text
         elif t == b"str":
             value = _text(raw)
             if value is None:
