@@ -16,8 +16,9 @@ about half of the two. It only answers where it is sure to give calamine's grid:
   calamine never reads as a date; a shared-string index that names a string; TRUE/FALSE as 1/0; text whose
   entities are XML's own.
 
-tests/test_values.py compares every grid this gives with calamine's, value and type, over the bench corpus,
-the examples, the robustness corpus and generated sheets; and the reader's findings with and without it.
+tests/test_values.py compares every grid this gives with calamine's, value and type, over the examples,
+generated departments, the robustness corpus, edge cases and generated sheets; and the reader's cells and
+findings with and without it.
 """
 
 from __future__ import annotations
