@@ -262,7 +262,12 @@ class Package:
             if part is None and self.has(usual) or part is not None and (part != usual or not self.has(part)):
                 return None  # calamine reads the usual part name whatever the relationships say
             found[kind] = self.part(part) if part is not None else None
-        plain = plain_styles(found["styles"])
+        key = found["styles"] or b""
+        if key in _PLAIN_STYLES:  # every workbook of a template has the same styles part
+            plain = _PLAIN_STYLES[key]
+        else:
+            plain = plain_styles(found["styles"])
+            _remember(_PLAIN_STYLES, key, plain)
         sst = shared_strings(found["sharedStrings"])
         if plain is None or sst is None or len(sst) != self.shared_strings:
             return None
@@ -332,13 +337,14 @@ def _count_si(data: bytes) -> int:
 _PARSED_RELS: dict[tuple[str, bytes], tuple[Relationship, ...]] = {}
 _INFLATED: dict[tuple[str, int, int, int, bytes], bytes] = {}
 _HEADERS: dict[tuple[str, int, int, int], bool] = {}  # (name, CRC, sizes) of the small parts met so far
+_PLAIN_STYLES: dict[bytes, frozenset[bytes] | None] = {}  # a styles part -> values.plain_styles of it
 _KNOWN_MAX = 64  # entries of each (a template's few parts; a folder of many templates just parses again)
 
 
 def forget_known_parts() -> None:
     """Empty the caches above: the next read of any file is a first read (bench/validate_instructions.py reads one
     file K times, and a clerk's validate reads its file once, in its own process)."""
-    for cache in (_PARSED_RELS, _INFLATED, _HEADERS, _WORKBOOKS):
+    for cache in (_PARSED_RELS, _INFLATED, _HEADERS, _WORKBOOKS, _PLAIN_STYLES):
         cache.clear()
     forget_values()
 

@@ -347,17 +347,20 @@ def scan_sheet(data: bytes) -> SheetScan:
     region, prefix = _region(data)
     if not region:
         return SheetScan()
-    if _no_markup(region) and _one_prefix(region, prefix):
+    if no_markup(region) and _one_prefix(region, prefix):
         got = _fast(region, prefix)
         if got is not None:
             return got
     return _exact(region)
 
 
-def _no_markup(region: bytes) -> bool:
-    """No comment, CDATA section or processing instruction ('<!', '<?'). The rare second byte is looked for
-    first (a one-byte search is a memchr; many sheets have no '?' and some no '!')."""
-    return (b"!" not in region or b"<!" not in region) and (b"?" not in region or b"<?" not in region)
+def no_markup(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """No comment, CDATA section or processing instruction ('<!', '<?') in data[start:end]. The rare second byte
+    is looked for first (a one-byte search is a memchr; many sheets have no '?' and some no '!')."""
+    end = len(data) if end is None else end
+    return (data.find(b"!", start, end) < 0 or data.find(b"<!", start, end) < 0) and (
+        data.find(b"?", start, end) < 0 or data.find(b"<?", start, end) < 0
+    )
 
 
 def _one_prefix(region: bytes, prefix: bytes) -> bool:

@@ -27,7 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from .scan import _no_value
+from .scan import _no_value, no_markup
 
 # A cell with content in the writers' own form. Groups: reference, style, type, the <f> element, the <v>
 # element. Possessive: a token that cannot give back is never retried (a third less time than without).
@@ -55,19 +55,11 @@ _COLOUR = re.compile(r"\[(?:black|blue|cyan|green|magenta|red|white|yellow|color
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 
 _KNOWN_MAX = 64
-_STYLES: dict[bytes, frozenset[bytes] | None] = {}
 _SKELETONS: set[bytes] = set()  # a sheet part's XML outside <sheetData>, head and tail: checked well formed
 
 
-def _remember(key: bytes, value: frozenset[bytes] | None) -> None:
-    if len(_STYLES) >= _KNOWN_MAX:
-        _STYLES.clear()
-    _STYLES[key] = value
-
-
 def forget() -> None:
-    """Empty the per-process memos (bench/validate_instructions.py measures first reads)."""
-    _STYLES.clear()
+    """Empty the per-process memo of checked skeletons (bench/validate_instructions.py measures first reads)."""
     _SKELETONS.clear()
 
 
@@ -80,42 +72,34 @@ def _plain_code(code: str) -> bool:
 
 def plain_styles(styles: bytes | None) -> frozenset[bytes] | None:
     """The style indexes (as the s attribute writes them; b"" for none) whose numbers calamine gives as
-    floats; None when the styles part does not parse (calamine then decides). Once per distinct part."""
-    key = styles or b""
-    if key in _STYLES:
-        return _STYLES[key]
-    out: frozenset[bytes] | None
+    floats; None when the styles part does not parse (calamine then decides)."""
     if styles is None:
-        out = frozenset({b"", b"0"})
-    else:
-        try:
-            root = ET.fromstring(styles)
-        except ET.ParseError:
-            out = None
-        else:
-            codes: dict[int, str] = {}
-            formats: list[int] = []
-            for el in root:
-                tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-                if tag == "numFmts":
-                    for nf in el:
-                        fid = nf.get("numFmtId", "")
-                        if fid.isdigit():
-                            codes[int(fid)] = nf.get("formatCode", "")
-                elif tag == "cellXfs":
-                    for xf in el:
-                        fid = xf.get("numFmtId", "0")
-                        formats.append(int(fid) if fid.isdigit() else -1)
-            plain = {
-                str(i).encode()
-                for i, fid in enumerate(formats)
-                if (_plain_code(codes[fid]) if fid in codes else fid in _PLAIN_BUILTIN)
-            }
-            if b"0" in plain or not formats:
-                plain.add(b"")  # no s attribute: the first format
-            out = frozenset(plain)
-    _remember(key, out)
-    return out
+        return frozenset({b"", b"0"})
+    try:
+        root = ET.fromstring(styles)
+    except ET.ParseError:
+        return None
+    codes: dict[int, str] = {}
+    formats: list[int] = []
+    for el in root:
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        if tag == "numFmts":
+            for nf in el:
+                fid = nf.get("numFmtId", "")
+                if fid.isdigit():
+                    codes[int(fid)] = nf.get("formatCode", "")
+        elif tag == "cellXfs":
+            for xf in el:
+                fid = xf.get("numFmtId", "0")
+                formats.append(int(fid) if fid.isdigit() else -1)  # an odd id: not plain (styles.py reads it as 0)
+    plain = {
+        str(i).encode()
+        for i, fid in enumerate(formats)
+        if (_plain_code(codes[fid]) if fid in codes else fid in _PLAIN_BUILTIN)
+    }
+    if b"0" in plain or not formats:
+        plain.add(b"")  # no s attribute: the first format
+    return frozenset(plain)
 
 
 def _text(raw: bytes) -> str | None:
@@ -213,13 +197,6 @@ def _well_formed_outside(data: bytes, start: int, end: int) -> bool:
     return True
 
 
-def _no_markup(data: bytes, start: int, end: int) -> bool:
-    """No comment, CDATA section or processing instruction: the rare byte is looked for first (a memchr)."""
-    return (data.find(b"!", start, end) < 0 or data.find(b"<!", start, end) < 0) and (
-        data.find(b"?", start, end) < 0 or data.find(b"<?", start, end) < 0
-    )
-
-
 def sheet_values(
     data: bytes, sst: Strings, plain: frozenset[bytes]
 ) -> tuple[list[list[Any]], dict[str, bytes], dict[str, str]] | None:
@@ -227,7 +204,7 @@ def sheet_values(
     error cell), or None when the sheet is not in the writers' own form."""
     start = data.find(b"<sheetData>")
     end = data.find(b"</sheetData>", start)
-    if start < 0 or end < 0 or data.count(b"sheetData") != 2 or not _utf8(data) or not _no_markup(data, start, end):
+    if start < 0 or end < 0 or data.count(b"sheetData") != 2 or not _utf8(data) or not no_markup(data, start, end):
         return None
     if not _well_formed_outside(data, start, end):
         return None
@@ -251,25 +228,22 @@ def sheet_values(
                 formulas[ref.decode()] = f[3:-4]
             else:
                 formulas[ref.decode()] = b""  # <f/>: its '<' was counted with the self-closing tags
-        if not v:
-            if t == b"e" and not f:
-                errors[ref.decode()] = _no_value()
-            continue  # no value: calamine gives nothing (a formula's result not cached)
-        lt += 2
+        if v:
+            lt += 2
         raw = v[3:-4]
-        if not raw and t != b"str":  # <v></v>: calamine gives nothing, except the empty text of a formula
+        # No <v> (a formula's result not cached) or <v></v>: calamine gives nothing, except the empty text of a
+        # formula (t="str")
+        if not v or not raw and t != b"str":
             if t == b"e" and not f:
                 errors[ref.decode()] = _no_value()
             continue
         value: Any
         if t == b"s":
-            if not raw.isdigit() or int(raw) >= n_sst:
+            if not raw.isdigit() or (i := int(raw)) >= n_sst:
                 return None
-            value = sst[int(raw)]
-            if value is None:
-                value = sst.text(int(raw))
-                if value is None:
-                    return None
+            value = sst[i]
+            if value is None:  # shared_strings found every string readable: decoded on first use
+                value = sst.text(i)
         elif not t or t == b"n":
             # Only digits, '.', sign and exponent: there Python's float() and Rust's f64 read the same grammar
             # (a blank, '_', inf or nan is left to calamine, which gives the text or may differ).

@@ -120,10 +120,11 @@ class _Workbook:
 
 def _stamp(pkg: Package, wb: _Workbook) -> dict[str, str]:
     stamp: dict[str, str] = {}
-    quick = wb.values(STAMP_SHEET) if STAMP_SHEET in wb.sheet_names else None
+    present = STAMP_SHEET in wb.sheet_names
+    quick = wb.values(STAMP_SHEET) if present else None
     if quick is not None:
         rows = quick[0]
-    elif STAMP_SHEET in wb.sheet_names and not _too_big(pkg, STAMP_SHEET):
+    elif present and not _too_big(pkg, STAMP_SHEET):
         try:
             rows = wb.calamine().get_sheet_by_name(STAMP_SHEET).to_python(skip_empty_area=False)
         except CALAMINE_ERRORS:  # a damaged stamp sheet: the document properties still carry the stamp
@@ -255,50 +256,51 @@ class _Reader:
             if quick is not None:  # values, formulas and error cells in one pass (ooxml/values.py)
                 grid, formulas, self.errors = quick
                 self.strings = {}  # every shared-string index was found to name a string
-                if self._structure_ok(t, grid):
-                    self._values(t, grid, formulas)
-                else:
-                    self.book.missing_tables.add(t.id)
-                continue
-            try:
-                big = _too_big(self.pkg, t.sheet)
-                if big is not None:
-                    rows, cols, far = big
-                    self.findings.append(
-                        finding(
-                            "read.sheet-too-large",
-                            ERROR,
-                            t.sheet,
-                            far,
-                            table=t.id,
-                            rows=rows,
-                            cols=cols,
-                            far=far,
-                            limit=f"{MAX_GRID:,}",
-                        )
-                    )
+            else:
+                read = self._calamine_sheet(t)
+                if read is None:
                     self.book.missing_tables.add(t.id)
                     continue
-                ws = self.wb.calamine().get_sheet_by_name(t.sheet)
-                grid = ws.to_python(skip_empty_area=False)
-                scan = self.pkg.scan(t.sheet)
-                formulas = scan.formulas
-                self.errors = scan.errors
-                self.strings = self._bad_string_indexes(scan)
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
-                self.findings.append(
-                    finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e))
-                )
-                self.book.missing_tables.add(t.id)
-                continue
-            if self.grids is not None:
-                self.grids[t.sheet] = (grid, list(getattr(ws, "merged_cell_ranges", None) or []))
+                grid, formulas = read
             if not self._structure_ok(t, grid):
                 self.book.missing_tables.add(t.id)
                 continue
             self._values(t, grid, formulas)
         for name in extra:
             self.findings.append(finding("read.sheet-extra", WARNING, name, "A1", name=name))
+
+    def _calamine_sheet(self, t: Table) -> tuple[list[list[Any]], dict[str, bytes]] | None:
+        """A sheet's grid by calamine and its formulas by the scan (its error cells and odd shared-string indexes
+        into self.errors and self.strings); None when it cannot be read (a finding says why)."""
+        try:
+            big = _too_big(self.pkg, t.sheet)
+            if big is not None:
+                rows, cols, far = big
+                self.findings.append(
+                    finding(
+                        "read.sheet-too-large",
+                        ERROR,
+                        t.sheet,
+                        far,
+                        table=t.id,
+                        rows=rows,
+                        cols=cols,
+                        far=far,
+                        limit=f"{MAX_GRID:,}",
+                    )
+                )
+                return None
+            ws = self.wb.calamine().get_sheet_by_name(t.sheet)
+            grid = ws.to_python(skip_empty_area=False)
+            scan = self.pkg.scan(t.sheet)
+            self.errors = scan.errors
+            self.strings = self._bad_string_indexes(scan)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, *CALAMINE_ERRORS) as e:
+            self.findings.append(finding("read.invalid-sheet", ERROR, t.sheet, "", table=t.id, detail=_sheet_error(e)))
+            return None
+        if self.grids is not None:
+            self.grids[t.sheet] = (grid, list(getattr(ws, "merged_cell_ranges", None) or []))
+        return grid, scan.formulas
 
     # ---- structure: headers and fixed labels where the template put them ----
     def _structure_ok(self, t: Table, grid: list[list[Any]]) -> bool:
