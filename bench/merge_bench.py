@@ -247,6 +247,7 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 COUNTY_PIDS: set[int] = set()  # the live county processes this measurement started (see _count_county_cpu)
+BESIDE_PIDS: set[int] = set()  # the processes that wrote the stacked sheets beside the main one (merge/beside.py)
 
 
 def _role(pid: int, me: int) -> str:
@@ -256,6 +257,8 @@ def _role(pid: int, me: int) -> str:
         return "main"
     if pid in COUNTY_PIDS:
         return "county"
+    if pid in BESIDE_PIDS:
+        return "beside"
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
             cmd = fh.read()
@@ -286,7 +289,7 @@ class Sampler:
                 kb = _rss_kb(p)
                 if kb:
                     now[p] = kb
-                    if p not in self.roles or (self.roles[p] == "worker" and p in COUNTY_PIDS):
+                    if p not in self.roles or (self.roles[p] == "worker" and p in COUNTY_PIDS | BESIDE_PIDS):
                         self.roles[p] = _role(p, pid)
                     self.peaks[p] = max(self.peaks.get(p, 0), kb)
             self.peak_kb = max(self.peak_kb, sum(now.values()))
@@ -453,9 +456,13 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
         spent = out_dir / f"county-cpu-{os.getpid()}.txt"
         county_cpu = float(spent.read_text()) if spent.is_file() else 0.0
         spent.unlink(missing_ok=True)
+        spent = out_dir / f"beside-cpu-{os.getpid()}.txt"
+        beside_cpu = float(spent.read_text()) if spent.is_file() else 0.0
+        spent.unlink(missing_ok=True)
         result["cpu_main"] = me.ru_utime + me.ru_stime
         result["cpu_county"] = county_cpu
-        result["cpu_workers"] = kids.ru_utime + kids.ru_stime - county_cpu
+        result["cpu_beside"] = beside_cpu
+        result["cpu_workers"] = kids.ru_utime + kids.ru_stime - county_cpu - beside_cpu
     # CPU seconds of the whole measurement (interpreter start included): steadier than wall time on a busy machine
     result["cpu"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     return result
@@ -480,6 +487,23 @@ def _count_county_cpu(county: Any, out_dir: Path) -> None:
             (out_dir / f"county-cpu-{parent}.txt").write_text(str(r.ru_utime + r.ru_stime))
 
     county._live = counted
+
+    from xltools.merge import beside
+
+    b_init, b_child = beside.Beside.__init__, beside._child
+
+    def b_noted(self: Any, *args: Any) -> None:
+        b_init(self, *args)
+        BESIDE_PIDS.add(self.proc.pid)
+
+    def b_counted(*args: Any) -> None:
+        try:
+            b_child(*args)
+        finally:
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            (out_dir / f"beside-cpu-{parent}.txt").write_text(str(r.ru_utime + r.ru_stime))
+
+    beside.Beside.__init__, beside._child = b_noted, b_counted
 
 
 def run_child(what: str, files: list[Path], jobs: int) -> dict[str, Any]:

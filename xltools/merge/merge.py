@@ -196,7 +196,9 @@ def merge(
                     finish()
                 timings["county_wait"] = time.perf_counter() - t
 
-            write_xlsx(result, spool, out, rows, before_inputs=county_wait)
+            # more than one job: the stacked sheets are written beside this process, on a core now idle
+            parallel = (jobs or default_jobs()) > 1
+            write_xlsx(result, spool, out, rows, before_inputs=county_wait, parallel=parallel)
             result.written.append(str(out))
             lap("write_xlsx")  # includes waiting for the county checks, which run while the tables are written
             if county_done is not None:

@@ -35,11 +35,12 @@ from ..findings import SEVERITY_ZH
 from ..outputs import atomic_write
 from ..template.fit import line_count, row_height
 from . import spec
+from .beside import Beside, can_fork
 from .export import details
 from .model import INCLUDED, InputEntry, MergeResult
 from .render import NEXT, ROW, STYLE_MONEY, first_value_col, num_cell, str_cell, table_columns, xml_text
 from .spool import Spool
-from .zipout import Deflated, Deflater, add_deflated, raw_copy
+from .zipout import Deflated, Deflater, Finished, add_deflated, raw_copy
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same inputs give the same bytes
 MONEY = "#,##0.00"
@@ -476,20 +477,36 @@ def _input_rows(w: _Writer) -> Iterator[str]:
         yield "".join(parts).replace(ROW, str(y + 1))
 
 
-def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
+def _stream(w: _Writer, skeleton: Path, out: Path, work: Path, parallel: bool) -> None:
     """Copy the package, putting each streamed sheet's rendered rows in place of its placeholder row: the
     stacked sheets' (rendered by the workers), 汇总's and 校验结果's. Those parts are deflated on a second
-    thread while their rows are rendered here (zipout.py); every other part is copied still deflated."""
+    thread while their rows are rendered (zipout.py); every other part is copied still deflated. With
+    `parallel`, the stacked sheets are numbered and deflated in a forked process (beside.py) while this one
+    renders 汇总 and 校验结果: the same files, on the core the workers have left idle."""
     parts = {f"xl/worksheets/sheet{index + 1}.xml": tid for tid, index in w.streamed.items()}
     summary = f"xl/worksheets/sheet{w.summary_index + 1}.xml" if w.summary_index >= 0 else ""
     if (parts or summary) and w.f_money.xf_index != STYLE_MONEY:  # the rendered rows name the money format by its index
         raise RuntimeError(f"money format has xf index {w.f_money.xf_index}, rendered rows say {STYLE_MONEY}")
+    done: dict[str, Deflated | Finished] = {}  # part name -> its deflated bytes
+    side = None
+    if parallel and parts and can_fork():  # forked before this process opens the skeleton or starts a thread
+        w.spool.commit()  # every result visible to the child's own connection
+        side = Beside(lambda: _stacked_apart(w, skeleton, parts, work))
     deflater = Deflater()
-    done: dict[str, Deflated] = {}  # part name -> its deflated bytes
     try:
         with zipfile.ZipFile(skeleton) as zin:
-            _stream_rows(w, zin, parts, summary, deflater, done, work)
+            if side is None:
+                _stacked_rows(w, zin, parts, deflater, done, work)
+            _other_rows(w, zin, summary, deflater, done, work)
             deflater.finish()
+            if side is not None:
+                got, side = side.result(), None
+                if got is None:  # the child failed: in line, as without it (an error is then met here)
+                    deflater = Deflater()
+                    _stacked_rows(w, zin, parts, deflater, done, work)
+                    deflater.finish()
+                else:
+                    done.update(got)
             with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
                 for info in zin.infolist():
                     # each part keeps the name, date and attributes xlsxwriter gave it
@@ -499,7 +516,7 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
                     if d is not None:
                         copy.compress_type = zipfile.ZIP_DEFLATED
 
-                        def deflated(fp: Any, d: Deflated = d) -> None:
+                        def deflated(fp: Any, d: Deflated | Finished = d) -> None:
                             with d.path.open("rb") as src:
                                 shutil.copyfileobj(src, fp, 1 << 20)
 
@@ -515,27 +532,43 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path) -> None:
                             lambda fp, info=info: raw_copy(zin, info, fp),
                         )
     finally:
+        if side is not None:
+            side.stop()
         if deflater.thread.is_alive():
             deflater.finish_quietly()
 
 
-def _stream_rows(
+def _stacked_apart(w: _Writer, skeleton: Path, parts: dict[str, str], work: Path) -> dict[str, Finished]:
+    """In the forked process: the stacked parts' files, and what the package needs to know of each."""
+    deflater = Deflater()
+    done: dict[str, Deflated | Finished] = {}
+    try:
+        with zipfile.ZipFile(skeleton) as zin:
+            _stacked_rows(w, zin, parts, deflater, done, work)
+        deflater.finish()
+    finally:
+        if deflater.thread.is_alive():
+            deflater.finish_quietly()
+    return {name: Finished(d.path, d.crc, d.size, d.compress_size) for name, d in done.items()}
+
+
+def _stacked_rows(
     w: _Writer,
     zin: zipfile.ZipFile,
     parts: dict[str, str],
-    summary: str,
     deflater: Deflater,
-    done: dict[str, Deflated],
+    done: dict[str, Deflated | Finished],
     work: Path,
 ) -> None:
-    """Render every streamed part into its Deflated file, in one pass over the included departments."""
+    """Every stacked part into its Deflated file, in one pass over the included departments."""
     pieces: dict[str, tuple[bytes, bytes]] = {}
     files: dict[str, Deflated] = {}
     for name, tid in parts.items():
         xml = zin.read(name)
         a, b = _placeholder(xml, w.stacked_rows[tid] + 1)
         pieces[tid] = (xml[:a], xml[b:])
-        files[tid] = done[name] = deflater.part(work / f"{tid}.xml.deflated")
+        files[tid] = deflater.part(work / f"{tid}.xml.deflated")
+        done[name] = files[tid]
         files[tid].write(xml[:a])
     y = dict.fromkeys(files, 1)  # last row written per sheet (the header is row 1)
     for blocks in w.spool.xml_all([e.key for e in w.r.included]) if files else ():
@@ -556,6 +589,17 @@ def _stream_rows(
     for tid, n in y.items() if files else ():
         if n - 1 != w.stacked_rows[tid]:
             raise RuntimeError(f"stacked sheet {tid}: {n - 1} rows written, {w.stacked_rows[tid]} counted")
+
+
+def _other_rows(
+    w: _Writer,
+    zin: zipfile.ZipFile,
+    summary: str,
+    deflater: Deflater,
+    done: dict[str, Deflated | Finished],
+    work: Path,
+) -> None:
+    """汇总's and 校验结果's rows into their Deflated files (校验结果's after the county checks' findings)."""
     # (part, placeholder row and first row replaced, its rows, temporary file name: no table id starts with _)
     streamed: list[tuple[str, int, int | None, Callable[[], Iterator[str]], str]] = []
     if summary:
@@ -586,9 +630,11 @@ def write_xlsx(
     out: Path,
     rows: dict[str, int],
     before_inputs: Callable[[], None] | None = None,
+    parallel: bool = False,
 ) -> None:
     """`before_inputs` runs before the 校验结果 sheet's rows are written (the county checks add findings there),
-    after the stacked sheets' (it is called once, also when there is no input)."""
+    after the stacked sheets' (it is called once, also when there is no input). `parallel`: the stacked sheets
+    are written in a second process (more than one job: a core is free at the end)."""
 
     def write(tmp: Path) -> None:
         work = Path(tempfile.mkdtemp(prefix=".xltools-merge-", dir=tmp.parent))
@@ -596,7 +642,7 @@ def write_xlsx(
             skeleton = work / "skeleton.xlsx"
             w = _Writer(result, spool, skeleton, rows, before_inputs)
             w.write()
-            _stream(w, skeleton, tmp, work)
+            _stream(w, skeleton, tmp, work, parallel)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

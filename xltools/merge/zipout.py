@@ -15,7 +15,7 @@ import threading
 import zipfile
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 CHUNK = 1 << 17  # bytes handed to the deflating thread at a time
 _LOCAL = struct.Struct("<4s5H3L2H")  # a member's local header, before its name and extra field
@@ -61,6 +61,15 @@ class Deflated:
         out = self.compressor.compress(data)
         self.fh.write(out)
         self.compress_size += len(out)
+
+
+class Finished(NamedTuple):
+    """A Deflated part made by another process (merge/beside.py): its file and what its zip entry says."""
+
+    path: Path
+    crc: int
+    size: int
+    compress_size: int
 
 
 class Deflater:
