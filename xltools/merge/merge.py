@@ -7,8 +7,9 @@
    streaming: each valid file's figures go to a temporary spool file (spool.py), so memory does not grow
    with the number of workbooks.
 3. Decide each input's status (statuses.py).
-4. Sum the included departments in Decimal (totals.py) and write OUT.xlsx (xlsx.py), the JSON summary and
-   the export (export.py), each atomically. When refusing, only the JSON summary is written.
+4. Sum the included departments in Decimal (totals.py) and write OUT.xlsx (xlsx.py; with more than one local
+   job its stacked sheets in a second process, beside.py), the JSON summary and the export (export.py), each
+   atomically. When refusing, only the JSON summary is written.
 """
 
 from __future__ import annotations
@@ -196,8 +197,9 @@ def merge(
                     finish()
                 timings["county_wait"] = time.perf_counter() - t
 
-            # more than one job: the stacked sheets are written beside this process, on a core now idle
-            parallel = (jobs or default_jobs()) > 1
+            # More than one local job: the stacked sheets are written beside this process, on a core the workers
+            # have left idle. Not with a cluster: the client's machine then keeps one process less (its memory).
+            parallel = scheduler is None and (jobs or default_jobs()) > 1
             write_xlsx(result, spool, out, rows, before_inputs=county_wait, parallel=parallel)
             result.written.append(str(out))
             lap("write_xlsx")  # includes waiting for the county checks, which run while the tables are written

@@ -7,7 +7,9 @@
 2. The stacked sheets' rows, which workers already rendered as worksheet XML (render.py), are concatenated in
    单位编码 order, numbered, and put in place of each placeholder, and so are 汇总's and 校验结果's rows,
    rendered here the same way (xlsxwriter costs ~0.1 ms a cell); every other part is copied as it is. The
-   bytes are those xlsxwriter alone would write (tests compare cell XML with xlsxwriter's own).
+   bytes are those xlsxwriter alone would write (tests compare cell XML with xlsxwriter's own). With more
+   than one local job the stacked sheets are written by a forked process (beside.py) while this one writes
+   汇总 and 校验结果; the files and bytes are the same, and any failure there is redone here.
 
 Deterministic: fixed document dates, departments ordered by 单位编码 then path. Every text cell is text, so a
 unit name such as =HYPERLINK(...) stays text (no formula injection). County totals are formulas (SUM on 汇总,
