@@ -4,6 +4,7 @@
     python bench/merge_bench.py --ratio 1000 --runs 5             # interleaved merge/floor runs, medians
     python bench/merge_bench.py --scaling 1000 2000 10000 --jobs-list 1 2
     python bench/merge_bench.py --cluster 1000 10000              # through LocalCluster(2 workers) vs the pool
+    python bench/merge_bench.py --cluster-ratio 1000 --runs 5     # the same, interleaved with pool runs, medians
     python bench/merge_bench.py --instructions 8 40               # valgrind cachegrind: 8 vs 0 books, and 40 vs 8
     python bench/merge_bench.py --memory 1000 2000                # main process: peak RSS and traced heap
     python bench/merge_bench.py --generate 10000                  # only make the corpus (before timed runs)
@@ -540,22 +541,29 @@ def _median(xs: list[float]) -> float:
     return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
-def ratio(books: list[Path], n: int, runs: int, jobs: int) -> None:
-    files, walls = books[:n], {"merge": [], "floor": []}
+def ratio(books: list[Path], n: int, runs: int, jobs: int, sides: tuple[str, str] = ("merge", "floor")) -> None:
+    """Interleaved runs of two measurements (merge and the floor; or, for --cluster-ratio, the merge through the
+    LocalCluster and through the pool), the medians and their ratio."""
+    first, second = sides
+    files, walls = books[:n], {first: [], second: []}
     for _ in range(runs):  # interleaved, so both see the same load
-        for what in ("merge", "floor"):
+        for what in sides:
             got = run_child(what, files, jobs)
             walls[what].append(got["wall"])
             print(json.dumps(got, ensure_ascii=False), flush=True)
-    m, a = _median(walls["merge"]), _median(walls["floor"])
-    print("\n| N | jobs | runs | merge (median) | floor (median) | merge/floor | all merge walls | all floor walls |")
-    print("|---:|---:|---:|---:|---:|---:|---|---|")
+    m, a = _median(walls[first]), _median(walls[second])
+    pairs = sorted(x / y for x, y in zip(walls[first], walls[second], strict=True))
+    print(
+        f"\n| N | jobs | runs | {first} (median) | {second} (median) | {first}/{second} | median pair "
+        f"| all {first} walls | all {second} walls |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---|")
     fmt = " ".join
     print(
-        f"| {n} | {jobs} | {runs} | {m:.2f} s | {a:.2f} s | **{m / a:.2f}×** "
-        f"| {fmt(f'{w:.2f}' for w in walls['merge'])} | {fmt(f'{w:.2f}' for w in walls['floor'])} |"
+        f"| {n} | {jobs} | {runs} | {m:.2f} s | {a:.2f} s | **{m / a:.2f}×** | {_median(pairs):.2f}× "
+        f"| {fmt(f'{w:.2f}' for w in walls[first])} | {fmt(f'{w:.2f}' for w in walls[second])} |"
     )
-    (OUT / f"ratio-{n}.json").write_text(json.dumps(walls))
+    (OUT / f"ratio-{first}-{second}-{n}.json").write_text(json.dumps(walls))
 
 
 def scaling(books: list[Path], ns: list[int], jobs_list: list[int], what: str) -> None:
@@ -648,7 +656,8 @@ def main() -> None:
     ap.add_argument("--broken", type=float, default=0.05, help="share of broken workbooks (default 0.05)")
     ap.add_argument("--naive-sample", type=int, default=50, help="books timed for the naive path (default 50)")
     ap.add_argument("--ratio", type=int, help="N: interleaved merge/floor runs at N books (see --runs)")
-    ap.add_argument("--runs", type=int, default=5, help="runs per side for --ratio (default 5)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per side for --ratio and --cluster-ratio (default 5)")
+    ap.add_argument("--cluster-ratio", type=int, help="N: interleaved LocalCluster/pool merges at N books (--runs)")
     ap.add_argument("--scaling", type=int, nargs="+", help="N values: merge time and memory at each --jobs-list")
     ap.add_argument("--cluster", type=int, nargs="+", help="N values: the same through a 2-worker LocalCluster")
     ap.add_argument("--jobs-list", type=int, nargs="+", default=[1, 2], help="jobs for --scaling (default 1 2)")
@@ -672,11 +681,14 @@ def main() -> None:
     if args.generate:
         print(f"{len(generate(args.generate, args.broken, args.jobs))} workbooks in {BOOKS}")
         return
-    special = [x for x in (args.ratio, args.scaling, args.cluster, args.instructions, args.memory) if x]
+    special = [
+        x for x in (args.ratio, args.cluster_ratio, args.scaling, args.cluster, args.instructions, args.memory) if x
+    ]
     if special:
         need = max(
             [
                 args.ratio or 0,
+                args.cluster_ratio or 0,
                 *(args.scaling or []),
                 *(args.cluster or []),
                 *(args.memory or []),
@@ -687,6 +699,8 @@ def main() -> None:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         if args.ratio:
             ratio(books, args.ratio, args.runs, args.jobs)
+        if args.cluster_ratio:
+            ratio(books, args.cluster_ratio, args.runs, 2, ("cluster", "merge"))
         if args.scaling:
             scaling(books, args.scaling, args.jobs_list, "merge")
         if args.cluster:
