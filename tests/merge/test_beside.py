@@ -82,3 +82,16 @@ def test_child_failure_is_redone_in_line(
     assert js.read_bytes() == ref_js.read_bytes()
     assert r.written == [str(out), str(js)]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".xltools")]  # no temporary file left
+
+
+def test_no_fork_writes_them_in_line(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system cannot fork (Windows), two jobs write the stacked sheets in the main process."""
+    log = tmp_path / "pids"
+    _where(monkeypatch, log)
+    monkeypatch.setattr(merge_xlsx, "can_fork", lambda: False)
+    out = tmp_path / "o.xlsx"
+    merge([county.folder], out, roster=county.roster, jobs=2)
+    assert log.read_text().split() == [str(os.getpid())]
+    ref = tmp_path / "ref.xlsx"
+    merge([county.folder], ref, roster=county.roster, jobs=1)
+    assert out.read_bytes() == ref.read_bytes()
