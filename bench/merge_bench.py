@@ -453,13 +453,14 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
         result["sampled_peak_mb"] = s.peak_kb / 1024
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["self_maxrss_mb"], result["children_maxrss_mb"] = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
-    if what == "merge":  # CPU seconds per process: this one (the merge's main process), the county one, the workers
+    if what in ("merge", "cluster"):  # the county and stacked-sheet processes wrote their CPU seconds
         spent = out_dir / f"county-cpu-{os.getpid()}.txt"
         county_cpu = float(spent.read_text()) if spent.is_file() else 0.0
         spent.unlink(missing_ok=True)
         spent = out_dir / f"beside-cpu-{os.getpid()}.txt"
         beside_cpu = float(spent.read_text()) if spent.is_file() else 0.0
         spent.unlink(missing_ok=True)
+    if what == "merge":  # CPU seconds per process: this one (the merge's main process), the county one, the workers
         result["cpu_main"] = me.ru_utime + me.ru_stime
         result["cpu_county"] = county_cpu
         result["cpu_beside"] = beside_cpu
