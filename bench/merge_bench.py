@@ -454,12 +454,7 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["self_maxrss_mb"], result["children_maxrss_mb"] = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
     if what in ("merge", "cluster"):  # the county and stacked-sheet processes wrote their CPU seconds
-        spent = out_dir / f"county-cpu-{os.getpid()}.txt"
-        county_cpu = float(spent.read_text()) if spent.is_file() else 0.0
-        spent.unlink(missing_ok=True)
-        spent = out_dir / f"beside-cpu-{os.getpid()}.txt"
-        beside_cpu = float(spent.read_text()) if spent.is_file() else 0.0
-        spent.unlink(missing_ok=True)
+        county_cpu, beside_cpu = _spent("county", out_dir), _spent("beside", out_dir)
     if what == "merge":  # CPU seconds per process: this one (the merge's main process), the county one, the workers
         result["cpu_main"] = me.ru_utime + me.ru_stime
         result["cpu_county"] = county_cpu
@@ -470,42 +465,40 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
     return result
 
 
-def _count_county_cpu(county: Any, out_dir: Path) -> None:
-    """Make the live county process (merge/county.py) write its own CPU seconds when it ends."""
-    live, parent = county._live, os.getpid()
-    init = county.Live.__init__
+def _count_cpu(module: Any, cls: Any, target: str, pids: set[int], role: str, out_dir: Path) -> None:
+    """Make the processes `cls` starts (their function: module.target) note their pids and write their own CPU
+    seconds when they end (`_spent` reads them)."""
+    parent, init, run = os.getpid(), cls.__init__, getattr(module, target)
 
     def noted(self: Any, *args: Any) -> None:
         init(self, *args)
-        COUNTY_PIDS.add(self.proc.pid)
-
-    county.Live.__init__ = noted
+        pids.add(self.proc.pid)
 
     def counted(*args: Any) -> None:
         try:
-            live(*args)
+            run(*args)
         finally:
             r = resource.getrusage(resource.RUSAGE_SELF)
-            (out_dir / f"county-cpu-{parent}.txt").write_text(str(r.ru_utime + r.ru_stime))
+            (out_dir / f"{role}-cpu-{parent}.txt").write_text(str(r.ru_utime + r.ru_stime))
 
-    county._live = counted
+    cls.__init__ = noted
+    setattr(module, target, counted)
 
+
+def _count_county_cpu(county: Any, out_dir: Path) -> None:
+    """The live county process (merge/county.py) and the stacked-sheet writer (merge/beside.py), counted apart."""
     from xltools.merge import beside
 
-    b_init, b_child = beside.Beside.__init__, beside._child
+    _count_cpu(county, county.Live, "_live", COUNTY_PIDS, "county", out_dir)
+    _count_cpu(beside, beside.Beside, "_child", BESIDE_PIDS, "beside", out_dir)
 
-    def b_noted(self: Any, *args: Any) -> None:
-        b_init(self, *args)
-        BESIDE_PIDS.add(self.proc.pid)
 
-    def b_counted(*args: Any) -> None:
-        try:
-            b_child(*args)
-        finally:
-            r = resource.getrusage(resource.RUSAGE_SELF)
-            (out_dir / f"beside-cpu-{parent}.txt").write_text(str(r.ru_utime + r.ru_stime))
-
-    beside.Beside.__init__, beside._child = b_noted, b_counted
+def _spent(role: str, out_dir: Path) -> float:
+    """The CPU seconds a counted process of this measurement wrote (0 when none ran); the file is removed."""
+    spent = out_dir / f"{role}-cpu-{os.getpid()}.txt"
+    cpu = float(spent.read_text()) if spent.is_file() else 0.0
+    spent.unlink(missing_ok=True)
+    return cpu
 
 
 def run_child(what: str, files: list[Path], jobs: int) -> dict[str, Any]:

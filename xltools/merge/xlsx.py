@@ -503,12 +503,8 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path, parallel: bool) -
             deflater.finish()
             if side is not None:
                 got, side = side.result(), None
-                if got is None:  # the child failed: in line, as without it (an error is then met here)
-                    deflater = Deflater()
-                    _stacked_rows(w, zin, parts, deflater, done, work)
-                    deflater.finish()
-                else:
-                    done.update(got)
+                # the child failed: the same work in line, as without it (an error is then met here)
+                done.update(got if got is not None else _stacked_apart(w, skeleton, parts, work))
             with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=w.wb.allow_zip64) as zout:
                 for info in zin.infolist():
                     # each part keeps the name, date and attributes xlsxwriter gave it
@@ -541,7 +537,8 @@ def _stream(w: _Writer, skeleton: Path, out: Path, work: Path, parallel: bool) -
 
 
 def _stacked_apart(w: _Writer, skeleton: Path, parts: dict[str, str], work: Path) -> dict[str, Finished]:
-    """In the forked process: the stacked parts' files, and what the package needs to know of each."""
+    """The stacked parts' files, and what the package needs to know of each: in the forked process, or here
+    when it failed."""
     deflater = Deflater()
     done: dict[str, Deflated | Finished] = {}
     try:
