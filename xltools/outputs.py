@@ -18,6 +18,7 @@ import errno
 import gc
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -171,6 +172,7 @@ class OutputSet:
 _current: ContextVar[OutputSet | None] = ContextVar("xltools_output_set", default=None)
 _open_sets: list[OutputSet] = []  # sets not yet committed or rolled back (abandon() undoes them)
 _live: set[Path] = set()  # temporary files that exist right now
+_live_dirs: set[Path] = set()  # temporary folders that exist right now (a writer's work space)
 
 
 def _quietly_collect() -> None:
@@ -363,6 +365,22 @@ def abandon() -> None:
     _open_sets.clear()
     for tmp in list(_live):
         _unlink(tmp)
+    for folder in list(_live_dirs):
+        _live_dirs.discard(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def work_folder(parent: Path, name: str) -> Iterator[Path]:
+    """A hidden temporary folder in `parent` for a writer's intermediate files, removed when the block ends
+    and by abandon() (Ctrl-C ends the process without running the block's cleanup)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{name}-", dir=parent))
+    _live_dirs.add(folder)
+    try:
+        yield folder
+    finally:
+        _live_dirs.discard(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove_empty(dirs: list[Path]) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -34,7 +33,7 @@ from .. import __version__, texts
 from ..cells import col_letter, quote_sheet
 from ..edition.model import Edition, Table
 from ..findings import SEVERITY_ZH
-from ..outputs import atomic_write
+from ..outputs import atomic_write, work_folder
 from ..template.fit import line_count, row_height
 from . import spec
 from .beside import Beside, can_fork
@@ -636,13 +635,10 @@ def write_xlsx(
     are written in a second process (more than one job: a core is free at the end)."""
 
     def write(tmp: Path) -> None:
-        work = Path(tempfile.mkdtemp(prefix=".xltools-merge-", dir=tmp.parent))
-        try:
+        with work_folder(tmp.parent, "merge") as work:
             skeleton = work / "skeleton.xlsx"
             w = _Writer(result, spool, skeleton, rows, before_inputs)
             w.write()
             _stream(w, skeleton, tmp, work, parallel)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
 
     atomic_write(out, write)
