@@ -17,7 +17,9 @@ one amount changed so 类 ≠ Σ款 (有错误未纳入)); book i ≥ 1,000 is b
 Each measurement runs in a fresh Python process, so its memory is its own:
 
   merge  xltools.merge.merge(files, OUT.xlsx, jobs=J, json_path=...), local pool or --scheduler (a
-         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) started first, not timed);
+         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) started first, not timed, with the
+         settings advised for a merge's cluster, xltools/merge/dask.yaml; XLTOOLS_BENCH_DASK_DEFAULTS=1: Dask's
+         defaults but for the statistical profiler);
   (a)    the floor: a bare python-calamine read of every sheet of every input, same J processes;
   (b)    the naive path: openpyxl full load + per-book validation (validate_file), one process,
          timed on --naive-sample books spread over the set and extrapolated to N (stated in the table).
@@ -384,10 +386,16 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
             import dask
             from distributed import Client, LocalCluster
 
-            # Dask's statistical profiler keeps a second's stack samples per cycle for an hour: the workers grew
-            # ~33 KB per book with it (751 MB tree at N = 10,000), flat without (see README, merge).
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
-                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+            from xltools.merge.distributed import cluster_config
+
+            # The settings advised for a merge's cluster (xltools/merge/dask.yaml); with XLTOOLS_BENCH_DASK_DEFAULTS=1
+            # Dask's own but for the profiler (without which the workers grow ~33 KB per book: see README, merge).
+            advised = cluster_config()
+            if os.environ.get("XLTOOLS_BENCH_DASK_DEFAULTS") == "1":
+                advised = {"distributed.worker.profile.enabled": False}
+            result["dask_config"] = advised
+            dask.config.set(advised)  # for the whole process: a worker its nanny restarts takes the settings then
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
             client.run(lambda: __import__("xltools.validate"))  # warm: the workers import the reading stack
         with Sampler() as s:

@@ -5,6 +5,8 @@ indexes, and the reader gives the same findings for the same workbook however it
 from __future__ import annotations
 
 import io
+import os
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xltools.errors import UnreadableError
-from xltools.ooxml.package import open_package, resolve
+from xltools.ooxml.package import open_package, read_at_most, resolve
 from xltools.ooxml.scan import _exact, _region, scan_sheet
 from xltools.ooxml.styles import Styles, is_date_code
 from xltools.reader.read import read_workbook
@@ -291,3 +293,27 @@ def test_c_parser_and_defusedxml_build_the_same_trees() -> None:
             assert shape(_parse_xml(pkg, part)) == shape(DET.fromstring(pkg.part(part), forbid_dtd=True))
     finally:
         pkg.close()
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 250])
+def test_a_file_is_read_whole_or_to_one_byte_past_the_limit(tmp_path: Path, size: int) -> None:
+    f = tmp_path / "f.bin"
+    f.write_bytes(bytes(range(256))[:size])
+    with f.open("rb") as fh:
+        assert read_at_most(fh, limit=100) == f.read_bytes()[:101]
+
+
+@pytest.mark.parametrize(("written", "expected"), [(10, 10), (100, 100), (250, 101)])
+def test_a_file_that_grows_after_its_size_was_taken_is_read_on_to_the_limit(
+    tmp_path: Path, written: int, expected: int
+) -> None:
+    # a FIFO's size reads 0 though bytes come: the case of a file that grew between fstat and read
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = bytes(range(256))[:written]
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer.start()
+    with fifo.open("rb") as fh:
+        got = read_at_most(fh, limit=100)
+    writer.join()
+    assert got == data[:expected]

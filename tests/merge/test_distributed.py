@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from xltools.merge import merge
+from xltools.merge.distributed import LEAST, cluster_config, run_dask
 
 from .conftest import County
 
@@ -23,12 +24,13 @@ distributed = pytest.importorskip("distributed")
 def client() -> Iterator[Any]:
     import dask
 
-    # one death of a task's worker is forgiven (retried elsewhere), the second marks the task as killing workers
-    # and no statistical profiler on the workers, as the README advises for a merge's cluster
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.worker.profile.enabled": False}):
+    # the settings advised for a merge's cluster (xltools/merge/dask.yaml); one death of a task's worker is
+    # forgiven (retried elsewhere), the second marks the task as killing workers. Set for the cluster's whole
+    # life: a worker its nanny restarts takes the settings of that moment
+    with dask.config.set({**cluster_config(), "distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as c:
-        yield c
+        with cluster, distributed.Client(cluster) as c:
+            yield c
 
 
 class Killer(distributed.WorkerPlugin):
@@ -115,3 +117,40 @@ def test_a_file_that_keeps_killing_workers_is_unreadable_and_the_run_goes_on(
     assert "KilledWorker" in st["dept03.xlsx"].reason
     assert sorted(st) == [p.name for p in _few(county)]
     assert all(e.status == "已纳入" for n, e in st.items() if n != "dept03.xlsx")
+
+
+def test_the_advised_settings_are_dask_keys_and_reach_the_workers(client: Any) -> None:
+    import dask
+
+    advised = cluster_config()
+    assert advised["distributed.worker.profile.enabled"] is False
+    assert advised["distributed.admin.tick.interval"] == "1s"
+    for key in advised:  # a misspelt key would be silently ignored by Dask: each must be one of its own
+        dask.config.get(key)
+    client.wait_for_workers(2, timeout=60)  # a worker a kill test ended may still be restarting
+    on_workers = client.run(lambda: {k: dask.config.get(k) for k in advised})
+    assert list(on_workers.values()) == [advised, advised]
+
+
+class Recording:
+    """The fixture's client, noting the number of files of each task run_dask submits."""
+
+    def __init__(self, client: Any) -> None:
+        self.client, self.sizes = client, []
+
+    def submit(self, fn: Any, items: list[Any], *args: Any, **kw: Any) -> Any:
+        self.sizes.append(len(items))
+        return self.client.submit(fn, items, *args, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def test_batches_shrink_towards_the_end_so_no_worker_is_left_alone_with_a_long_one(county: County, client: Any) -> None:
+    files = [str(p) for p in sorted(county.folder.glob("dept*.xlsx"))] * 10
+    rec = Recording(client)
+    got = [r for batch in run_dask(files, rec, False, batch=16) for r in batch]
+    assert len(got) == len(files)
+    assert rec.sizes[0] == 16 and sum(rec.sizes) == len(files)
+    assert rec.sizes == sorted(rec.sizes, reverse=True)  # never larger than the one before
+    assert all(n <= LEAST for n in rec.sizes[-4:])  # each worker's last batch, and the one before, are short

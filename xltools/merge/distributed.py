@@ -1,8 +1,12 @@
 """The optional distributed engine: the per-file work on a Dask cluster (`pip install "xltools[dask]"`,
 `xltools merge … --scheduler tcp://HOST:8786` or $XLTOOLS_DASK_SCHEDULER).
 
-- Futures API, files in batches (BATCH files a task: a task must last ≥ 10–100 ms, a file takes ~10 ms), at most
-  a few batches per worker in flight (bounded memory on the client), results streamed back with as_completed.
+- Futures API, files in batches (BATCH files a task: a task must last ≥ 10–100 ms, a file takes ~10–20 ms;
+  fewer near the end, down to LEAST, as the local pool does, so no worker is left alone with a long last batch
+  while the others idle), two batches per worker in flight (bounded memory on the client), results streamed
+  back with as_completed.
+- A cluster for merges is best started with dask.yaml beside this module (cluster_config): Dask's defaults
+  watch a cluster more closely than tasks of a second need, at a cost in the cores the workbooks need.
 - The workers need not see the client's files: each file is read once here (work.read_once); its bytes travel
   with its task, its identity (SHA-256 of those bytes, size, times) is taken here, and the worker checks those
   same bytes (work.prepare_bytes). A file the client cannot read, or that changed while it was read, is handled
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .. import texts
@@ -23,7 +28,9 @@ from ..errors import EXIT_USAGE, XltoolsError
 from .model import INTERNAL, FileFacts, FileResult
 from .spool import Spooled, spooled
 
-BATCH = 32
+BATCH = 48  # ~0.8 s of work: each task costs the client's machine ~10 ms of messages (scheduler, gather)
+LEAST = 4  # files a task near the end of the run (≥ 40 ms of work)
+CONFIG = Path(__file__).with_name("dask.yaml")  # the settings advised for a merge's cluster
 RETRIES = 2  # for a task that raised (a worker's death is retried by the scheduler itself)
 
 Item = tuple[str, bytes, FileFacts]
@@ -59,6 +66,20 @@ def _failed(path: str, detail: str, crashed: bool) -> list[Spooled]:
     return [spooled((FileResult(path, file_facts(path), INTERNAL, detail=detail, crashed=crashed), None))]
 
 
+def cluster_config(path: Path = CONFIG) -> dict[str, Any]:
+    """dask.yaml as dotted keys, for `dask.config.set` (which replaces a nested dict's whole subtree)."""
+    import yaml  # Dask's own dependency
+
+    def flat(prefix: str, node: Any) -> Iterator[tuple[str, Any]]:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from flat(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            yield prefix, node
+
+    return dict(flat("", yaml.safe_load(path.read_text(encoding="utf-8"))))
+
+
 def connect(address: str) -> Any:
     try:
         from distributed import Client
@@ -77,13 +98,14 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
+    from .pool import batch_size
     from .work import prepare
 
     client = connect(scheduler) if isinstance(scheduler, str) else scheduler
     own = isinstance(scheduler, str)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        window = 2 * workers + 2
+        window = 2 * workers  # each worker has its next batch queued: no wait between two
         todo = list(reversed(files))
         batches: dict[Any, list[str]] = {}
         queue = as_completed([], with_results=False)
@@ -92,7 +114,8 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
             """Submit one batch; files the client cannot read are done here and returned."""
             items: list[Item] = []
             local: list[list[Spooled]] = []
-            while todo and len(items) < batch:
+            size = batch_size(len(todo), workers, batch, min(LEAST, batch))
+            while todo and len(items) < size:
                 path = todo.pop()
                 item = _read(path)
                 if item is None:

@@ -59,10 +59,11 @@ def _isolated(path: str, with_csv: bool) -> Spooled:
         return _crash(path, f"{type(e).__name__}")
 
 
-def batch_size(left: int, jobs: int) -> int:
-    """Files per task: up to BATCH (fewer messages and wake-ups for the main process), smaller as the run nears
-    its end, so that no worker is left with a long last batch while the others are idle."""
-    return max(1, min(BATCH, left // (jobs * 4)))
+def batch_size(left: int, jobs: int, most: int = BATCH, least: int = 1) -> int:
+    """Files per task: up to `most` (fewer messages and wake-ups for the main process), smaller as the run nears
+    its end, so that no worker is left with a long last batch while the others are idle; never below `least`
+    (a Dask task must last ≥ 10–100 ms)."""
+    return max(least, min(most, left // (jobs * 4)))
 
 
 def run_workers(files: list[str], jobs: int, with_csv: bool = False) -> Iterator[list[Spooled]]:

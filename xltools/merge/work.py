@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
 
 from ..book import INPUT
-from ..ooxml.package import MAX_FILE
+from ..ooxml.package import MAX_FILE, read_at_most
 from .model import (
     INTERNAL,
     INVALID,
@@ -52,7 +52,7 @@ def file_facts(path: str) -> FileFacts:
 
 
 def _read_bytes(fh: IO[bytes]) -> bytes:
-    return fh.read(MAX_FILE + 1)  # bounded: the file may grow between the stat and the read
+    return read_at_most(fh)  # bounded: the file may grow between the stat and the read
 
 
 def read_once(path: str) -> tuple[bytes | None, FileFacts, bool]:

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -59,6 +59,18 @@ MAX_PROLOG = 1024 * 1024  # bytes of comments/processing instructions allowed be
 # 17 billion cells and aborts the process. A department sheet is a few hundred rows by at most 20 columns.
 MAX_GRID = 2_000_000
 KEEP_PART = 4 * 1024 * 1024  # inflated parts up to this size are kept, so no part is inflated twice
+
+
+def read_at_most(fh: IO[bytes], limit: int = MAX_FILE) -> bytes:
+    """The file's bytes, at most limit + 1 (more than limit: too large). Asked by its current size, not by the
+    limit: read(limit + 1) first allocates limit + 1 bytes, four times the cost of reading a 70 KB workbook. A
+    file that grew since is read on to the limit, as a read of limit + 1 would."""
+    size = os.fstat(fh.fileno()).st_size
+    data = fh.read(min(size, limit) + 1)
+    if size < len(data) <= limit:
+        data += fh.read(limit + 1 - len(data))
+    return data
+
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
@@ -448,7 +460,7 @@ def read_file(path: Path) -> bytes:
         raise unreadable("read.permission", path)
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_FILE + 1)  # bounded: the file may grow between stat and read
+            data = read_at_most(fh)  # bounded: the file may grow between stat and read
     except PermissionError:
         raise unreadable("read.permission", path) from None
     except OSError as e:
