@@ -125,8 +125,9 @@ def test_the_advised_settings_are_dask_keys_and_reach_the_workers(client: Any) -
     advised = cluster_config()
     assert advised["distributed.worker.profile.enabled"] is False
     assert advised["distributed.admin.tick.interval"] == "1s"
+    defaults = dask.config.merge(*dask.config.defaults)  # Dask's own keys (the fixture has set the advised ones)
     for key in advised:  # a misspelt key would be silently ignored by Dask: each must be one of its own
-        dask.config.get(key)
+        dask.config.get(key, config=defaults)
     client.wait_for_workers(2, timeout=60)  # a worker a kill test ended may still be restarting
     on_workers = client.run(lambda: {k: dask.config.get(k) for k in advised})
     assert list(on_workers.values()) == [advised, advised]
