@@ -249,7 +249,7 @@ def _tree_rss_kb(pid: int) -> int:
     return sum(_rss_kb(p) for p in _tree(pid))
 
 
-COUNTY_PIDS: set[int] = set()  # the live county processes this measurement started (see _count_county_cpu)
+COUNTY_PIDS: set[int] = set()  # the live county processes this measurement started (see _count_side_cpu)
 BESIDE_PIDS: set[int] = set()  # the processes that wrote the stacked sheets beside the main one (merge/beside.py)
 
 
@@ -379,7 +379,7 @@ def measure(what: str, files: list[str], jobs: int, out_dir: Path) -> dict[str, 
     elif what in ("merge", "cluster"):
         from xltools.merge import county, merge
 
-        _count_county_cpu(county, out_dir)
+        _count_side_cpu(county, out_dir)
         out, js = out_dir / f"merged-{what}-{len(files)}.xlsx", out_dir / f"merged-{what}-{len(files)}.json"
         cluster = client = None
         if what == "cluster":
@@ -493,7 +493,7 @@ def _count_cpu(module: Any, cls: Any, target: str, pids: set[int], role: str, ou
     setattr(module, target, counted)
 
 
-def _count_county_cpu(county: Any, out_dir: Path) -> None:
+def _count_side_cpu(county: Any, out_dir: Path) -> None:
     """The live county process (merge/county.py) and the stacked-sheet writer (merge/beside.py), counted apart."""
     from xltools.merge import beside
 
