@@ -218,6 +218,12 @@ TAKEN = {
         (_si(" a "), _si(" b ", preserve=True), _si("&amp;&lt;&#37096;&#x41;")),
         [["", "", "", ""], ["", "a", " b ", "&<部A"]],
     ),
+    "shared strings without entities (read as decoded text), trimmed unless preserved": (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>'
+        '<c r="D1" t="s"><v>3</v></c></row>',
+        (_si("\t项目 \n"), _si(" b ", preserve=True), _si("\u3000全角\u3000"), "<si><t/></si>"),
+        [["项目", " b ", "\u3000全角\u3000", ""]],
+    ),
     "CJK phonetic properties are ignored": (
         '<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
         ('<si><t>项目</t><phoneticPr fontId="1" type="noConversion"/></si>',),
@@ -293,6 +299,31 @@ def test_styles_and_strings_parts() -> None:
     assert sst is not None and [sst.text(i) for i in range(2)] == ["a", "中"]
     assert shared_strings(b'<sst xmlns="m"><si><t>a&nbsp;</t></si></sst>') is None  # an entity XML lacks
     assert shared_strings(b'<sst xmlns="m"><si><t>a</t></si> <si><t>b</t></si></sst>') is None  # a blank between
+    # without entities: the part is decoded once, by the same grammar
+    plain = b'\xef\xbb\xbf<?xml version="1.0"?>\n<sst xmlns="m"><si><t> a </t></si><si><t>\xe4\xb8\xad</t></si></sst>\n'
+    assert shared_strings(plain) == ["a", "中"]
+    assert shared_strings(b'<sst xmlns="m"><si><t>\xe4\xb8</t></si></sst>') is None  # not UTF-8
+    assert shared_strings('<sst xmlns="m"><si><t>a</t></si></sst>\u3000'.encode()) is None  # not an XML blank
+    assert shared_strings('<sst xmlns="m" \u00e9="1"><si><t>a</t></si></sst>'.encode()) is None  # attribute name
+    assert shared_strings(b'<sst xmlns="m"><si><t>a</t></si>x</sst>') is None  # text between strings
+
+
+_TEXTS = st.text(alphabet=st.sampled_from(list("ab 中文\t\n\u3000\u00a0\u2028_x<>/\"'=")), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_TEXTS, st.booleans()), max_size=6), st.sampled_from(["", "\n", " ", "\u3000", "x"]))
+def test_shared_strings_read_as_text_and_as_bytes_agree(strings: list[tuple[str, bool]], tail: str) -> None:
+    """The part without entities (decoded at once) and the same part with one more string holding an entity
+    (read as bytes, each string decoded on its own) give the same strings, or are both refused."""
+    body = "".join(_si(text, keep) for text, keep in strings)
+    as_text = shared_strings(f'<sst xmlns="m">{body}</sst>{tail}'.encode())
+    as_bytes = shared_strings(f'<sst xmlns="m">{body}<si><t>&amp;</t></si></sst>{tail}'.encode())
+    if as_bytes is None:
+        assert as_text is None
+        return
+    assert as_text is not None
+    assert list(as_text) == [as_bytes.text(i) for i in range(len(as_bytes) - 1)] and as_bytes.text(len(strings)) == "&"
 
 
 # ---- generated sheets ----

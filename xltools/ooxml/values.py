@@ -47,6 +47,11 @@ _SST_BODY = re.compile(rb'(?:<si>(?:<t(?: xml:space="preserve")?>[^<]*</t>|<t/>)
 _SI = re.compile(rb'<si>(?:<t( xml:space="preserve")?>([^<]*)</t>|<t/>)' + _PHONETIC + rb"</si>")
 _DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 _BLANKS = b" \t\n"  # what calamine trims from a shared string without xml:space="preserve" ('\r' is refused)
+# The same grammar over decoded text (ASCII classes, as in bytes; the byte order mark as a character)
+_SST_HEAD_TEXT = re.compile("\\A\ufeff?" + _SST_HEAD.pattern[len(rb"\A(?:\xef\xbb\xbf)?") :].decode(), re.ASCII)
+_SST_BODY_TEXT = re.compile(_SST_BODY.pattern.decode(), re.ASCII)
+_SI_TEXT = re.compile(_SI.pattern.decode(), re.ASCII)
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
 # Number formats calamine never reads as a date (its built-in date formats are 14–22, 27–36, 45–47, 50–58):
 # General, 0, 0.00, #,##0, #,##0.00, the currency, percent, scientific, fraction and accounting forms, text.
@@ -134,11 +139,11 @@ def _text(raw: bytes) -> str | None:
 
 
 class Strings(list):  # type: ignore[type-arg]
-    """The shared strings, each decoded when a cell first names it (None until then): a template's workbook
-    holds the code list's names too, which no table cell names."""
+    """The shared strings: decoded all at once (`decoded`), or each when a cell first names it (None until
+    then), for a part with entities."""
 
-    def __init__(self, raws: list[bytes]) -> None:
-        super().__init__([None] * len(raws))
+    def __init__(self, raws: list[bytes], decoded: list[str] | None = None) -> None:
+        super().__init__([None] * len(raws) if decoded is None else decoded)
         self.raws = raws
 
     def text(self, i: int) -> str | None:
@@ -150,31 +155,45 @@ class Strings(list):  # type: ignore[type-arg]
 
 
 def shared_strings(data: bytes | None) -> Strings | None:
-    """Every shared string as calamine reads it (decoded on first use), when all are plain; none without the
-    part; None otherwise."""
+    """Every shared string as calamine reads it, when all are plain; none without the part; None otherwise.
+    The usual part (UTF-8, no entity) is decoded once and read as text; one with entities as bytes, each
+    string decoded when a cell first names it."""
     if data is None:
         return Strings([])
+    if b"\r" in data or b"_x" in data:
+        return None  # a carriage return or an _xHHHH_ escape somewhere: calamine's own reading
+    if b"&" not in data:
+        return _plain_strings(data)
     head = _SST_HEAD.match(data)
     if head is None:
         return None
     end = data.rfind(b"</sst>")
     if end < 0 or data[end + 6 :].strip() or _SST_BODY.fullmatch(data, head.end(), end) is None:
         return None
-    if b"\r" in data or b"_x" in data:
-        return None  # a carriage return or an _xHHHH_ escape somewhere: calamine's own reading
     out = Strings([raw if keep else raw.strip(_BLANKS) for keep, raw in _SI.findall(data, head.end(), end)])
     # calamine reads every string when it opens the workbook, and refuses the workbook for one it cannot
-    # read: so is every one checked here, the usual part (UTF-8, no entity) with one decode of all its bytes.
-    if b"&" in data:
-        for i in range(len(out)):
-            if out.text(i) is None:
-                return None
-    else:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
+    # read: so is every one checked here
+    for i in range(len(out)):
+        if out.text(i) is None:
             return None
     return out
+
+
+def _plain_strings(data: bytes) -> Strings | None:
+    """shared_strings of a part without entities: one decode of all its bytes (calamine refuses a workbook
+    with a string that is not UTF-8), then the same grammar read as text."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head = _SST_HEAD_TEXT.match(text)
+    if head is None:
+        return None
+    end = text.rfind("</sst>")
+    if end < 0 or text[end + 6 :].strip(_ASCII_SPACE) or _SST_BODY_TEXT.fullmatch(text, head.end(), end) is None:
+        return None
+    blanks = _BLANKS.decode()
+    return Strings([], [raw if keep else raw.strip(blanks) for keep, raw in _SI_TEXT.findall(text, head.end(), end)])
 
 
 def _utf8(data: bytes) -> bool:
