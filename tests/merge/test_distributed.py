@@ -100,13 +100,23 @@ def test_a_worker_killed_mid_batch_costs_a_retry_never_an_input(county: County, 
         assert (remote / name).read_bytes() == (local / name).read_bytes()
 
 
-@pytest.mark.skipif(
-    os.environ.get("XLTOOLS_SLOW") != "1",
-    reason="four worker deaths and restarts: slow, and on an overloaded machine the restarts can stall (XLTOOLS_SLOW=1)",
-)
+@pytest.fixture
+def watchdog() -> Iterator[None]:
+    """A worker's restart that stalls must fail the test, not hang the suite: past the limit the test process
+    prints every thread's stack and exits (pytest-xdist then reports the test as crashed)."""
+    import faulthandler
+
+    faulthandler.dump_traceback_later(240, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
 def test_a_file_that_keeps_killing_workers_is_unreadable_and_the_run_goes_on(
-    county: County, client: Any, tmp_path: Path
+    county: County, client: Any, tmp_path: Path, watchdog: None
 ) -> None:
+    # six deaths and restarts: the batch's two, dept03's own task's two, and two more when it runs alone
     client.register_plugin(Killer("dept03.xlsx", None), name="killer")
     try:
         r = merge(_few(county), tmp_path / "汇总.xlsx", scheduler=client)

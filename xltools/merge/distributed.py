@@ -12,8 +12,10 @@
   same bytes (work.prepare_bytes). A file the client cannot read, or that changed while it was read, is handled
   here, as the local pool would (it fails at once, with the same finding).
 - A worker that dies mid-batch costs a retry of that batch on another worker (the scheduler does it). A batch
-  that keeps killing workers (KilledWorker) is split into single-file tasks, so the one file that kills them is
-  found: it ends as 无法读取 with the reason, and every other file goes on.
+  that keeps killing workers (KilledWorker) is split into single-file tasks; a single file that does too is run
+  once more at the end, alone on the cluster (a death blames every task the worker held, an innocent one
+  queued beside the culprit too): the file that kills workers then ends as 无法读取 with the reason, and every
+  other file goes on.
 - The outcomes are the same records as the local pool's, so the outputs are byte-identical.
 """
 
@@ -64,6 +66,28 @@ def _failed(path: str, detail: str, crashed: bool) -> list[Spooled]:
     from .work import file_facts
 
     return [spooled((FileResult(path, file_facts(path), INTERNAL, detail=detail, crashed=crashed), None))]
+
+
+def _alone(client: Any, path: str, with_csv: bool) -> list[Spooled]:
+    """A suspect's task with nothing else on the cluster (the run's other tasks are done): a worker that dies
+    now died of this file alone. A worker's death blames every task it holds, queued ones too (two a thread
+    by Dask's default saturation), so a file's death in company proves nothing."""
+    from distributed.scheduler import KilledWorker
+
+    from .work import prepare
+
+    item = _read(path)
+    if item is None:
+        return [spooled(prepare(path, with_csv))]
+    fut = client.submit(run_batch, [item], with_csv, pure=False, retries=RETRIES)
+    try:
+        return fut.result()
+    except KilledWorker as e:  # this file kills every worker that reads it
+        return _failed(path, type(e).__name__, crashed=True)
+    except Exception as e:
+        return _failed(path, f"{type(e).__name__}: {str(e)[:200]}", crashed=False)
+    finally:
+        fut.release()
 
 
 def cluster_config(path: Path = CONFIG) -> dict[str, Any]:
@@ -130,13 +154,14 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
 
         while todo and len(batches) < window:
             yield from submit_next()
+        suspects: list[str] = []  # files whose own task was killed: run again alone at the end
         for fut in queue:
             paths = batches.pop(fut)
             try:
                 yield fut.result()
-            except KilledWorker as e:
-                if len(paths) == 1:  # this file kills every worker that reads it
-                    yield _failed(paths[0], type(e).__name__, crashed=True)
+            except KilledWorker:
+                if len(paths) == 1:  # it may only have shared a dying worker with the culprit
+                    suspects.append(paths[0])
                 else:  # find the culprit: each file of the batch alone
                     for p in paths:
                         item = _read(p)
@@ -152,6 +177,8 @@ def run_dask(files: list[str], scheduler: str | Any, with_csv: bool, batch: int 
             fut.release()
             while todo and len(batches) < window:
                 yield from submit_next()
+        for p in suspects:
+            yield _alone(client, p, with_csv)
     finally:
         if own:
             client.close()
