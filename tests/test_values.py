@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from xltools.errors import UnreadableError
+from xltools.ooxml import values
 from xltools.ooxml.package import open_package
 from xltools.ooxml.scan import scan_sheet
 from xltools.ooxml.values import plain_styles, shared_strings, sheet_values
@@ -371,3 +372,54 @@ def test_generated_sheets_give_calamines_grid_or_are_left_to_it(cells) -> None:
 
 def test_sheet_values_needs_the_sheet_data() -> None:
     assert sheet_values(b"<worksheet/>", [], frozenset({b""})) is None
+
+
+def _part(strings: list[str], count: int) -> bytes:
+    body = "".join(_si(s, preserve=s.startswith(" ")) for s in strings)
+    return f'<sst xmlns="m" count="{count}" uniqueCount="{len(strings)}">{body}</sst>'.encode()
+
+
+def _fresh(data: bytes) -> list[str] | None:
+    values.forget()
+    got = shared_strings(data)
+    return None if got is None else list(got)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2), st.integers(0, 600), st.sampled_from(["单位名称", " 前后空格 ", "x<y", "测试县第1局"])
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_known_run_of_shared_strings_reads_as_the_part_read_whole(books: list[tuple[int, int, str]]) -> None:
+    """A sequence of parts of three 'templates' (a long shared run of code-list names each), each part with one
+    string changed or added at some place (inside the run too, and a '<' that breaks the part): read in a row,
+    with the runs the earlier parts taught, every part gives what it gives read alone."""
+    templates = [[f"{k}{i:03d}项目名称{'甲乙丙'[k]}" for i in range(400)] for k in range(3)]
+    parts = []
+    for k, where, text in books:
+        strings = list(templates[k])
+        strings.insert(min(where, len(strings)), text)
+        parts.append(_part(strings, 1000 + where))
+    expected = [_fresh(p) for p in parts]
+    values.forget()
+    for _ in range(2):  # the second round reads with every run learnt
+        assert [None if (g := shared_strings(p)) is None else list(g) for p in parts] == expected
+
+
+def test_shared_strings_learn_a_template_s_run_and_use_it() -> None:
+    names = [f"{i:03d}一般公共服务支出" for i in range(400)]
+    a, b = _part([*names, "测试县第1局"], 1), _part([*names, "测试县第2局"], 2)
+    c = _part([*names, "测试县第3局", "101003"], 3)
+    values.forget()
+    assert list(shared_strings(a)) == [*names, "测试县第1局"] and values._RUNS == []
+    assert list(shared_strings(b)) == [*names, "测试县第2局"]
+    ((run, strings),) = values._RUNS  # the 400 names, learnt from a and b
+    assert strings == names and run.endswith(_si(names[-1]).encode()) and run.count(b"<si>") == 400
+    assert list(shared_strings(c)) == [*names, "测试县第3局", "101003"]
+    # a part whose run has the same bytes but a string that is not UTF-8 after it is still refused
+    assert shared_strings(c.replace(b"101003", b"\xff")) is None

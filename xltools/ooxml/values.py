@@ -47,11 +47,9 @@ _SST_BODY = re.compile(rb'(?:<si>(?:<t(?: xml:space="preserve")?>[^<]*</t>|<t/>)
 _SI = re.compile(rb'<si>(?:<t( xml:space="preserve")?>([^<]*)</t>|<t/>)' + _PHONETIC + rb"</si>")
 _DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 _BLANKS = b" \t\n"  # what calamine trims from a shared string without xml:space="preserve" ('\r' is refused)
-# The same grammar over decoded text (ASCII classes, as in bytes; the byte order mark as a character)
-_SST_HEAD_TEXT = re.compile("\\A\ufeff?" + _SST_HEAD.pattern[len(rb"\A(?:\xef\xbb\xbf)?") :].decode(), re.ASCII)
+# The same grammar over decoded text (ASCII classes, as in bytes)
 _SST_BODY_TEXT = re.compile(_SST_BODY.pattern.decode(), re.ASCII)
 _SI_TEXT = re.compile(_SI.pattern.decode(), re.ASCII)
-_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
 # Number formats calamine never reads as a date (its built-in date formats are 14–22, 27–36, 45–47, 50–58):
 # General, 0, 0.00, #,##0, #,##0.00, the currency, percent, scientific, fraction and accounting forms, text.
@@ -64,8 +62,11 @@ _SKELETONS: set[bytes] = set()  # a sheet part's XML outside <sheetData>, head a
 
 
 def forget() -> None:
-    """Empty the per-process memo of checked skeletons (bench/validate_instructions.py measures first reads)."""
+    """Empty the per-process memos of checked skeletons and known runs of shared strings
+    (bench/validate_instructions.py measures first reads)."""
     _SKELETONS.clear()
+    _RUNS.clear()
+    _LAST.clear()
 
 
 def _plain_code(code: str) -> bool:
@@ -180,20 +181,65 @@ def shared_strings(data: bytes | None) -> Strings | None:
 
 
 def _plain_strings(data: bytes) -> Strings | None:
-    """shared_strings of a part without entities: one decode of all its bytes (calamine refuses a workbook
-    with a string that is not UTF-8), then the same grammar read as text."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    head = _SST_HEAD_TEXT.match(text)
+    """shared_strings of a part without entities: the strings as decoded text (calamine refuses a workbook with
+    a string that is not UTF-8), read by the same grammar. A known run of strings at the start (a template's
+    code lists, the same in every workbook of it) is taken as read before, the rest read here."""
+    head = _SST_HEAD.match(data)
     if head is None:
         return None
-    end = text.rfind("</sst>")
-    if end < 0 or text[end + 6 :].strip(_ASCII_SPACE) or _SST_BODY_TEXT.fullmatch(text, head.end(), end) is None:
+    at, end = head.end(), data.rfind(b"</sst>")
+    if end < 0 or data[end + 6 :].strip():
+        return None
+    known, skip = _known_run(data, at, end)
+    try:
+        data[:at].decode("utf-8")
+        text = data[at + skip : end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _SST_BODY_TEXT.fullmatch(text) is None:
         return None
     blanks = _BLANKS.decode()
-    return Strings([], [raw if keep else raw.strip(blanks) for keep, raw in _SI_TEXT.findall(text, head.end(), end)])
+    strings = known + [raw if keep else raw.strip(blanks) for keep, raw in _SI_TEXT.findall(text)]
+    if not skip:
+        _learn(data[at:end], strings)
+    return Strings([], strings)
+
+
+# Runs of shared strings met at the start of two parts in a row, as (their bytes, their strings): a string is
+# read from its own <si> alone, so a run that ends at a '</si>' reads the same wherever it is found.
+_RUNS: list[tuple[bytes, list[str]]] = []
+_LAST: list[bytes] = []  # the bodies of the last parts read whole (a county may mix a few templates)
+_RUN_MIN = 4096  # bytes: shorter runs are read again
+_KEPT = 4
+
+
+def _known_run(data: bytes, at: int, end: int) -> tuple[list[str], int]:
+    """(the strings, the byte length) of a known run at data[at:], or ([], 0)."""
+    for run, strings in _RUNS:
+        if len(run) <= end - at and data.startswith(run, at):
+            return strings, len(run)
+    return [], 0
+
+
+def _learn(body: bytes, strings: list[str]) -> None:
+    """Keep the longest run of whole strings this body shares with one of the last ones read whole."""
+    best = 0
+    for last in _LAST:
+        lo, hi = 0, min(len(body), len(last))
+        while lo < hi:  # the length of the common prefix, by halves (each step one C comparison)
+            mid = (lo + hi + 1) // 2
+            if body.startswith(last[:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        best = max(best, lo)
+    _LAST.insert(0, body)
+    del _LAST[_KEPT:]
+    cut = body.rfind(b"</si>", 0, best) + 5  # the run ends with a whole string
+    if cut < _RUN_MIN:
+        return
+    _RUNS.insert(0, (body[:cut], strings[: body.count(b"<si>", 0, cut)]))
+    del _RUNS[_KEPT:]
 
 
 def _utf8(data: bytes) -> bool:
