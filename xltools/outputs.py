@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -93,18 +93,23 @@ def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
-def check_target(path: Path, inputs: Iterable[Path] = (), overwrite: bool = False) -> None:
+def check_target(
+    path: Path, inputs: Iterable[Path] = (), overwrite: bool = False, reals: Mapping[str, str] | None = None
+) -> None:
     """Refuse, before any work, an output over an input, over an existing file (unless overwrite), into a
-    folder that is missing, or under a name the file system cannot hold."""
+    folder that is missing, or under a name the file system cannot hold. reals: inputs' real paths already
+    known (a merge's thousands of inputs, resolved once when they were found)."""
     path = Path(path)
     target = path.resolve()
     try:
         existing: os.stat_result | None = os.stat(path)
     except OSError:
         existing = None
+    known = reals or {}
     for p in inputs:
+        real = known.get(str(p))
         p = Path(p)
-        same = p.resolve() == target
+        same = (real == str(target)) if real is not None else p.resolve() == target
         if not same and existing is not None:
             try:
                 same = _same_file(os.stat(p), existing)

@@ -140,6 +140,32 @@ def test_outputs_never_overwrite(county: County, tmp_path: Path) -> None:
         merge([county.folder], tmp_path / "out.csv", jobs=1)
 
 
+@pytest.mark.parametrize(
+    "where", ["link to an input", "input through a linked folder", "JSON over an input", "JSON through a link"]
+)
+def test_an_output_that_is_an_input_by_another_name_is_refused(county_copy: Path, tmp_path: Path, where: str) -> None:
+    """The inputs' real paths are resolved once, when they are found: an output named through a link, or an input
+    found through one, is still that input (outputs.is_input), and the input is left as it was."""
+    victim = county_copy / "dept03.xlsx"
+    before = victim.read_bytes()
+    out, js, inbox = tmp_path / "汇总.xlsx", None, county_copy
+    if where == "link to an input":
+        out = tmp_path / "link.xlsx"
+        out.symlink_to(victim)
+    elif where == "input through a linked folder":
+        inbox = tmp_path / "收件的链接"
+        inbox.symlink_to(county_copy, target_is_directory=True)
+        out = victim
+    elif where == "JSON over an input":  # it was left out of the search as if an old output, then written over
+        js = victim
+    else:
+        js = tmp_path / "汇总.json"
+        js.symlink_to(victim)
+    with pytest.raises(OutputError, match="输出文件不能与输入文件相同"):
+        merge([inbox], out, json_path=js, jobs=1, force=True)
+    assert victim.read_bytes() == before
+
+
 def test_roster_as_excel_saves_it(tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes(

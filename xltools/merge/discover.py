@@ -36,6 +36,7 @@ class Problem:
 @dataclass
 class Discovery:
     files: list[str] = field(default_factory=list)
+    reals: list[str] = field(default_factory=list)  # each file's real path, as found (os.path.realpath)
     problems: list[Problem] = field(default_factory=list)  # folders that could not be searched: inputs too
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): lock files, outputs, link loops
 
@@ -71,11 +72,11 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = (), fo
     seen_files: set[str] = set()
     seen_dirs: set[tuple[int, int]] = set()
 
-    def add(path: str) -> None:
-        real = _real(path)
+    def add(path: str, real: str) -> None:
         if real not in seen_files:
             seen_files.add(real)
             out.files.append(path)
+            out.reals.append(real)
 
     def walk(top: str) -> None:
         try:
@@ -116,11 +117,12 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = (), fo
             if entry.is_symlink() and not is_file:
                 out.skipped.append((full, texts.text("merge.skip_dangling_link")))
                 continue
-            why = _skip_reason(entry.name, excluded, _real(full))
+            real = _real(full)
+            why = _skip_reason(entry.name, excluded, real)
             if why:
                 out.skipped.append((full, why))
             else:
-                add(full)
+                add(full, real)
         for d in subdirs:
             walk(d)
 
@@ -129,10 +131,10 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = (), fo
         try:
             mode = os.stat(p).st_mode
         except OSError:
-            add(p)  # missing or unreachable: the worker reports it as 无法读取
+            add(p, _real(p))  # missing or unreachable: the worker reports it as 无法读取
             continue
         if stat.S_ISDIR(mode):
             walk(p)
         else:
-            add(p)
+            add(p, _real(p))
     return out

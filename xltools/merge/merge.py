@@ -64,16 +64,24 @@ __all__ = [
 ]
 
 
-def _targets(out: Path, json_path: Path | None, export_dir: Path | None, inputs: list[Path], force: bool) -> None:
-    """Refuse, before any work, an output that would replace an input (a workbook or the roster) or another output."""
+def _targets(
+    out: Path,
+    json_path: Path | None,
+    export_dir: Path | None,
+    inputs: list[Path],
+    force: bool,
+    reals: dict[str, str] | None = None,
+) -> None:
+    """Refuse, before any work, an output that would replace an input (a workbook or the roster) or another output.
+    reals: the inputs' real paths, from discover (each resolved once, not once per output)."""
     from ..outputs import check_target
 
     if out.suffix.lower() != ".xlsx":
         raise OutputError(spec.text("output_not_xlsx", path=out))
-    check_target(out, inputs, force)
+    check_target(out, inputs, force, reals)
     written = [out]
     if json_path is not None:
-        check_target(json_path, inputs + written, force)
+        check_target(json_path, inputs + written, force, reals)
         written.append(json_path)
     if export_dir is not None:
         if not export_dir.exists():
@@ -83,7 +91,7 @@ def _targets(out: Path, json_path: Path | None, export_dir: Path | None, inputs:
             raise OutputError(spec.text("export_not_folder", path=export_dir))
         else:
             for name in EXPORT_FILES:
-                check_target(export_dir / name, inputs + written, force)
+                check_target(export_dir / name, inputs + written, force, reals)
 
 
 def merge(
@@ -110,10 +118,15 @@ def merge(
     export_p = Path(export_dir) if export_dir is not None else None
     roster_p = Path(roster) if roster is not None else None
     # The output is left out of the search only when it is an old merge output: any other file there is one
-    # the run would read, so check_target refuses to replace it, --force or not.
+    # the run would read, so check_target refuses to replace it, --force or not. So is the JSON summary never
+    # left out (a workbook named as it is an input, not an old output), and the roster is read as the roster.
     own = out if is_xltools_output(out, "merge") else None
-    found = discover(list(paths), [p for p in (own, json_p, roster_p) if p is not None], follow_links)
-    _targets(out, json_p, export_p, [Path(p) for p in found.files] + ([roster_p] if roster_p else []), force)
+    found = discover(list(paths), [p for p in (own, roster_p) if p is not None], follow_links)
+    inputs = [Path(p) for p in found.files]
+    reals = {str(p): real for p, real in zip(inputs, found.reals, strict=True)}
+    _targets(out, json_p, export_p, inputs + ([roster_p] if roster_p else []), force, reals)
+    del inputs, reals
+    found.reals = []
     the_roster = read_roster(roster_p) if roster_p is not None else None
     if scheduler is None:
         scheduler = os.environ.get("XLTOOLS_DASK_SCHEDULER") or None
