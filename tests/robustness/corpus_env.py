@@ -142,6 +142,22 @@ def _over_input(folder: Path) -> Setup:
     )
 
 
+@scenario(
+    "merge-json-over-input", "汇总摘要 --json 指定为收件夹里某部门的文件，还加了 --force", 2, ("outputs.is_input",)
+)
+def _json_over_input(folder: Path) -> Setup:
+    box = inbox(folder)
+    target = box / "dept-0001.xlsx"
+    out = folder / "county.xlsx"
+    return Setup(
+        [*MERGE, str(box), "-o", str(out), "--json", str(target), "--force"],
+        keep=inputs_of(box),
+        absent=[out],
+        clean=[box],
+        names=[str(target)],
+    )
+
+
 def _old_output_replaced(s: Setup) -> None:
     from xltools.outputs import is_xltools_output
 
