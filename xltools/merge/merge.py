@@ -118,8 +118,8 @@ def merge(
     export_p = Path(export_dir) if export_dir is not None else None
     roster_p = Path(roster) if roster is not None else None
     # The output is left out of the search only when it is an old merge output: any other file there is one
-    # the run would read, so check_target refuses to replace it, --force or not. So is the JSON summary never
-    # left out (a workbook named as it is an input, not an old output), and the roster is read as the roster.
+    # the run would read, so check_target refuses to replace it, --force or not. The JSON summary is never left
+    # out (a workbook given as its path is an input, not an old output); the roster is, being read as the roster.
     own = out if is_xltools_output(out, "merge") else None
     found = discover(list(paths), [p for p in (own, roster_p) if p is not None], follow_links)
     inputs = [Path(p) for p in found.files]
