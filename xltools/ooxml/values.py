@@ -163,15 +163,17 @@ def shared_strings(data: bytes | None) -> Strings | None:
         return Strings([])
     if b"\r" in data or b"_x" in data:
         return None  # a carriage return or an _xHHHH_ escape somewhere: calamine's own reading
-    if b"&" not in data:
-        return _plain_strings(data)
     head = _SST_HEAD.match(data)
     if head is None:
         return None
-    end = data.rfind(b"</sst>")
-    if end < 0 or data[end + 6 :].strip() or _SST_BODY.fullmatch(data, head.end(), end) is None:
+    at, end = head.end(), data.rfind(b"</sst>")
+    if end < 0 or data[end + 6 :].strip():
         return None
-    out = Strings([raw if keep else raw.strip(_BLANKS) for keep, raw in _SI.findall(data, head.end(), end)])
+    if b"&" not in data:
+        return _plain_strings(data, at, end)
+    if _SST_BODY.fullmatch(data, at, end) is None:
+        return None
+    out = Strings([raw if keep else raw.strip(_BLANKS) for keep, raw in _SI.findall(data, at, end)])
     # calamine reads every string when it opens the workbook, and refuses the workbook for one it cannot
     # read: so is every one checked here
     for i in range(len(out)):
@@ -180,16 +182,11 @@ def shared_strings(data: bytes | None) -> Strings | None:
     return out
 
 
-def _plain_strings(data: bytes) -> Strings | None:
-    """shared_strings of a part without entities: the strings as decoded text (calamine refuses a workbook with
-    a string that is not UTF-8), read by the same grammar. A known run of strings at the start (a template's
-    code lists, the same in every workbook of it) is taken as read before, the rest read here."""
-    head = _SST_HEAD.match(data)
-    if head is None:
-        return None
-    at, end = head.end(), data.rfind(b"</sst>")
-    if end < 0 or data[end + 6 :].strip():
-        return None
+def _plain_strings(data: bytes, at: int, end: int) -> Strings | None:
+    """shared_strings of a part without entities, its strings between `at` and `end`: decoded as text
+    (calamine refuses a workbook with a string that is not UTF-8), read by the same grammar. A known run of
+    strings at the start (a template's code lists, the same in every workbook of it) is taken as read before,
+    the rest read here."""
     known, skip = _known_run(data, at, end)
     try:
         data[:at].decode("utf-8")
